@@ -1,0 +1,431 @@
+"""The audit: discover → gather (browser) → artifacts → rules → store, with resume and re-evaluation from artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import __version__, settings
+from .config import Site
+from .discover.scope import IN_SCOPE, OUT_OF_SCOPE, ScopeClassifier
+from .discover.sources import fetch, load_robots, read_sitemaps
+from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
+from .errors import ConfigError
+from .gather.artifacts import ArtifactStore
+from .gather.browser import Browser, axe_version, gather_page
+from .rules.engine import evaluate
+from .rules.loader import RuleSet
+from .serve import StaticServer
+from .store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+class Progress:
+    """Progress on stderr: pages done / found / failed and the rate. Data goes to stdout, never here."""
+
+    def __init__(self, site_id: str, stream=None, quiet: bool = False):
+        self.site_id, self.stream, self.quiet = site_id, stream or sys.stderr, quiet
+        self.started = time.monotonic()
+        self.done = self.failed = 0
+        self.found = 0
+
+    def page(self, url: str, ok: bool, note: str = "") -> None:
+        self.done += 1
+        if not ok:
+            self.failed += 1
+        if self.quiet:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.done / elapsed * 60
+        self.stream.write(f"[{self.site_id}] {self.done}/{self.found} 件 (失敗 {self.failed}) "
+                          f"{rate:.1f} ページ/分  {'OK ' if ok else 'ERR'} {url}{'  ' + note if note else ''}\n")
+        self.stream.flush()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            self.stream.write(f"[{self.site_id}] {text}\n")
+            self.stream.flush()
+
+
+@dataclasses.dataclass
+class AuditOptions:
+    profile: str
+    viewports: list[str]
+    artifacts_root: Path
+    save_artifacts: bool = True
+    quiet: bool = False
+
+
+def site_config_dict(site: Site) -> dict:
+    d = dataclasses.asdict(site)
+    d["serve"] = str(site.serve) if site.serve else None
+    for key in ("include", "exclude"):
+        for rule in d["policy"][key]:
+            rule.pop("regex", None)
+    return d
+
+
+class Auditor:
+    def __init__(self, site: Site, store: Store, ruleset: RuleSet, options: AuditOptions):
+        self.site, self.store, self.ruleset, self.opt = site, store, ruleset, options
+        self.scope = ScopeClassifier(site)
+        self.crawl = site.crawl
+        self.progress = Progress(site.id, quiet=options.quiet)
+        self.db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11yaudit-db")
+        self.seen: set[str] = set()
+        self.admitted = 0          # HTML pages admitted to the page budget
+        self.robots = None
+        self.origin_map = OriginMap(site.base_url, None)
+        self.run_id: int | None = None
+        self.host_next: dict[str, float] = {}
+        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "timings": {}}
+
+    # --- helpers ----------------------------------------------------------------------------------------
+    async def _db(self, fn, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.db_pool, lambda: fn(*args, **kwargs))
+
+    def _fetch(self, url: str):
+        return fetch(self.origin_map.to_physical(url), timeout=self.crawl.timeout,
+                     user_agent=f"a11yaudit/{__version__}")
+
+    def _entry(self, url: str, depth: int, via: str, referrer: str | None) -> dict:
+        """Classify one discovered URL into a pages row (queued, or skipped with the reason)."""
+        decision = self.scope.classify(url)
+        doc = document_type(url)
+        entry = {"url": url, "kind": "document" if doc else "html", "doc_type": doc, "depth": depth,
+                 "found_via": via, "referrer": referrer, "scope": decision.status,
+                 "scope_reason": decision.reason, "state": "queued", "skip_reason": None}
+        if decision.status == OUT_OF_SCOPE and not self.scope.same_site(url):
+            entry.update(state="skipped", skip_reason="other_host")
+        elif doc:
+            entry.update(state="skipped", skip_reason="document")
+        elif self.crawl.obey_robots and self.robots and not self.robots.allowed(
+                self.origin_map.to_physical(url), "a11yaudit"):
+            entry.update(state="skipped", skip_reason="robots")
+        elif decision.status != IN_SCOPE and not self.crawl.audit_outside_scope:
+            entry.update(state="skipped", skip_reason="outside_scope")
+        elif depth > self.crawl.max_depth:
+            entry.update(state="skipped", skip_reason="depth")
+        elif self.admitted >= self.crawl.max_pages:
+            entry.update(state="skipped", skip_reason="budget")
+        else:
+            self.admitted += 1
+        return entry
+
+    def _new_entries(self, raw_urls, depth: int, via: str, referrer: str | None, base: str | None = None) -> list[dict]:
+        out = []
+        for raw in raw_urls:
+            url = canonicalize(raw, base, strip_params=self.crawl.strip_params)
+            if url is None:
+                continue
+            url = self.origin_map.to_logical(url)
+            if url in self.seen:
+                continue
+            self.seen.add(url)
+            out.append(self._entry(url, depth, via, referrer))
+        return out
+
+    # --- the run ----------------------------------------------------------------------------------------
+    async def run(self, resume_run: int | None = None) -> int:
+        server = StaticServer(self.site.serve) if self.site.serve else None
+        physical = server.start() if server else None
+        self.origin_map = OriginMap(self.site.base_url, physical)
+        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources)
+        status = "interrupted"
+        try:
+            if resume_run is not None:
+                await self._resume(resume_run)
+            else:
+                await self._start_new()
+            await browser.start()
+            self.store.set_run(self.run_id, browser_version=browser.version)
+            await self._crawl(browser)
+            status = "finished"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception:
+            status = "failed"
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                await browser.close()
+            if server:
+                server.stop()
+            if self.run_id is not None:
+                self._finish(status)
+            self.db_pool.shutdown(wait=True)
+        return self.run_id
+
+    def _allowed_hosts(self, physical: str | None) -> set[str]:
+        hosts = set(self.scope.hosts)
+        if physical:
+            hosts.add(host_of(physical))
+        return hosts
+
+    def _finish(self, status: str) -> None:
+        elapsed = time.monotonic() - self.progress.started
+        counts = self.store.count_pages(self.run_id)
+        artifacts = ArtifactStore(self.artifacts_dir).size_bytes() if self.opt.save_artifacts else 0
+        stats = {**self.stats, "elapsed_s": round(elapsed, 2), "counts": counts, "artifacts_bytes": artifacts,
+                 "pages_per_min": round(self.stats["pages_done"] / elapsed * 60, 2) if elapsed > 0 else None}
+        if status == "finished":
+            self.store.finish_run(self.run_id, status, stats)
+        else:
+            self.store.set_run(self.run_id, status=status, stats=stats)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.opt.artifacts_root / self.site.id / str(self.run_id)
+
+    async def _start_new(self) -> None:
+        self.run_id = self.store.create_run(
+            self.site, profile=self.opt.profile, viewports=self.opt.viewports, axe_version=axe_version(),
+            tool_version=__version__, source="crawl", artifacts_dir=None, config=site_config_dict(self.site))
+        self.store.set_run(self.run_id, artifacts_dir=str(self.artifacts_dir))
+        self.progress.say(f"run {self.run_id}: {self.site.name} ({self.site.base_url}"
+                          + (f" → {self.origin_map.physical}" if self.origin_map.physical else "") + ")")
+        await self._load_robots()
+        entries = self._new_entries(self.site.start_urls, 0, "start", None)
+        if self.crawl.sitemaps:
+            entries += await self._sitemap_entries()
+        await self._db(self.store.enqueue, self.run_id, entries)
+
+    async def _load_robots(self) -> None:
+        if self.crawl.obey_robots or self.crawl.sitemaps:
+            self.robots = await asyncio.to_thread(load_robots, self.origin_map.to_physical(self.site.base_url),
+                                                  self._fetch_physical)
+            delay = self.robots.crawl_delay("a11yaudit") if self.robots else None
+            if delay and delay > self.crawl.delay:
+                self.crawl = dataclasses.replace(self.crawl, delay=min(float(delay), 30.0))
+
+    def _fetch_physical(self, url: str):
+        return fetch(url, timeout=self.crawl.timeout, user_agent=f"a11yaudit/{__version__}")
+
+    async def _sitemap_entries(self) -> list[dict]:
+        start = [self.origin_map.to_logical(u) for u in (self.robots.sitemaps if self.robots else [])]
+        start = start or [self.site.base_url + "/sitemap.xml"]
+        result = await asyncio.to_thread(read_sitemaps, start, self._fetch)
+        for url, err in result.errors:
+            self.progress.say(f"sitemap {url}: {err}")
+        # Sitemap URLs of a served site use its logical origin already; others may use the physical one.
+        return self._new_entries(result.urls, 1, "sitemap", None)
+
+    async def _resume(self, run_id: int) -> None:
+        run = self.store.get_run(run_id)
+        if run["site_id"] != self.site.id:
+            raise ConfigError(f"run {run_id} belongs to site {run['site_id']!r}, not {self.site.id!r}", field="--resume")
+        if run["status"] == "finished":
+            raise ConfigError(f"run {run_id} is already finished; nothing to resume", field="--resume")
+        if run["source"] != "crawl":
+            raise ConfigError(f"run {run_id} was made from artifacts; re-run it instead", field="--resume")
+        self.run_id = run_id
+        self.opt = dataclasses.replace(self.opt, profile=run["profile"], viewports=run["viewports"].split(","))
+        self.store.set_run(run_id, status="running")
+        await self._load_robots()
+        rows = self.store.run_pages(run_id)
+        self.seen = {r["url"] for r in rows}
+        self.admitted = sum(1 for r in rows if r["kind"] == "html" and r["state"] != "skipped")
+        done = sum(1 for r in rows if r["state"] in ("done", "error"))
+        self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
+                          f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
+
+    async def _crawl(self, browser: Browser) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        for row in await self._db(self.store.queued, self.run_id):
+            queue.put_nowait(row)
+        self.progress.found = len(self.seen)
+        workers = [asyncio.create_task(self._worker(i, browser, queue)) for i in range(self.crawl.concurrency)]
+        try:
+            await queue.join()
+        finally:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _polite(self, url: str) -> None:
+        if self.crawl.delay <= 0:
+            return
+        host = host_of(url)
+        now = time.monotonic()
+        start = max(now, self.host_next.get(host, 0.0))
+        self.host_next[host] = start + self.crawl.delay
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    async def _worker(self, index: int, browser: Browser, queue: asyncio.Queue) -> None:
+        contexts: dict[str, object] = {}
+        try:
+            while True:
+                item = await queue.get()
+                try:
+                    for row in await self._process(browser, contexts, item):
+                        queue.put_nowait(row)
+                except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
+                    log.exception("page %s", item["url"])
+                    await self._db(self.store.set_page, item["id"], state="error", error_kind="internal",
+                                   error=f"{type(exc).__name__}: {exc}"[:1000])
+                    self.progress.page(item["url"], False, "internal error")
+                finally:
+                    queue.task_done()
+        finally:
+            for ctx in contexts.values():
+                with contextlib.suppress(Exception):
+                    await ctx.close()
+
+    async def _context(self, browser: Browser, contexts: dict, viewport: str):
+        ctx = contexts.get(viewport)
+        if ctx is None or browser.browser is None or not browser.browser.is_connected():
+            if browser.browser is None or not browser.browser.is_connected():
+                contexts.clear()
+                await browser.ensure()
+            ctx = contexts[viewport] = await browser.new_context(viewport, self.crawl.user_agent_suffix)
+        return ctx
+
+    async def _process(self, browser: Browser, contexts: dict, item: dict) -> list[dict]:
+        url, depth = item["url"], item["depth"]
+        physical = self.origin_map.to_physical(url)
+        loads = {}
+        for viewport in self.opt.viewports:
+            await self._polite(physical)
+            ctx = await self._context(browser, contexts, viewport)
+            load = await gather_page(ctx, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle)
+            if load.error_kind == "renderer_crash":
+                # The context may be unusable after a crash: drop it so the next page gets a fresh one.
+                contexts.pop(viewport, None)
+                with contextlib.suppress(Exception):
+                    await ctx.close()
+            loads[viewport] = load
+            self.stats["viewport_loads"] += 1
+        first = next(iter(loads.values()))
+        final_logical = self.origin_map.to_logical(first.final_url) if first.final_url else None
+        if final_logical and not self.scope.same_site(final_logical):
+            for load in loads.values():
+                load.artifacts, load.error_kind, load.error = None, "redirect_offsite", f"redirected to {final_logical}"
+        ok = {vp: load for vp, load in loads.items() if load.artifacts}
+        # Links from every rendered viewport (a smartphone rendering may link elsewhere).
+        raw_links: list[str] = []
+        for load in ok.values():
+            raw_links.extend(link[1] or link[0] for link in load.links)
+        new_entries = self._new_entries(raw_links, depth + 1, "link", url, base=first.final_url or physical)
+        results = []
+        if ok:
+            results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
+        errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
+        page_values = {
+            "state": "done" if ok else "error", "http_status": first.http_status,
+            "final_url": final_logical, "content_type": first.content_type,
+            "title": (first.artifacts or {}).get("page", {}).get("title") if first.artifacts else None,
+            "lang": (first.artifacts or {}).get("page", {}).get("lang") if first.artifacts else None,
+            "error_kind": None if ok else first.error_kind,
+            "error": "; ".join(f"{vp}: {e}" for vp, e in errors.items()) or None,
+            "load_ms": first.timings.get("total_ms") if first.timings else None,
+            "timings_json": json.dumps({vp: load.timings for vp, load in loads.items()}),
+        }
+        if not ok and first.error_kind == "not_html":
+            page_values.update(kind="document", state="skipped", skip_reason="document")
+        await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), page_values,
+                       results, new_entries)
+        for load in ok.values():
+            for key, ms in load.timings.items():
+                self.stats["timings"][key] = round(self.stats["timings"].get(key, 0.0) + ms, 1)
+        if ok:
+            self.stats["pages_done"] += 1
+        else:
+            self.stats["pages_error"] += 1
+        self.progress.found = len(self.seen)
+        n_fail = sum(r.n_failed for r in results)
+        self.progress.page(url, bool(ok), f"指摘 {n_fail}" if ok else "; ".join(errors.values())[:160])
+        queued = [e for e in new_entries if e["state"] == "queued"]
+        if not queued:
+            return []
+        ids = await self._db(self._ids_for, [e["url"] for e in queued])
+        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
+                for e in queued if e["url"] in ids]
+
+    def _ids_for(self, urls: list[str]) -> dict[str, int]:
+        from sqlalchemy import select
+        from .store.schema import pages
+        with self.store.engine.connect() as conn:
+            q = select(pages.c.url, pages.c.id).where(pages.c.run_id == self.run_id, pages.c.url.in_(urls))
+            return {u: i for u, i in conn.execute(q)}
+
+    def _evaluate_and_save(self, url: str, loads: dict) -> list:
+        t0 = time.perf_counter()
+        results = []
+        store = ArtifactStore(self.artifacts_dir) if self.opt.save_artifacts else None
+        for viewport, load in loads.items():
+            results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url))
+            if store is not None:
+                store.save(url, viewport, load.artifacts)
+        self.stats["timings"]["python_ms"] = round(self.stats["timings"].get("python_ms", 0.0)
+                                                   + (time.perf_counter() - t0) * 1000, 1)
+        return results
+
+
+def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: AuditOptions, folder: Path) -> int:
+    """`audit --from-artifacts DIR`: a new run from saved artifacts, without a browser."""
+    arts = ArtifactStore(folder)
+    by_url: dict[str, dict] = {}
+    for payload in arts.iter_all():
+        by_url.setdefault(payload["url"], {})[payload["viewport"]] = payload["artifacts"]
+    viewports = sorted({vp for d in by_url.values() for vp in d}, key=lambda v: list(settings.VIEWPORTS).index(v)
+                       if v in settings.VIEWPORTS else 99)
+    scope = ScopeClassifier(site)
+    progress = Progress(site.id, quiet=options.quiet)
+    progress.found = len(by_url)
+    axe_versions = {((a.get("axe") or {}).get("version")) for d in by_url.values() for a in d.values()}
+    axe_versions.discard(None)
+    run_id = store.create_run(site, profile=options.profile, viewports=viewports,
+                              axe_version=",".join(sorted(axe_versions)) or None, tool_version=__version__,
+                              source="artifacts", artifacts_dir=str(folder), config=site_config_dict(site))
+    started = time.monotonic()
+    for url in sorted(by_url):
+        decision = scope.classify(url)
+        entry = {"url": url, "kind": "html", "doc_type": None, "depth": 0, "found_via": "artifacts",
+                 "referrer": None, "scope": decision.status, "scope_reason": decision.reason, "state": "queued",
+                 "skip_reason": None}
+        store.enqueue(run_id, [entry])
+        page_id = store.queued(run_id)[-1]["id"]
+        results = []
+        for viewport, artifacts in by_url[url].items():
+            results.extend(evaluate(artifacts, viewport, ruleset, options.profile, url))
+        any_page = next(iter(by_url[url].values())).get("page") or {}
+        store.record_page(run_id, site.id, page_id, path_of(url), {
+            "state": "done", "http_status": any_page.get("status"), "title": any_page.get("title"),
+            "lang": any_page.get("lang"), "content_type": any_page.get("content_type"),
+            "final_url": any_page.get("final_url")}, results, [])
+        progress.page(url, True, f"指摘 {sum(r.n_failed for r in results)}")
+    elapsed = time.monotonic() - started
+    store.finish_run(run_id, "finished", {"pages_done": len(by_url), "elapsed_s": round(elapsed, 2),
+                                          "counts": store.count_pages(run_id)})
+    return run_id
+
+
+def run_audit(site: Site, store: Store, ruleset: RuleSet, options: AuditOptions, resume: int | None = None) -> int:
+    """Run an audit to the end; SIGTERM and Ctrl-C leave the run `interrupted` and resumable."""
+    auditor = Auditor(site, store, ruleset, options)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        return await auditor.run(resume)
+
+    try:
+        return asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if auditor.run_id is not None:
+            sys.stderr.write(f"interrupted: resume with `a11yaudit audit {site.id} --resume {auditor.run_id}`\n")
+        raise SystemExit(130) from None
+

@@ -1,0 +1,214 @@
+"""The `a11yaudit` command (click): data on stdout; progress, logs and errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, settings
+from .errors import A11yAuditError, ConfigError
+
+VIEWPORT_CHOICES = click.Choice(sorted(settings.VIEWPORTS))
+
+
+def _fail(exc: A11yAuditError) -> None:
+    click.echo(f"a11yaudit: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except A11yAuditError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="a11yaudit")
+@click.option("--config", "-c", default=settings.DEFAULT_CONFIG, show_default=True, envvar="A11YAUDIT_CONFIG",
+              help="sites.yaml to read.")
+@click.option("--db", default=None, envvar="A11YAUDIT_DB",
+              help=f"Database URL (SQLite file or postgresql://…). Default: {settings.DEFAULT_DB}")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr.")
+@click.pass_context
+def cli(ctx, config, db, verbose):
+    """a11yaudit — JIS X 8341-3 アクセシビリティ・スマートフォン対応の自動チェック。
+
+    Crawls a site, renders every page in headless Chromium at PC and smartphone widths, applies axe-core and
+    the Japanese rule set, stores every result and writes reports.
+    """
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"config": config, "db": settings.db_url(db)}
+
+
+def _store(ctx):
+    from .store.db import Store
+    return Store(ctx.obj["db"])
+
+
+@cli.command()
+@click.argument("site_ids", nargs=-1)
+@click.option("--all", "all_sites", is_flag=True, help="Audit every site in sites.yaml (default: the first).")
+@click.option("--profile", default=None, help="Rule profile: jis2016 (default), jis2010, wcag22.")
+@click.option("--viewport", "viewports", multiple=True, type=VIEWPORT_CHOICES,
+              help="Viewport(s) to render (repeatable). Default: the site's, else pc and sp.")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Page budget (overrides sites.yaml).")
+@click.option("--max-depth", type=click.IntRange(min=0), default=None, help="Link depth (overrides sites.yaml).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=32), default=None,
+              help="Pages rendered at once (overrides sites.yaml).")
+@click.option("--resume", "resume_run", type=int, default=None, help="Finish an interrupted run.")
+@click.option("--from-artifacts", "from_artifacts", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Re-evaluate saved artifacts (artifacts/<site>/<run>) without a browser.")
+@click.option("--artifacts-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=settings.DEFAULT_ARTIFACTS_DIR, show_default=True, help="Where artifacts are saved.")
+@click.option("--no-artifacts", is_flag=True, help="Do not save artifacts to disk.")
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=settings.DEFAULT_REPORTS_DIR, show_default=True)
+@click.option("--no-report", is_flag=True, help="Store results only; write no report.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.pass_context
+def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, resume_run,
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet):
+    """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
+
+    Prints the path of each HTML report on stdout.
+    """
+    import dataclasses
+
+    from .audit import AuditOptions, reevaluate_artifacts, run_audit
+    from .config import load_sites
+    from .report.html import write_report
+    from .rules.loader import load_rules
+    from .rules.standards import get_profile, load_standards
+
+    _, profiles = load_standards()
+    sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
+    if site_ids:
+        chosen = [sites_file.get(s) for s in site_ids]
+    elif all_sites:
+        chosen = sites_file.sites
+    else:
+        chosen = sites_file.sites[:1]
+    if (resume_run or from_artifacts) and len(chosen) != 1:
+        raise ConfigError("--resume and --from-artifacts take exactly one site", field="SITE_IDS")
+    ruleset = load_rules()
+    store = _store(ctx)
+    for site in chosen:
+        crawl = site.crawl
+        overrides = {k: v for k, v in (("max_pages", max_pages), ("max_depth", max_depth),
+                                       ("concurrency", concurrency)) if v is not None}
+        if overrides:
+            site = dataclasses.replace(site, crawl=dataclasses.replace(crawl, **overrides))
+        prof = profile or site.profile
+        get_profile(prof)
+        options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
+                               artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet)
+        if from_artifacts:
+            run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
+        else:
+            run_id = run_audit(site, store, ruleset, options, resume=resume_run)
+        run = store.get_run(run_id)
+        stats = json.loads(run["stats_json"] or "{}")
+        click.echo(f"[{site.id}] run {run_id} {run['status']}: {stats.get('pages_done', 0)} pages, "
+                   f"{stats.get('pages_error', 0)} failed to load, {stats.get('elapsed_s', 0)} s", err=True)
+        if not no_report:
+            click.echo(str(write_report(store, run_id, ruleset, reports_dir).resolve()))
+        else:
+            click.echo(str(run_id))
+
+
+@cli.command()
+@click.argument("site_id", required=False)
+@click.option("--run", "run_id", type=int, default=None, help="Run to report (default: the site's latest).")
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=settings.DEFAULT_REPORTS_DIR, show_default=True)
+@click.pass_context
+def report(ctx, site_id, run_id, reports_dir):
+    """Re-render the HTML report of a stored run from the database (no browser). Prints its path."""
+    from .report.html import write_report
+    from .rules.loader import load_rules
+    store = _store(ctx)
+    if run_id is None:
+        if not site_id:
+            runs = store.list_runs()
+            if not runs:
+                raise ConfigError("the database has no runs yet; run `a11yaudit audit` first", field="--run")
+            run_id = runs[-1]["id"]
+        else:
+            latest = store.latest_run(site_id)
+            if latest is None:
+                raise ConfigError(f"no runs for site {site_id!r}", field="SITE_ID")
+            run_id = latest["id"]
+    click.echo(str(write_report(store, run_id, load_rules(), reports_dir).resolve()))
+
+
+@cli.group()
+def rules():
+    """Inspect the rule set (rules/*.yaml and axe-core's rules)."""
+
+
+@rules.command("list")
+@click.option("--profile", default=None, help="Only rules of this profile.")
+@click.option("--engine", type=click.Choice(["all", "python", "axe"]), default="all", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+def rules_list(profile, engine, fmt, lang):
+    """List rules with their code, success criteria, test method and title."""
+    from .rules.loader import load_rules
+    from .rules.standards import get_profile
+    rs = load_rules()
+    chosen = rs.rules
+    if profile:
+        get_profile(profile)
+        chosen = [r for r in chosen if profile in r.profiles]
+    if engine != "all":
+        chosen = [r for r in chosen if r.engine == engine]
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "engine": r.engine, "criteria": r.requirements,
+                                "techniques": r.techniques, "test_method": r.test_method, "title": r.title,
+                                "profiles": r.profiles} for r in chosen], ensure_ascii=False, indent=2))
+        return
+    for r in chosen:
+        click.echo(f"{r.code:<36} {','.join(r.requirements) or '-':<14} {r.test_method}  {r.title[lang]}")
+    click.echo(f"{len(chosen)} rules (axe-core {rs.axe_version})", err=True)
+
+
+@cli.command("runs")
+@click.argument("site_id", required=False)
+@click.pass_context
+def runs_cmd(ctx, site_id):
+    """List stored runs (id, site, status, pages) as tab-separated lines."""
+    store = _store(ctx)
+    for run in store.list_runs(site_id):
+        stats = json.loads(run["stats_json"] or "{}")
+        click.echo(f"{run['id']}\t{run['site_id']}\t{run['status']}\t{run['started_at']:%Y-%m-%d %H:%M}\t"
+                   f"{stats.get('pages_done', '')}\t{run['profile']}\taxe {run['axe_version']}")
+
+
+@cli.command()
+@click.pass_context
+def check_config(ctx):
+    """Validate sites.yaml and the rule files; exit 2 with file, line and field on the first error."""
+    from .config import load_sites
+    from .rules.loader import load_rules
+    from .rules.standards import load_standards
+    _, profiles = load_standards()
+    sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
+    rs = load_rules()
+    for site in sites_file.sites:
+        click.echo(f"{site.id}\t{site.name}\t{site.base_url}\t{site.profile}")
+    click.echo(f"ok: {len(sites_file.sites)} sites, {len(rs.rules)} rules", err=True)
+
+
+def main() -> None:
+    cli(prog_name="a11yaudit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

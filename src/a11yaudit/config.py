@@ -1,0 +1,315 @@
+"""sites.yaml → validated Site objects (glossary: 対象範囲 = scope, 準拠 = conformant, 方針 = policy).
+
+Every error names the file, the line and the field; nothing runs on a bad file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import settings
+from .yamlsrc import Located, load_yaml
+
+SITE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+LEVELS = ("A", "AA", "AAA")
+DEGREES = ("準拠", "一部準拠", "配慮")
+SCOPE_TYPES = ("pdf", "office", "data", "archive", "video", "audio", "image", "document")
+
+
+@dataclass
+class ScopeRule:
+    """One include/exclude entry. Exactly one of prefix / pattern / type decides it, from the URL alone."""
+
+    reason: str
+    prefix: str | None = None
+    pattern: str | None = None
+    type: str | None = None
+    regex: re.Pattern | None = field(default=None, repr=False, compare=False)
+
+    def describe(self) -> str:
+        if self.prefix is not None:
+            return self.prefix
+        if self.pattern is not None:
+            return f"pattern: {self.pattern}"
+        return f"type: {self.type}"
+
+
+@dataclass
+class Policy:
+    name: str = ""
+    standard: str = "JIS X 8341-3:2016"
+    level: str = "AA"
+    degree: str = "準拠"
+    include: list[ScopeRule] = field(default_factory=list)
+    exclude: list[ScopeRule] = field(default_factory=list)
+    contact: str = ""
+
+
+@dataclass
+class Crawl:
+    max_pages: int
+    max_depth: int
+    delay: float
+    concurrency: int
+    obey_robots: bool
+    sitemaps: bool
+    timeout: float
+    settle: float
+    audit_outside_scope: bool
+    strip_params: list[str]
+    block_resources: list[str]
+    user_agent_suffix: str
+
+
+@dataclass
+class Site:
+    id: str
+    name: str
+    start_urls: list[str]
+    crawl: Crawl
+    viewports: list[str]
+    profile: str
+    policy: Policy
+    serve: Path | None = None          # local folder served on 127.0.0.1 for the audit
+    origin: str | None = None          # logical origin of a served site (stable across runs)
+    allowed_hosts: list[str] = field(default_factory=list)
+    source_file: str = ""
+    source_line: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The logical origin every stored URL uses."""
+        if self.origin:
+            return self.origin
+        parts = urlsplit(self.start_urls[0])
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class SitesFile:
+    path: str
+    sites: list[Site]
+
+    def get(self, site_id: str) -> Site:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        from .errors import ConfigError
+        hint = difflib.get_close_matches(site_id, [s.id for s in self.sites], n=1)
+        raise ConfigError(f"no site with id {site_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                          + f"; known: {', '.join(s.id for s in self.sites)}", file=self.path)
+
+
+class _Reader:
+    """Typed access to one mapping of the document, raising located errors."""
+
+    def __init__(self, doc: Located, path: tuple, allowed: set[str]):
+        self.doc, self.path = doc, path
+        value = _get(doc.data, path)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise doc.error(path, f"must be a mapping, got {type(value).__name__}")
+        self.value = value
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                raise doc.error(path + (key,), "unknown field" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                + f"; allowed: {', '.join(sorted(allowed))}")
+
+    def has(self, key: str) -> bool:
+        return key in self.value
+
+    def err(self, key: str, message: str):
+        return self.doc.error(self.path + (key,), message)
+
+    def str(self, key: str, default: Any = ..., *, choices: tuple | None = None) -> Any:
+        if key not in self.value or self.value[key] is None:
+            if default is ...:
+                raise self.doc.error(self.path + (key,), "required field is missing")
+            return default
+        value = self.value[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.err(key, f"must be a non-empty string, got {value!r}")
+        if choices and value not in choices:
+            raise self.err(key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def num(self, key: str, default: Any, *, kind=float, minimum: float = 0) -> Any:
+        value = self.value.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+            raise self.err(key, f"must be {'an integer' if kind is int else 'a number'}, got {value!r}")
+        if value < minimum:
+            raise self.err(key, f"must be at least {minimum}, got {value!r}")
+        return kind(value)
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.value.get(key, default)
+        if not isinstance(value, bool):
+            raise self.err(key, f"must be true or false, got {value!r}")
+        return value
+
+    def str_list(self, key: str, default: list | None = None) -> list[str]:
+        value = self.value.get(key, default)
+        if value is None:
+            raise self.doc.error(self.path + (key,), "required field is missing")
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.err(key, f"must be a list of strings, got {value!r}")
+        return list(value)
+
+
+def _get(data: Any, path: tuple) -> Any:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[ScopeRule]:
+    items = _get(doc.data, path)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise doc.error(path, "must be a list of {prefix|pattern|type, reason} entries")
+    rules = []
+    for i, item in enumerate(items):
+        sub = path + (i,)
+        if isinstance(item, str):
+            item = {"prefix": item}
+            if require_reason:
+                raise doc.error(sub, "an exclusion needs a reason: write {prefix: ..., reason: ...}")
+        elif not isinstance(item, dict):
+            raise doc.error(sub, "must be a mapping with one of prefix / pattern / type and a reason")
+        r = _Reader(Located(item, {}, doc.file), (), {"prefix", "pattern", "type", "reason"})
+        # Re-anchor errors to the real document position.
+        deciders = [k for k in ("prefix", "pattern", "type") if k in item]
+        if len(deciders) != 1:
+            raise doc.error(sub, "needs exactly one of prefix, pattern or type: a scope must be decidable "
+                                 "from the URL alone (WAIC: 「CMS以外」のような範囲は不適切)")
+        reason = item.get("reason") or ""
+        if require_reason and not str(reason).strip():
+            raise doc.error(sub + ("reason",), "an exclusion needs a reason (例外事項の理由)")
+        rule = ScopeRule(reason=str(reason))
+        if "prefix" in item:
+            if not isinstance(item["prefix"], str) or not (item["prefix"].startswith("/") or "://" in item["prefix"]):
+                raise doc.error(sub + ("prefix",), "must be a root-relative path (/dir/) or an absolute URL")
+            rule.prefix = item["prefix"]
+        elif "pattern" in item:
+            try:
+                rule.regex = re.compile(str(item["pattern"]))
+            except re.error as exc:
+                raise doc.error(sub + ("pattern",), f"invalid regular expression: {exc}") from None
+            rule.pattern = str(item["pattern"])
+        else:
+            if item["type"] not in SCOPE_TYPES:
+                raise doc.error(sub + ("type",), f"must be one of {', '.join(SCOPE_TYPES)}, got {item['type']!r}")
+            rule.type = item["type"]
+        del r
+        rules.append(rule)
+    return rules
+
+
+def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_profiles: set[str]) -> Site:
+    r = _Reader(doc, path, {"id", "name", "start_urls", "serve", "origin", "crawl", "viewports", "profile",
+                            "policy", "allowed_hosts"})
+    site_id = r.str("id")
+    if not SITE_ID_RE.match(site_id):
+        raise r.err("id", "must be lower-case letters, digits, '-' or '_' (used in file names), got "
+                    f"{site_id!r}")
+    serve = None
+    origin = None
+    if r.has("serve"):
+        serve = (config_dir / r.str("serve")).resolve()
+        if not serve.is_dir():
+            raise r.err("serve", f"folder not found: {serve}")
+        origin = r.str("origin", f"http://{site_id}.local")
+        if not re.match(r"^https?://[^/]+$", origin):
+            raise r.err("origin", "must be scheme://host with no path, e.g. http://sample.invalid")
+        start_urls = r.str_list("start_urls", ["/"])
+        start_urls = [origin + u if u.startswith("/") else u for u in start_urls]
+    else:
+        start_urls = r.str_list("start_urls")
+    for i, url in enumerate(start_urls):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise doc.error(path + ("start_urls", i), f"must be an http(s) URL, got {url!r}")
+
+    crawl_defaults = dict(settings.CRAWL_DEFAULTS)
+    crawl_defaults.update(defaults.get("crawl") or {})
+    c = _Reader(doc, path + ("crawl",), set(settings.CRAWL_DEFAULTS))
+    crawl = Crawl(
+        max_pages=c.num("max_pages", crawl_defaults["max_pages"], kind=int, minimum=1),
+        max_depth=c.num("max_depth", crawl_defaults["max_depth"], kind=int, minimum=0),
+        delay=c.num("delay", crawl_defaults["delay"]),
+        concurrency=c.num("concurrency", crawl_defaults["concurrency"], kind=int, minimum=1),
+        obey_robots=c.bool("obey_robots", crawl_defaults["obey_robots"]),
+        sitemaps=c.bool("sitemaps", crawl_defaults["sitemaps"]),
+        timeout=c.num("timeout", crawl_defaults["timeout"], minimum=1),
+        settle=c.num("settle", crawl_defaults["settle"]),
+        audit_outside_scope=c.bool("audit_outside_scope", crawl_defaults["audit_outside_scope"]),
+        strip_params=c.str_list("strip_params", crawl_defaults["strip_params"]),
+        block_resources=c.str_list("block_resources", crawl_defaults["block_resources"]),
+        user_agent_suffix=c.str("user_agent_suffix", crawl_defaults["user_agent_suffix"]),
+    )
+    viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
+    for i, vp in enumerate(viewports):
+        if vp not in settings.VIEWPORTS:
+            raise doc.error(path + ("viewports", i), f"unknown viewport {vp!r}; known: "
+                            f"{', '.join(settings.VIEWPORTS)}")
+    profile = r.str("profile", defaults.get("profile") or settings.DEFAULT_PROFILE)
+    if known_profiles and profile not in known_profiles:
+        raise r.err("profile", f"unknown profile {profile!r}; known: {', '.join(sorted(known_profiles))}")
+
+    p = _Reader(doc, path + ("policy",), {"name", "standard", "level", "degree", "scope", "contact"})
+    policy = Policy(
+        name=p.str("name", ""), standard=p.str("standard", "JIS X 8341-3:2016"),
+        level=p.str("level", "AA", choices=LEVELS), degree=p.str("degree", "準拠", choices=DEGREES),
+        contact=p.str("contact", ""),
+    )
+    _Reader(doc, path + ("policy", "scope"), {"include", "exclude"})
+    policy.include = _scope_rules(doc, path + ("policy", "scope", "include"), require_reason=False)
+    policy.exclude = _scope_rules(doc, path + ("policy", "scope", "exclude"), require_reason=True)
+    if not policy.include:
+        policy.include = [ScopeRule(reason="サイト全体", prefix="/")]
+    allowed_hosts = r.str_list("allowed_hosts", [])
+    return Site(id=site_id, name=r.str("name", site_id), start_urls=start_urls, crawl=crawl,
+                viewports=viewports, profile=profile, policy=policy, serve=serve, origin=origin,
+                allowed_hosts=allowed_hosts, source_file=doc.file, source_line=doc.line(path))
+
+
+def load_sites(path: str | Path = settings.DEFAULT_CONFIG, *, known_profiles: set[str] | None = None,
+               text: str | None = None) -> SitesFile:
+    """Load and validate sites.yaml. Raises ConfigError naming file, line and field."""
+    doc = load_yaml(path, text)
+    top = _Reader(doc, (), {"version", "defaults", "sites"})
+    version = top.value.get("version", 1)
+    if version != 1:
+        raise top.err("version", f"unsupported version {version!r}; this a11yaudit reads version 1")
+    d = _Reader(doc, ("defaults",), {"crawl", "viewports", "profile"})
+    _Reader(doc, ("defaults", "crawl"), set(settings.CRAWL_DEFAULTS))
+    defaults = d.value
+    sites_data = top.value.get("sites")
+    if not isinstance(sites_data, list) or not sites_data:
+        raise doc.error(("sites",), "must be a non-empty list of sites")
+    config_dir = Path(path).resolve().parent
+    sites, seen = [], {}
+    for i in range(len(sites_data)):
+        site = _site(doc, ("sites", i), defaults, config_dir, known_profiles or set())
+        if site.id in seen:
+            raise doc.error(("sites", i, "id"), f"duplicate site id {site.id!r} (first at line {seen[site.id]})")
+        seen[site.id] = doc.line(("sites", i, "id"))
+        sites.append(site)
+    return SitesFile(path=str(path), sites=sites)

@@ -1,0 +1,1 @@
+"""Discovery: URL canonicalisation, scope classification, robots.txt, sitemaps and the crawl frontier."""

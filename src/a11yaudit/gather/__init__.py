@@ -1,0 +1,1 @@
+"""Gathering: the only code that touches a browser. Produces named artifacts per page and viewport."""

@@ -1,0 +1,268 @@
+"""Playwright + Chromium: one browser for the whole audit, one context per viewport and worker, page loads."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .. import settings
+from ..errors import InfrastructureError
+
+log = logging.getLogger(__name__)
+
+_AXE_CACHE: dict[str, str] = {}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+MAX_HTML = 8 * 1024 * 1024
+MAX_SOURCE = 4 * 1024 * 1024
+
+
+def axe_source() -> str:
+    """axe-core as bundled by axe-playwright-python (4.12.1): the one pinned axe-core for every engine."""
+    if "src" not in _AXE_CACHE:
+        import axe_playwright_python
+        path = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+        _AXE_CACHE["src"] = path.read_text(encoding="utf-8")
+    return _AXE_CACHE["src"]
+
+
+def axe_version() -> str:
+    m = re.search(r"axe v([0-9][0-9.]*[0-9])", axe_source()[:400])
+    return m.group(1) if m else "unknown"
+
+
+def collect_js() -> str:
+    if "collect" not in _AXE_CACHE:
+        _AXE_CACHE["collect"] = resources.files("a11yaudit").joinpath("js/collect.js").read_text(encoding="utf-8")
+    return _AXE_CACHE["collect"]
+
+
+def find_chromium() -> str | None:
+    """A11YAUDIT_CHROMIUM, else a system Chromium; None means Playwright's own browser (if installed)."""
+    env = os.environ.get("A11YAUDIT_CHROMIUM")
+    if env:
+        return env
+    for cand in settings.CHROMIUM_CANDIDATES:
+        if os.path.exists(cand):
+            return cand
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _is_forbidden_host(host: str, allowed: set[str]) -> bool:
+    """Loopback, private and link-local addresses are off limits unless the site itself lives there."""
+    if host in allowed:
+        return False
+    if host in ("localhost",) or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+
+
+@dataclass
+class PageLoad:
+    """What one page × viewport produced: artifacts, or an error kind and message."""
+
+    url: str
+    viewport: str
+    artifacts: dict | None = None
+    error_kind: str | None = None     # timeout | renderer_crash | network | http_error | not_html | error
+    error: str | None = None
+    http_status: int | None = None
+    final_url: str | None = None
+    content_type: str | None = None
+    links: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    charset = m.group(1) if m else None
+    if not charset:
+        m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
+        charset = m.group(1).decode("ascii") if m else "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+class Browser:
+    """One Chromium for the whole audit; restarted if it dies."""
+
+    def __init__(self, *, executable: str | None = None, allowed_hosts: set[str] | None = None,
+                 block_resources: list[str] | None = None):
+        self.executable = executable if executable is not None else find_chromium()
+        self.allowed_hosts = allowed_hosts or set()
+        self.block_resources = set(block_resources or [])
+        self._pw = None
+        self.browser = None
+        self.version = None
+        self.launches = 0
+
+    async def start(self) -> None:
+        from playwright.async_api import Error as PWError
+        from playwright.async_api import async_playwright
+        if self._pw is None:
+            self._pw = await async_playwright().start()
+        try:
+            self.browser = await self._pw.chromium.launch(
+                executable_path=self.executable, headless=True, args=settings.CHROMIUM_ARGS)
+        except PWError as exc:
+            hint = ("install Chromium from the system packages (Debian/Ubuntu: apt-get install chromium), "
+                    "or point A11YAUDIT_CHROMIUM at a Chromium/Chrome binary")
+            raise InfrastructureError(f"cannot start Chromium ({self.executable or 'Playwright default'}): "
+                                      f"{str(exc).splitlines()[0]} — {hint}") from None
+        self.version = self.browser.version
+        self.launches += 1
+
+    async def ensure(self) -> None:
+        if self.browser is None or not self.browser.is_connected():
+            await self.start()
+
+    async def close(self) -> None:
+        try:
+            if self.browser is not None:
+                await self.browser.close()
+        finally:
+            if self._pw is not None:
+                await self._pw.stop()
+            self._pw = self.browser = None
+
+    async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit"):
+        await self.ensure()
+        vp = settings.VIEWPORTS[viewport]
+        kwargs = dict(viewport={"width": vp["width"], "height": vp["height"]},
+                      device_scale_factor=vp["device_scale_factor"], is_mobile=vp["is_mobile"],
+                      has_touch=vp["has_touch"], locale="ja-JP", timezone_id="Asia/Tokyo",
+                      service_workers="block", accept_downloads=False)
+        ua = vp["user_agent"]
+        if ua is None:
+            ua = (await self._default_ua()) + f" {ua_suffix}"
+        else:
+            ua = ua + f" {ua_suffix}"
+        kwargs["user_agent"] = ua
+        ctx = await self.browser.new_context(**kwargs)
+        await ctx.route("**/*", self._route)
+        return ctx
+
+    async def _default_ua(self) -> str:
+        if not hasattr(self, "_ua"):
+            page = await self.browser.new_page()
+            self._ua = (await page.evaluate("navigator.userAgent")).replace("HeadlessChrome", "Chrome")
+            await page.close()
+        return self._ua
+
+    async def _route(self, route) -> None:
+        req = route.request
+        url = req.url
+        scheme = url.split(":", 1)[0].lower()
+        if scheme in ("data", "blob", "about"):
+            await route.continue_()
+            return
+        if scheme not in ("http", "https"):
+            await route.abort("blockedbyclient")
+            return
+        host = (urlsplit(url).hostname or "").lower()
+        if _is_forbidden_host(host, self.allowed_hosts) or req.resource_type in self.block_resources:
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+
+def classify_error(exc: BaseException) -> str:
+    text = str(exc)
+    if "Timeout" in type(exc).__name__ or "Timeout " in text or "timeout" in text.split("\n")[0].lower():
+        return "timeout"
+    if "crash" in text.lower() or "Target closed" in text or "has been closed" in text:
+        return "renderer_crash"
+    if "Download is starting" in text:
+        return "not_html"
+    if "net::ERR_" in text:
+        return "network"
+    return "error"
+
+
+async def gather_page(context, url: str, viewport: str, *, timeout: float, settle: float,
+                      run_axe: bool = True) -> PageLoad:
+    """Load one URL in one viewport and gather the page, dom and axe artifacts. Never raises for page faults."""
+    result = PageLoad(url=url, viewport=viewport)
+    t_start = time.perf_counter()
+    page = None
+    try:
+        page = await context.new_page()
+        page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
+        page.set_default_timeout(timeout * 1000)
+        response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
+        t_loaded = time.perf_counter()
+        if settle > 0:
+            try:
+                await page.wait_for_load_state("networkidle", timeout=settle * 1000)
+            except Exception:  # noqa: BLE001 — a page that never idles is normal; move on
+                pass
+        t_settled = time.perf_counter()
+        headers = await response.all_headers() if response else {}
+        result.http_status = response.status if response else None
+        result.final_url = page.url
+        result.content_type = headers.get("content-type", "")
+        if response is not None and response.status >= 400:
+            result.error_kind, result.error = "http_error", f"HTTP {response.status}"
+            return result
+        if result.content_type and not re.search(r"html|xml", result.content_type, re.I):
+            result.error_kind, result.error = "not_html", f"content type {result.content_type}"
+            return result
+        source = ""
+        if response is not None:
+            try:
+                body = await response.body()
+                source = _decode(body[:MAX_SOURCE], result.content_type)
+            except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
+                source = ""
+        if run_axe:
+            await page.evaluate(axe_source())
+        t_axe_loaded = time.perf_counter()
+        data = await page.evaluate(collect_js(), {
+            "runAxe": run_axe, "maxHtml": MAX_HTML,
+            "axeConfig": {"runOnly": {"type": "tag", "values": AXE_TAGS},
+                          "resultTypes": ["violations", "incomplete"], "iframes": False},
+        })
+        t_done = time.perf_counter()
+        result.timings = {
+            "load_ms": round((t_loaded - t_start) * 1000, 1), "settle_ms": round((t_settled - t_loaded) * 1000, 1),
+            "axe_inject_ms": round((t_axe_loaded - t_settled) * 1000, 1),
+            "axe_ms": round(data["timings"]["axe"], 1), "collect_ms": round(data["timings"]["collect"], 1),
+            "total_ms": round((t_done - t_start) * 1000, 1),
+        }
+        facts = data["facts"]
+        result.links = data["dom"].pop("links")
+        result.artifacts = {
+            "page": {"url": url, "final_url": page.url, "status": result.http_status,
+                     "content_type": result.content_type, "title": facts["title"], "lang": facts["lang"],
+                     "charset": facts["charset"], "viewport_meta": facts["viewportMeta"],
+                     "scroll_width": facts["scrollWidth"], "client_width": facts["clientWidth"],
+                     "inner_width": facts["innerWidth"], "inner_height": facts["innerHeight"],
+                     "timings": result.timings, "links": result.links},
+            "dom": {**data["dom"], "source": source},
+            "axe": data["axe"] if data["axe"] else {"error": data["axeError"]},
+        }
+        return result
+    except Exception as exc:  # noqa: BLE001 — any page fault is recorded and the audit goes on
+        result.error_kind = classify_error(exc)
+        result.error = str(exc).splitlines()[0][:500]
+        return result
+    finally:
+        if page is not None:
+            try:
+                await page.close()
+            except Exception:  # noqa: BLE001
+                pass

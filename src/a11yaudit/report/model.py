@@ -1,0 +1,155 @@
+"""Builds the report's view model from one stored run: summary, 達成基準チェックリスト, pages and findings."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from .. import settings
+from ..discover.scope import EXCLUDED, IN_SCOPE, OUT_OF_SCOPE, SCOPE_LABELS
+from ..rules.loader import RuleSet
+from ..rules.model import CANT_TELL, ERROR, FAILED
+from ..rules.standards import get_profile, load_standards, sort_criteria
+from ..store.db import Store
+
+SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限", "depth": "リンク階層の上限",
+               "document": "文書ファイル（描画しない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
+ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラーのクラッシュ", "network": "通信エラー",
+                "http_error": "HTTPエラー", "not_html": "HTML以外", "redirect_offsite": "サイト外へのリダイレクト",
+                "internal": "内部エラー", "error": "エラー"}
+
+
+def _criteria(value: str) -> list[str]:
+    return [c for c in (value or "").split(",") if c]
+
+
+def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
+    run = store.get_run(run_id)
+    site = store.site(run["site_id"]) or {"id": run["site_id"], "name": run["site_id"], "base_url": ""}
+    config = json.loads(run["config_json"] or "{}")
+    profile = get_profile(run["profile"])
+    all_criteria, _ = load_standards()
+    profile_ids = profile.ids()
+    level = (config.get("policy") or {}).get("level", "AA")
+    levels = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}}[level]
+    pages = store.run_pages(run_id)
+    results = store.run_results(run_id)
+    findings = store.run_findings(run_id)
+    viewports = [v for v in run["viewports"].split(",") if v]
+    page_by_id = {p["id"]: p for p in pages}
+
+    # Per page: failed / cantTell counts and whether the page has A/AA problems within the profile.
+    per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "errors": 0, "problem": False})
+    for r in results:
+        pp = per_page[r["page_id"]]
+        if r["outcome"] == ERROR:
+            pp["errors"] += 1
+        crit = _criteria(r["criteria"])
+        in_profile = [c for c in crit if c in profile_ids and all_criteria[c].level in levels]
+        if r["outcome"] == FAILED and in_profile:
+            pp["problem"] = True
+    for f in findings:
+        pp = per_page[f["page_id"]]
+        pp["failed" if f["outcome"] == FAILED else "cant_tell"] += 1
+
+    html_pages = [p for p in pages if p["kind"] == "html"]
+    audited = [p for p in html_pages if p["state"] == "done"]
+    audited_in = [p for p in audited if p["scope"] == IN_SCOPE]
+    with_problems = [p for p in audited_in if per_page[p["id"]]["problem"]]
+
+    # 達成基準チェックリスト: every criterion of the profile, in-scope pages only.
+    crit_rules = defaultdict(set)
+    for rule in ruleset.rules:
+        for c in rule.requirements:
+            crit_rules[c].add(rule.code)
+    stat = defaultdict(lambda: {"failed_pages": set(), "cant_tell_pages": set(), "passed": 0, "rules": set()})
+    in_scope_ids = {p["id"] for p in audited_in}
+    for r in results:
+        if r["page_id"] not in in_scope_ids:
+            continue
+        for c in _criteria(r["criteria"]):
+            s = stat[c]
+            s["rules"].add(r["rule"])
+            if r["outcome"] == FAILED:
+                s["failed_pages"].add(r["page_id"])
+            elif r["outcome"] == CANT_TELL:
+                s["cant_tell_pages"].add(r["page_id"])
+            elif r["outcome"] == "passed":
+                s["passed"] += 1
+    checklist = []
+    for c in profile.criteria:
+        s = stat.get(c.id)
+        automated = bool(crit_rules.get(c.id))
+        if s and s["failed_pages"]:
+            status, label = "failed", f"問題あり（{len(s['failed_pages'])}ページで自動検出）"
+        elif s and s["cant_tell_pages"]:
+            status, label = "review", f"要確認（{len(s['cant_tell_pages'])}ページに候補）"
+        elif automated:
+            status, label = "no_auto_failure", "自動チェックでは問題を検出せず（人による確認が必要）"
+        else:
+            status, label = "human", "人による確認のみ（自動チェックの対象外）"
+        checklist.append({"number": profile.number(c), "id": c.id, "name": c.name("ja"), "level": c.level,
+                          "status": status, "label": label, "automation": c.automation,
+                          "rules": sorted((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))[:8],
+                          "rules_total": len((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))})
+    # Criteria outside the profile that automation flagged (e.g. WCAG 2.2 target size under jis2016).
+    beyond = []
+    for cid in sort_criteria(c for c in stat if c not in profile_ids and c in all_criteria):
+        s = stat[cid]
+        if s["failed_pages"] or s["cant_tell_pages"]:
+            crit = all_criteria[cid]
+            beyond.append({"id": cid, "name": crit.name_waic, "level": crit.level, "since": crit.since,
+                           "failed_pages": len(s["failed_pages"]), "cant_tell_pages": len(s["cant_tell_pages"])})
+
+    # Findings grouped per page; the same rule + target on several viewports is one row.
+    grouped = defaultdict(dict)
+    for f in findings:
+        key = (f["rule"], f["selector"], f["outcome"])
+        row = grouped[f["page_id"]].get(key)
+        if row is None:
+            rule = ruleset.get(f["rule"])
+            grouped[f["page_id"]][key] = row = {
+                "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
+                "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
+                "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
+                "message": f["message"], "viewports": []}
+        row["viewports"].append(settings.VIEWPORTS.get(f["viewport"], {}).get("label", {}).get("ja", f["viewport"]))
+    page_rows = []
+    for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
+        pp = per_page[p["id"]]
+        page_rows.append({
+            "id": p["id"], "url": p["url"], "title": p["title"], "scope": p["scope"],
+            "scope_label": SCOPE_LABELS[p["scope"]]["ja"], "scope_reason": p["scope_reason"], "state": p["state"],
+            "skip": SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"]),
+            "error": (ERROR_LABELS.get(p["error_kind"] or "", p["error_kind"]) + ": " + (p["error"] or ""))
+            if p["state"] == "error" else None,
+            "failed": pp["failed"], "cant_tell": pp["cant_tell"], "problem": pp["problem"],
+            "findings": sorted(grouped.get(p["id"], {}).values(),
+                               key=lambda r: (r["outcome"] != FAILED, r["criteria"], r["rule"])),
+        })
+    documents = [p for p in pages if p["kind"] == "document"]
+    counts = {
+        "html_found": len(html_pages), "audited": len(audited), "audited_in_scope": len(audited_in),
+        "audited_excluded": sum(1 for p in audited if p["scope"] == EXCLUDED),
+        "audited_out_of_scope": sum(1 for p in audited if p["scope"] == OUT_OF_SCOPE),
+        "errors": sum(1 for p in html_pages if p["state"] == "error"),
+        "queued": sum(1 for p in html_pages if p["state"] == "queued"),
+        "skipped": defaultdict(int), "documents": len(documents),
+        "with_problems": len(with_problems),
+        "problem_share": round(100 * len(with_problems) / len(audited_in), 1) if audited_in else None,
+        "failed_findings": sum(1 for f in findings if f["outcome"] == FAILED),
+        "cant_tell_findings": sum(1 for f in findings if f["outcome"] == CANT_TELL),
+    }
+    for p in pages:
+        if p["state"] == "skipped":
+            counts["skipped"][SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"])] += 1
+    counts["skipped"] = dict(counts["skipped"])
+    stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
+    return {
+        "run": run, "site": site, "config": config, "profile": profile, "level": level,
+        "viewports": [settings.VIEWPORTS.get(v, {}).get("label", {}).get("ja", v) for v in viewports],
+        "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
+        "stats": stats, "policy": config.get("policy") or {},
+        "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
+        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認"},
+    }

@@ -1,0 +1,98 @@
+"""CheckContext: the parsed artifacts of one page × viewport, shared by every rule (parsed once, lazily)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from bs4 import BeautifulSoup, Tag
+
+NID = "data-a11y-nid"
+_WS = re.compile(r"\s+")
+_SNIPPET_MAX = 300
+_CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class CheckContext:
+    def __init__(self, artifacts: dict, viewport: str, url: str = ""):
+        self.artifacts, self.viewport, self.url = artifacts, viewport, url
+        self.page = artifacts.get("page") or {}
+
+    @classmethod
+    def from_html(cls, html: str, viewport: str = "pc", url: str = "http://example.test/") -> "CheckContext":
+        """Build a context from plain HTML (rule examples, tests): node ids are stamped in document order."""
+        soup = BeautifulSoup(html, "lxml")
+        for i, el in enumerate(soup.find_all(True), start=1):
+            el[NID] = str(i)
+        title = soup.title.get_text() if soup.title else ""
+        lang = soup.html.get("lang") if soup.html else None
+        ctx = cls({"page": {"url": url, "title": title, "lang": lang},
+                   "dom": {"html": str(soup), "hidden": [], "source": html}}, viewport, url)
+        ctx.__dict__["soup"] = soup
+        return ctx
+
+    @cached_property
+    def soup(self) -> BeautifulSoup:
+        return BeautifulSoup(self.artifacts["dom"]["html"], "lxml")
+
+    @cached_property
+    def hidden_nids(self) -> set[str]:
+        return {str(n) for n in self.artifacts["dom"].get("hidden") or []}
+
+    @cached_property
+    def by_nid(self) -> dict[str, Tag]:
+        return {el[NID]: el for el in self.soup.find_all(attrs={NID: True})}
+
+    def is_hidden(self, el: Tag) -> bool:
+        """Not rendered (per the browser) or hidden from assistive technology (aria-hidden)."""
+        hidden = self.hidden_nids
+        node = el
+        while isinstance(node, Tag):
+            if node.get(NID) in hidden or node.get("aria-hidden") == "true" or node.has_attr("hidden"):
+                return True
+            node = node.parent
+        return False
+
+    def select(self, selector: str, *, visible: bool = True) -> list[Tag]:
+        body = self.soup.body or self.soup
+        found = body.select(selector)
+        return [el for el in found if not (visible and self.is_hidden(el))]
+
+    @staticmethod
+    def text(el: Tag) -> str:
+        return el.get_text()
+
+    @staticmethod
+    def selector_for(el: Tag) -> str:
+        """A short CSS path: the nearest unique #id, then tag:nth-of-type steps."""
+        parts = []
+        node = el
+        while isinstance(node, Tag) and node.name not in ("[document]",):
+            ident = node.get("id")
+            if ident and _CSS_IDENT.match(ident):
+                root = node
+                while root.parent is not None:
+                    root = root.parent
+                if len(root.find_all(id=ident, limit=2)) == 1:
+                    parts.append(f"#{ident}")
+                    break
+            if node.name in ("html", "body", "head"):
+                parts.append(node.name)
+            else:
+                parent = node.parent
+                same = [s for s in parent.find_all(node.name, recursive=False)] if parent else [node]
+                parts.append(node.name if len(same) == 1 else f"{node.name}:nth-of-type({same.index(node) + 1})")
+            node = node.parent
+        return " > ".join(reversed(parts))
+
+    @staticmethod
+    def snippet(el: Tag) -> str:
+        """Opening tag (and short text) without our node ids, for the report."""
+        clone_attrs = {k: v for k, v in el.attrs.items() if k != NID}
+        attrs = "".join(
+            f' {k}="{" ".join(v) if isinstance(v, list) else v}"' for k, v in clone_attrs.items())
+        text = _WS.sub(" ", el.get_text()).strip()
+        out = f"<{el.name}{attrs}>"
+        if text:
+            out += text[:120] + ("…" if len(text) > 120 else "") + f"</{el.name}>"
+        return out[:_SNIPPET_MAX]

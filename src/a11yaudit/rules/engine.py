@@ -1,0 +1,80 @@
+"""The engine: runs rules on the artifacts of one page × viewport, isolating each rule's errors."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from .axe import axe_results
+from .context import CheckContext
+from .loader import RuleSet
+from .model import CANT_TELL, ERROR, FAILED, INAPPLICABLE, PASSED, Finding, Rule, RuleResult
+from .registry import all_checks
+
+log = logging.getLogger(__name__)
+
+
+class _SafeDict(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _message(rule: Rule, details: dict, lang: str = "ja") -> str:
+    template = rule.message.get(lang) or rule.message.get("ja") or rule.title.get(lang, "")
+    try:
+        return template.format_map(_SafeDict(details))
+    except (ValueError, IndexError):
+        return template
+
+
+def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
+    """Run one of our Python rules; an exception or a missing artifact gives outcome `error`."""
+    missing = [a for a in rule.requires if a not in ctx.artifacts or ctx.artifacts[a] is None]
+    if missing:
+        return RuleResult(rule.code, ctx.viewport, ERROR, list(rule.requirements),
+                          error=f"missing artifact: {', '.join(missing)}")
+    fn = all_checks()[rule.check]
+    try:
+        verdicts = list(fn(ctx, rule))
+    except Exception as exc:  # noqa: BLE001 — one rule's failure must never stop the run
+        log.warning("rule %s failed on %s: %s", rule.code, ctx.url, exc)
+        return RuleResult(rule.code, ctx.viewport, ERROR, list(rule.requirements),
+                          error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"[:2000])
+    findings, n_passed, seen = [], 0, set()
+    for v in verdicts:
+        if v.outcome == PASSED:
+            n_passed += 1
+            continue
+        if v.outcome not in (FAILED, CANT_TELL):
+            continue
+        el = v.element
+        if el is None:
+            selector, snippet, nid = "html", "", None
+        else:
+            selector, snippet, nid = ctx.selector_for(el), ctx.snippet(el), el.get("data-a11y-nid")
+        key = (selector, v.outcome)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(Finding(rule=rule.code, viewport=ctx.viewport, outcome=v.outcome, selector=selector,
+                                snippet=snippet, message=_message(rule, v.details),
+                                nid=int(nid) if nid else None, criteria=list(rule.requirements)))
+    if any(f.outcome == FAILED for f in findings):
+        outcome = FAILED
+    elif findings:
+        outcome = CANT_TELL
+    elif n_passed:
+        outcome = PASSED
+    else:
+        outcome = INAPPLICABLE
+    return RuleResult(rule.code, ctx.viewport, outcome, list(rule.requirements), findings, n_passed)
+
+
+def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url: str = "") -> list[RuleResult]:
+    """All rule results for one page × viewport: axe-core's (from the axe artifact) and ours."""
+    ctx = CheckContext(artifacts, viewport, url)
+    results = axe_results(artifacts.get("axe"), viewport, ruleset)
+    for rule in ruleset.python_rules(profile):
+        if rule.applies_to(viewport):
+            results.append(run_rule(rule, ctx))
+    return results

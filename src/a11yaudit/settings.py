@@ -1,0 +1,77 @@
+"""Documented defaults for every setting, and their precedence: defaults < sites.yaml < environment < command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Crawl defaults (overridden per site in sites.yaml `crawl:` and on the command line).
+CRAWL_DEFAULTS: dict = {
+    "max_pages": 500,          # page budget per run (HTML pages rendered; documents are not counted)
+    "max_depth": 10,           # link hops from a start URL
+    "delay": 0.0,              # seconds between two requests to the same host
+    "concurrency": 2,          # pages rendered at the same time on one host
+    "obey_robots": True,       # robots.txt is obeyed unless the site owner says otherwise
+    "sitemaps": True,          # read sitemap.xml / sitemap indexes named in robots.txt or at /sitemap.xml
+    "timeout": 30.0,           # seconds for one navigation
+    "settle": 0.3,             # extra seconds to wait for network idle after `load` (bounded)
+    "audit_outside_scope": True,  # also audit same-site pages outside the policy scope (for expansion planning)
+    "strip_params": ["utm_*", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl"],
+    "block_resources": ["media"],  # resource types never loaded: they cannot change the checks
+    "user_agent_suffix": "a11yaudit",
+}
+
+# Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
+# that sites which redirect phones to a separate smartphone site are followed.
+VIEWPORTS: dict = {
+    "pc": {"label": {"ja": "PC", "en": "PC"}, "width": 1280, "height": 800, "device_scale_factor": 1,
+           "is_mobile": False, "has_touch": False, "user_agent": None},
+    "sp": {"label": {"ja": "スマートフォン", "en": "Smartphone"}, "width": 390, "height": 844,
+           "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+           "user_agent": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")},
+}
+DEFAULT_VIEWPORTS = ["pc", "sp"]
+
+DEFAULT_PROFILE = "jis2016"
+DEFAULT_CONFIG = "sites.yaml"
+DEFAULT_DB = "sqlite:///a11yaudit.sqlite"
+DEFAULT_ARTIFACTS_DIR = "artifacts"
+DEFAULT_REPORTS_DIR = "reports"
+
+# Chromium launch flags needed when running as root on a machine with no outside network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
+]
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+                       "/usr/bin/google-chrome-stable"]
+
+# Document types recorded (not rendered) when linked.
+DOCUMENT_EXTENSIONS = {
+    ".pdf": "pdf", ".doc": "office", ".docx": "office", ".xls": "office", ".xlsx": "office",
+    ".ppt": "office", ".pptx": "office", ".odt": "office", ".ods": "office", ".odp": "office",
+    ".jtd": "office", ".rtf": "office", ".csv": "data", ".zip": "archive", ".lzh": "archive",
+    ".mp4": "video", ".mov": "video", ".wmv": "video", ".mp3": "audio", ".wav": "audio",
+    ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image", ".svg": "image",
+}
+
+
+def project_root() -> Path:
+    """The folder holding rules/ and sites.yaml: A11YAUDIT_HOME, else the current folder, else the source tree."""
+    env = os.environ.get("A11YAUDIT_HOME")
+    if env:
+        return Path(env)
+    cwd = Path.cwd()
+    if (cwd / "rules").is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[2]
+
+
+def rules_dir() -> Path:
+    env = os.environ.get("A11YAUDIT_RULES")
+    return Path(env) if env else project_root() / "rules"
+
+
+def db_url(cli_value: str | None = None) -> str:
+    return cli_value or os.environ.get("A11YAUDIT_DB") or DEFAULT_DB

@@ -1,0 +1,205 @@
+"""The store: the only module with SQL. SQLite file by default, PostgreSQL by URL; every write is transactional."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import ConfigError, InfrastructureError
+from ..rules.model import RuleResult
+from .schema import findings, pages, rule_results, runs, sites
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_WS = re.compile(r"\s+")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def fingerprint(site_id: str, path: str, viewport: str, rule: str, selector: str) -> str:
+    """Identity of a finding across runs: site, URL path, viewport, rule and normalised target."""
+    target = _WS.sub(" ", selector.strip().lower())
+    return hashlib.sha1("\x1f".join((site_id, path, viewport, rule, target)).encode("utf-8")).hexdigest()
+
+
+def _insert(engine: Engine, table):
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover
+        raise ConfigError(f"unsupported database {engine.dialect.name}; use SQLite or PostgreSQL")
+    return insert(table)
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        try:
+            if url.startswith("sqlite:///"):
+                path = url[len("sqlite:///"):]
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise ConfigError(f"cannot use database URL {url!r}: {exc}", field="--db") from None
+        if self.engine.dialect.name == "sqlite":
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_conn, _record):  # WAL: a kill -9 loses nothing committed
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.close()
+        self.upgrade()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (Alembic)."""
+        from alembic import command
+        from alembic.config import Config
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            raise InfrastructureError(f"database {self.safe_url}: {str(exc).splitlines()[0]}") from None
+
+    @property
+    def safe_url(self) -> str:
+        return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", self.url)
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            try:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            except SQLAlchemyError:
+                return None
+
+    # --- runs -------------------------------------------------------------------------------------------
+    def create_run(self, site, *, profile: str, viewports: list[str], axe_version: str, tool_version: str,
+                   source: str, artifacts_dir: str | None, config: dict) -> int:
+        with self.engine.begin() as conn:
+            ins = _insert(self.engine, sites).values(id=site.id, name=site.name, base_url=site.base_url,
+                                                     created_at=now())
+            conn.execute(ins.on_conflict_do_nothing(index_elements=["id"]))
+            conn.execute(update(sites).where(sites.c.id == site.id).values(name=site.name, base_url=site.base_url))
+            return conn.execute(runs.insert().values(
+                site_id=site.id, status="running", started_at=now(), profile=profile, viewports=",".join(viewports),
+                axe_version=axe_version, tool_version=tool_version, source=source, artifacts_dir=artifacts_dir,
+                config_json=json.dumps(config, ensure_ascii=False, default=str))).inserted_primary_key[0]
+
+    def set_run(self, run_id: int, **values) -> None:
+        if "stats" in values:
+            values["stats_json"] = json.dumps(values.pop("stats"), ensure_ascii=False)
+        with self.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+    def finish_run(self, run_id: int, status: str, stats: dict) -> None:
+        self.set_run(run_id, status=status, finished_at=now(), stats=stats)
+
+    def get_run(self, run_id: int) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
+        if row is None:
+            raise ConfigError(f"no run {run_id} in {self.safe_url}", field="run")
+        return dict(row)
+
+    def list_runs(self, site_id: str | None = None) -> list[dict]:
+        q = select(runs).order_by(runs.c.id)
+        if site_id:
+            q = q.where(runs.c.site_id == site_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def latest_run(self, site_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs).where(runs.c.site_id == site_id).order_by(runs.c.id.desc())
+                               .limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def site(self, site_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()
+        return dict(row) if row else None
+
+    # --- the frontier (pages table) ---------------------------------------------------------------------
+    def enqueue(self, run_id: int, entries: Iterable[dict], conn=None) -> int:
+        """Insert pages not yet known in this run (same URL twice is ignored). Returns rows inserted."""
+        rows = [{"run_id": run_id, **e} for e in entries]
+        if not rows:
+            return 0
+        stmt = _insert(self.engine, pages).on_conflict_do_nothing(index_elements=["run_id", "url"])
+        if conn is not None:
+            return conn.execute(stmt, rows).rowcount or 0
+        with self.engine.begin() as c:
+            return c.execute(stmt, rows).rowcount or 0
+
+    def urls(self, run_id: int) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(pages.c.url).where(pages.c.run_id == run_id)).scalars())
+
+    def queued(self, run_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            q = (select(pages.c.id, pages.c.url, pages.c.depth, pages.c.scope)
+                 .where(pages.c.run_id == run_id, pages.c.state == "queued").order_by(pages.c.depth, pages.c.id))
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def count_pages(self, run_id: int) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            q = (select(pages.c.kind, pages.c.state, func.count()).where(pages.c.run_id == run_id)
+                 .group_by(pages.c.kind, pages.c.state))
+            return {f"{k}:{s}": n for k, s, n in conn.execute(q)}
+
+    def set_page(self, page_id: int, **values) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
+
+    def record_page(self, run_id: int, site_id: str, page_id: int, path: str, page_values: dict,
+                    results: list[RuleResult], new_pages: list[dict]) -> None:
+        """Store one page's results and the links it revealed in ONE transaction (resume-safe)."""
+        with self.engine.begin() as conn:
+            conn.execute(rule_results.delete().where(rule_results.c.page_id == page_id))
+            conn.execute(findings.delete().where(findings.c.page_id == page_id))
+            if results:
+                conn.execute(rule_results.insert(), [{
+                    "run_id": run_id, "page_id": page_id, "viewport": r.viewport, "rule": r.rule,
+                    "outcome": r.outcome, "criteria": ",".join(r.criteria), "n_failed": r.n_failed,
+                    "n_cant_tell": r.n_cant_tell, "n_passed": r.n_passed, "error": r.error} for r in results])
+                rows = [{"run_id": run_id, "page_id": page_id, "viewport": f.viewport, "rule": f.rule,
+                         "outcome": f.outcome, "criteria": ",".join(f.criteria), "selector": f.selector,
+                         "snippet": f.snippet, "message": f.message, "nid": f.nid,
+                         "fingerprint": fingerprint(site_id, path, f.viewport, f.rule, f.selector)}
+                        for r in results for f in r.findings]
+                if rows:
+                    conn.execute(findings.insert(), rows)
+            if new_pages:
+                self.enqueue(run_id, new_pages, conn=conn)
+            conn.execute(update(pages).where(pages.c.id == page_id).values(fetched_at=now(), **page_values))
+
+    # --- reading a run back -----------------------------------------------------------------------------
+    def run_pages(self, run_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(pages).where(pages.c.run_id == run_id)
+                                                  .order_by(pages.c.url)).mappings()]
+
+    def run_results(self, run_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            q = select(rule_results).where(rule_results.c.run_id == run_id)
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def run_findings(self, run_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            q = select(findings).where(findings.c.run_id == run_id).order_by(findings.c.page_id, findings.c.id)
+            return [dict(r) for r in conn.execute(q).mappings()]

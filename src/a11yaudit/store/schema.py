@@ -1,0 +1,100 @@
+"""The database schema (SQLAlchemy Core). Changes go through a new Alembic migration in migrations/versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+from sqlalchemy import Table  # noqa: E402
+
+sites = Table(
+    "sites", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("base_url", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", String(64), ForeignKey("sites.id"), nullable=False),
+    Column("status", String(16), nullable=False),          # running | finished | interrupted | failed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("profile", String(32), nullable=False),
+    Column("viewports", Text, nullable=False),            # comma-separated
+    Column("axe_version", String(32)),
+    Column("browser_version", String(64)),
+    Column("tool_version", String(32), nullable=False),
+    Column("source", String(16), nullable=False),         # crawl | artifacts
+    Column("artifacts_dir", Text),
+    Column("config_json", Text, nullable=False),          # the site's settings as used
+    Column("stats_json", Text),
+    Index("ix_runs_site", "site_id", "id"),
+)
+
+pages = Table(
+    "pages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),                  # canonical logical URL
+    Column("kind", String(16), nullable=False),           # html | document
+    Column("doc_type", String(16)),                       # pdf | office … for documents
+    Column("depth", Integer, nullable=False),
+    Column("found_via", String(16), nullable=False),      # start | link | sitemap
+    Column("referrer", Text),
+    Column("scope", String(16), nullable=False),          # in_scope | excluded | out_of_scope
+    Column("scope_reason", Text),
+    Column("state", String(16), nullable=False),          # queued | done | error | skipped
+    Column("skip_reason", Text),                          # robots | budget | depth | outside_scope …
+    Column("http_status", Integer),
+    Column("final_url", Text),
+    Column("title", Text),
+    Column("lang", String(35)),
+    Column("content_type", Text),
+    Column("error_kind", String(32)),
+    Column("error", Text),
+    Column("fetched_at", DateTime(timezone=True)),
+    Column("load_ms", Float),
+    Column("timings_json", Text),
+    UniqueConstraint("run_id", "url", name="uq_pages_run_url"),
+    Index("ix_pages_run_state", "run_id", "state"),
+)
+
+rule_results = Table(
+    "rule_results", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), nullable=False),
+    Column("viewport", String(16), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),        # passed | failed | inapplicable | cantTell | error
+    Column("criteria", Text, nullable=False),             # comma-separated SC ids
+    Column("n_failed", Integer, nullable=False),
+    Column("n_cant_tell", Integer, nullable=False),
+    Column("n_passed", Integer, nullable=False),
+    Column("error", Text),
+    UniqueConstraint("page_id", "viewport", "rule", name="uq_results_page_vp_rule"),
+    Index("ix_results_run_rule", "run_id", "rule"),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), nullable=False),
+    Column("viewport", String(16), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),        # failed | cantTell
+    Column("criteria", Text, nullable=False),
+    Column("selector", Text, nullable=False),
+    Column("snippet", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("nid", Integer),
+    Column("fingerprint", String(40), nullable=False),
+    Index("ix_findings_run", "run_id", "page_id"),
+    Index("ix_findings_fp", "fingerprint"),
+)
