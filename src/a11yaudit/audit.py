@@ -20,7 +20,7 @@ from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, axe_version, gather_page
+from .gather.browser import Browser, Tab, axe_version, gather_page
 from .rules.engine import evaluate
 from .rules.loader import RuleSet
 from .serve import StaticServer
@@ -263,12 +263,12 @@ class Auditor:
             await asyncio.sleep(start - now)
 
     async def _worker(self, index: int, browser: Browser, queue: asyncio.Queue) -> None:
-        contexts: dict[str, object] = {}
+        tabs: dict[str, Tab] = {}
         try:
             while True:
                 item = await queue.get()
                 try:
-                    for row in await self._process(browser, contexts, item):
+                    for row in await self._process(browser, tabs, item):
                         queue.put_nowait(row)
                 except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
                     log.exception("page %s", item["url"])
@@ -278,32 +278,33 @@ class Auditor:
                 finally:
                     queue.task_done()
         finally:
-            for ctx in contexts.values():
+            for tab in tabs.values():
                 with contextlib.suppress(Exception):
-                    await ctx.close()
+                    await tab.context.close()
 
-    async def _context(self, browser: Browser, contexts: dict, viewport: str):
-        ctx = contexts.get(viewport)
-        if ctx is None or browser.browser is None or not browser.browser.is_connected():
-            if browser.browser is None or not browser.browser.is_connected():
-                contexts.clear()
-                await browser.ensure()
-            ctx = contexts[viewport] = await browser.new_context(viewport, self.crawl.user_agent_suffix)
-        return ctx
+    async def _tab(self, browser: Browser, tabs: dict, viewport: str) -> Tab:
+        """This worker's reusable tab for a viewport; a dead browser is restarted and the tabs rebuilt."""
+        if browser.browser is None or not browser.browser.is_connected():
+            tabs.clear()
+            await browser.ensure()
+        tab = tabs.get(viewport)
+        if tab is None:
+            tab = tabs[viewport] = Tab(await browser.new_context(viewport, self.crawl.user_agent_suffix))
+        return tab
 
-    async def _process(self, browser: Browser, contexts: dict, item: dict) -> list[dict]:
+    async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
         url, depth = item["url"], item["depth"]
         physical = self.origin_map.to_physical(url)
         loads = {}
         for viewport in self.opt.viewports:
             await self._polite(physical)
-            ctx = await self._context(browser, contexts, viewport)
-            load = await gather_page(ctx, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle)
+            tab = await self._tab(browser, tabs, viewport)
+            load = await gather_page(tab, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle)
             if load.error_kind == "renderer_crash":
                 # The context may be unusable after a crash: drop it so the next page gets a fresh one.
-                contexts.pop(viewport, None)
+                tabs.pop(viewport, None)
                 with contextlib.suppress(Exception):
-                    await ctx.close()
+                    await tab.context.close()
             loads[viewport] = load
             self.stats["viewport_loads"] += 1
         first = next(iter(loads.values()))

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__, settings
-from .errors import A11yAuditError, ConfigError
+from .errors import A11yAuditError, ConfigError, InfrastructureError
 
 VIEWPORT_CHOICES = click.Choice(sorted(settings.VIEWPORTS))
 
@@ -121,6 +121,8 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             click.echo(str(write_report(store, run_id, ruleset, reports_dir).resolve()))
         else:
             click.echo(str(run_id))
+        if not from_artifacts and stats.get("pages_done", 0) == 0 and stats.get("pages_error", 0) > 0:
+            raise InfrastructureError(f"no page of {site.id} could be loaded; see the report for each error")
 
 
 @cli.command()

@@ -193,11 +193,10 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
                 raise doc.error(sub, "an exclusion needs a reason: write {prefix: ..., reason: ...}")
         elif not isinstance(item, dict):
             raise doc.error(sub, "must be a mapping with one of prefix / pattern / type and a reason")
-        r = _Reader(Located(item, {}, doc.file), (), {"prefix", "pattern", "type", "reason"})
-        # Re-anchor errors to the real document position.
         deciders = [k for k in ("prefix", "pattern", "type") if k in item]
-        if len(deciders) != 1:
-            raise doc.error(sub, "needs exactly one of prefix, pattern or type: a scope must be decidable "
+        unknown = [k for k in item if k not in ("prefix", "pattern", "type", "reason")]
+        if unknown or len(deciders) != 1:
+            raise doc.error(sub, (f"unknown field {unknown[0]!r}; " if unknown else "") + "needs exactly one of prefix, pattern or type: a scope must be decidable "
                                  "from the URL alone (WAIC: 「CMS以外」のような範囲は不適切)")
         reason = item.get("reason") or ""
         if require_reason and not str(reason).strip():
@@ -217,7 +216,6 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
             if item["type"] not in SCOPE_TYPES:
                 raise doc.error(sub + ("type",), f"must be one of {', '.join(SCOPE_TYPES)}, got {item['type']!r}")
             rule.type = item["type"]
-        del r
         rules.append(rule)
     return rules
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up everything a11yaudit needs on Debian/Ubuntu: Chromium (system package), the virtual environment
+# and the package itself. Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "a11yaudit needs Python 3.11 or newer (found: $("$PY" --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2
+  exit 2
+fi
+
+have_chromium() {
+  [ -n "${A11YAUDIT_CHROMIUM:-}" ] && [ -x "${A11YAUDIT_CHROMIUM}" ] && return 0
+  for c in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome /usr/bin/google-chrome-stable; do
+    [ -x "$c" ] && "$c" --version >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+
+if ! have_chromium || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing Chromium and Japanese fonts from the system packages (apt-get)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium fonts-noto-cjk fontconfig >/dev/null
+  elif ! have_chromium; then
+    cat >&2 <<'MSG'
+Chromium was not found and cannot be installed automatically (not root, or no apt-get).
+  Debian/Ubuntu:  sudo apt-get install chromium fonts-noto-cjk
+  Other systems:  install Chromium or Chrome and set A11YAUDIT_CHROMIUM=/path/to/the/binary
+  Where Playwright can download browsers: .venv/bin/playwright install chromium
+MSG
+    exit 3
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv" >&2
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+echo "== installing a11yaudit into .venv" >&2
+.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v -E "^(WARNING: Location|  )" >&2 || true
+.venv/bin/python -c "import a11yaudit, playwright, axe_playwright_python" || { echo "installation failed" >&2; exit 3; }

@@ -1,0 +1,124 @@
+"""The whole path on the bundled sample site: planted defects are found, clean pages stay clean."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+
+import pytest
+
+from .conftest import run_cli
+
+ORIGIN = "http://sample.invalid"
+
+
+def _by_page(sample_audit):
+    store, run = sample_audit["store"], sample_audit["run"]
+    pages = {p["url"][len(ORIGIN):]: p for p in store.run_pages(run["id"])}
+    findings = defaultdict(list)
+    by_id = {p["id"]: path for path, p in pages.items()}
+    for f in store.run_findings(run["id"]):
+        findings[by_id[f["page_id"]]].append(f)
+    return pages, findings
+
+
+def test_run_is_recorded_with_versions(sample_audit):
+    run = sample_audit["run"]
+    assert run["status"] == "finished" and run["axe_version"] == "4.12.1" and run["browser_version"]
+    assert sample_audit["report"].exists()
+    assert "ページ/分" in sample_audit["stderr"]          # progress goes to stderr
+
+
+def test_every_planted_defect_is_reported(sample_audit, manifest):
+    pages, findings = _by_page(sample_audit)
+    missing = []
+    for d in manifest["defects"]:
+        if d.get("covered_by") != "now":
+            continue
+        for vp in d.get("viewports") or ["pc", "sp"]:
+            hits = [f for f in findings[d["page"]] if f["rule"] == d["rule"] and f["viewport"] == vp]
+            if d["rule"].startswith("JP") and d.get("text"):
+                hits = [f for f in hits if d["text"].replace("　", "") in (f["snippet"] + f["message"]).replace("　", "")]
+            if not hits:
+                missing.append((d["page"], d["rule"], vp, d.get("text")))
+    assert not missing, f"planted defects not reported: {missing}"
+
+
+def test_clean_pages_have_no_failures(sample_audit, manifest):
+    pages, findings = _by_page(sample_audit)
+    for path in manifest["clean"]:
+        assert path in pages, f"clean page {path} was not discovered"
+        assert pages[path]["state"] == "done", (path, pages[path]["error"])
+        failed = [(f["rule"], f["viewport"], f["selector"]) for f in findings[path] if f["outcome"] == "failed"]
+        assert not failed, f"{path}: {failed}"
+
+
+def test_discovery_and_scope(sample_audit, manifest):
+    pages, _ = _by_page(sample_audit)
+    for path in manifest.get("not_crawled", []):
+        assert pages[path]["state"] == "skipped" and pages[path]["skip_reason"] == "robots"
+    for path in manifest.get("orphans", []):
+        assert pages[path]["state"] == "done" and pages[path]["found_via"] == "sitemap"
+    for path in manifest.get("documents", []):
+        assert pages[path]["kind"] == "document" and pages[path]["state"] == "skipped"
+    archive = [p for path, p in pages.items() if path.startswith("/archive/") and p["kind"] == "html"]
+    assert archive and all(p["scope"] == "excluded" and "2015年以前" in p["scope_reason"] for p in archive)
+    external = [p for p in pages.values() if not p["url"].startswith(ORIGIN)]
+    assert external and all(p["state"] == "skipped" and p["skip_reason"] == "other_host" for p in external)
+    # Canonicalisation: no fragments, no tracking parameters, no index.html duplicates.
+    assert not any("#" in u or "utm_" in u or u.endswith("/index.html") for u in pages)
+    assert len([p for p in pages.values() if p["kind"] == "html" and p["state"] == "done"]) >= 30
+
+
+def test_rerun_from_artifacts_reproduces_findings(sample_audit):
+    store, run = sample_audit["store"], sample_audit["run"]
+    proc = run_cli("--db", sample_audit["db"], "audit", "sample", "--from-artifacts", run["artifacts_dir"],
+                   "--reports-dir", str(sample_audit["tmp"] / "reports2"), "--quiet")
+    assert proc.stdout.strip().endswith("index.html")
+    again = store.list_runs("sample")[-1]
+    assert again["source"] == "artifacts" and again["id"] != run["id"]
+    fps = lambda rid: sorted(f["fingerprint"] for f in store.run_findings(rid))  # noqa: E731
+    assert fps(again["id"]) == fps(run["id"])
+
+
+def test_report_command_rerenders_from_the_database(sample_audit):
+    proc = run_cli("--db", sample_audit["db"], "report", "sample", "--run", str(sample_audit["run"]["id"]),
+                   "--reports-dir", str(sample_audit["tmp"] / "reports3"))
+    html = open(proc.stdout.strip(), encoding="utf-8").read()
+    assert "達成基準チェックリスト" in html and "1.3.2" in html
+
+
+def test_report_itself_passes_axe(sample_audit):
+    from a11yaudit.gather.browser import AXE_TAGS, Browser, axe_source
+    from a11yaudit.serve import StaticServer
+
+    report = sample_audit["report"]
+
+    async def check(url):
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        try:
+            for viewport in ("pc", "sp"):
+                ctx = await browser.new_context(viewport)
+                page = await ctx.new_page()
+                await page.goto(url)
+                await page.evaluate(axe_source())
+                res = await page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                                          AXE_TAGS + ["best-practice"])
+                violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in res["violations"]]
+                assert not violations, f"{viewport}: {json.dumps(violations, ensure_ascii=False)}"
+                await ctx.close()
+        finally:
+            await browser.close()
+
+    with StaticServer(report.parent) as base:
+        asyncio.run(check(base + "/index.html"))
+
+
+@pytest.mark.parametrize("bad", ["version: 1\nsites: []\n", "version: 1\nsites:\n  - id: Bad Id\n"])
+def test_bad_config_exits_2_with_location(tmp_path, bad):
+    cfg = tmp_path / "sites.yaml"
+    cfg.write_text(bad, encoding="utf-8")
+    proc = run_cli("--config", str(cfg), "audit", check=False)
+    assert proc.returncode == 2 and f"{cfg}:" in proc.stderr and "sites" in proc.stderr
