@@ -30,6 +30,11 @@ def run_cli(*args, env_extra=None, timeout=600, check=True):
 
 
 @pytest.fixture(scope="session")
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
 def manifest() -> dict:
     return yaml.safe_load((SAMPLE / "defects.yaml").read_text(encoding="utf-8"))
 

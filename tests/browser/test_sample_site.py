@@ -8,7 +8,6 @@ from collections import defaultdict
 
 import pytest
 
-from .conftest import run_cli
 
 ORIGIN = "http://sample.invalid"
 
@@ -71,9 +70,9 @@ def test_discovery_and_scope(sample_audit, manifest):
     assert len([p for p in pages.values() if p["kind"] == "html" and p["state"] == "done"]) >= 30
 
 
-def test_rerun_from_artifacts_reproduces_findings(sample_audit):
+def test_rerun_from_artifacts_reproduces_findings(sample_audit, cli):
     store, run = sample_audit["store"], sample_audit["run"]
-    proc = run_cli("--db", sample_audit["db"], "audit", "sample", "--from-artifacts", run["artifacts_dir"],
+    proc = cli("--db", sample_audit["db"], "audit", "sample", "--from-artifacts", run["artifacts_dir"],
                    "--reports-dir", str(sample_audit["tmp"] / "reports2"), "--quiet")
     assert proc.stdout.strip().endswith("index.html")
     again = store.list_runs("sample")[-1]
@@ -82,8 +81,8 @@ def test_rerun_from_artifacts_reproduces_findings(sample_audit):
     assert fps(again["id"]) == fps(run["id"])
 
 
-def test_report_command_rerenders_from_the_database(sample_audit):
-    proc = run_cli("--db", sample_audit["db"], "report", "sample", "--run", str(sample_audit["run"]["id"]),
+def test_report_command_rerenders_from_the_database(sample_audit, cli):
+    proc = cli("--db", sample_audit["db"], "report", "sample", "--run", str(sample_audit["run"]["id"]),
                    "--reports-dir", str(sample_audit["tmp"] / "reports3"))
     html = open(proc.stdout.strip(), encoding="utf-8").read()
     assert "達成基準チェックリスト" in html and "1.3.2" in html
@@ -117,8 +116,8 @@ def test_report_itself_passes_axe(sample_audit):
 
 
 @pytest.mark.parametrize("bad", ["version: 1\nsites: []\n", "version: 1\nsites:\n  - id: Bad Id\n"])
-def test_bad_config_exits_2_with_location(tmp_path, bad):
+def test_bad_config_exits_2_with_location(tmp_path, bad, cli):
     cfg = tmp_path / "sites.yaml"
     cfg.write_text(bad, encoding="utf-8")
-    proc = run_cli("--config", str(cfg), "audit", check=False)
+    proc = cli("--config", str(cfg), "audit", check=False)
     assert proc.returncode == 2 and f"{cfg}:" in proc.stderr and "sites" in proc.stderr
