@@ -153,7 +153,7 @@ class Store:
     def queued(self, run_id: int) -> list[dict]:
         with self.engine.connect() as conn:
             q = (select(pages.c.id, pages.c.url, pages.c.depth, pages.c.scope)
-                 .where(pages.c.run_id == run_id, pages.c.state == "queued").order_by(pages.c.depth, pages.c.id))
+                 .where(pages.c.run_id == run_id, pages.c.state == "queued").order_by(pages.c.id))
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def count_pages(self, run_id: int) -> dict[str, int]:
