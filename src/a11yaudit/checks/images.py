@@ -33,7 +33,7 @@ def alt_placeholder(ctx, rule):
         base = posixpath.basename(unquote(urlsplit(src).path)).lower()
         stem = posixpath.splitext(base)[0]
         if not norm:
-            yield Verdict(FAILED, el, alt=alt, why={"ja": "空白だけ", "en": "blank"}["ja"])
+            yield Verdict(FAILED, el, alt=alt, why="空白だけ")
         elif norm in placeholders:
             yield Verdict(FAILED, el, alt=alt, why="汎用的な語")
         elif NUMBERED.match(norm) or CAMERA.match(norm):
