@@ -322,11 +322,11 @@ class Auditor:
         if ok:
             results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
         errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
+        primary = next(iter(ok.values())).artifacts["page"] if ok else {}
         page_values = {
             "state": "done" if ok else "error", "http_status": first.http_status,
             "final_url": final_logical, "content_type": first.content_type,
-            "title": (first.artifacts or {}).get("page", {}).get("title") if first.artifacts else None,
-            "lang": (first.artifacts or {}).get("page", {}).get("lang") if first.artifacts else None,
+            "title": primary.get("title"), "lang": primary.get("lang"),
             "error_kind": None if ok else first.error_kind,
             "error": "; ".join(f"{vp}: {e}" for vp, e in errors.items()) or None,
             "load_ms": first.timings.get("total_ms") if first.timings else None,
@@ -349,16 +349,9 @@ class Auditor:
         queued = [e for e in new_entries if e["state"] == "queued"]
         if not queued:
             return []
-        ids = await self._db(self._ids_for, [e["url"] for e in queued])
+        ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
         return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
                 for e in queued if e["url"] in ids]
-
-    def _ids_for(self, urls: list[str]) -> dict[str, int]:
-        from sqlalchemy import select
-        from .store.schema import pages
-        with self.store.engine.connect() as conn:
-            q = select(pages.c.url, pages.c.id).where(pages.c.run_id == self.run_id, pages.c.url.in_(urls))
-            return {u: i for u, i in conn.execute(q)}
 
     def _evaluate_and_save(self, url: str, loads: dict) -> list:
         t0 = time.perf_counter()
@@ -396,7 +389,7 @@ def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: Au
                  "referrer": None, "scope": decision.status, "scope_reason": decision.reason, "state": "queued",
                  "skip_reason": None}
         store.enqueue(run_id, [entry])
-        page_id = store.queued(run_id)[-1]["id"]
+        page_id = store.ids_for(run_id, [url])[url]
         results = []
         for viewport, artifacts in by_url[url].items():
             results.extend(evaluate(artifacts, viewport, ruleset, options.profile, url))

@@ -156,6 +156,12 @@ class Store:
                  .where(pages.c.run_id == run_id, pages.c.state == "queued").order_by(pages.c.id))
             return [dict(r) for r in conn.execute(q).mappings()]
 
+    def ids_for(self, run_id: int, urls: list[str]) -> dict[str, int]:
+        """Page ids of these URLs in one run."""
+        with self.engine.connect() as conn:
+            q = select(pages.c.url, pages.c.id).where(pages.c.run_id == run_id, pages.c.url.in_(urls))
+            return {u: i for u, i in conn.execute(q)}
+
     def count_pages(self, run_id: int) -> dict[str, int]:
         with self.engine.connect() as conn:
             q = (select(pages.c.kind, pages.c.state, func.count()).where(pages.c.run_id == run_id)
