@@ -208,6 +208,41 @@ def check_config(ctx):
     click.echo(f"ok: {len(sites_file.sites)} sites, {len(rs.rules)} rules", err=True)
 
 
+@cli.command("act")
+@click.argument("corpus", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--axe-only", is_flag=True, help="Run axe-core alone through the same harness (for comparison).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rule", "only_rules", multiple=True, help="Only this ACT rule id (repeatable).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=16), default=2, show_default=True)
+@click.option("--include-deprecated", is_flag=True, help="Also run the deprecated ACT rules.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON result to this file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, output, quiet):
+    """W3C ACT Rules conformance: audit every ACT test case (served on 127.0.0.1) and judge each ACT rule.
+
+    CORPUS is the folder with testcases.json (default: $A11YAUDIT_ACT_CORPUS, else ../shared/corpora/act).
+    """
+    from .act import format_text, run_act
+    from .rules.loader import load_rules
+    corpus = corpus or settings.act_corpus()
+    state = {"last": 0.0}
+
+    def progress(done, total, res):
+        import time
+        now = time.monotonic()
+        if not quiet and (now - state["last"] > 5 or done == total):
+            state["last"] = now
+            click.echo(f"act: {done}/{total} cases", err=True)
+
+    report = run_act(corpus, load_rules(), axe_only=axe_only, concurrency=concurrency,
+                     include_deprecated=include_deprecated, only_rules=set(only_rules) or None, progress=progress)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    click.echo(text if fmt == "json" else format_text(report))
+
+
 def main() -> None:
     cli(prog_name="a11yaudit")
 

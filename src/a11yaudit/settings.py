@@ -75,3 +75,11 @@ def rules_dir() -> Path:
 
 def db_url(cli_value: str | None = None) -> str:
     return cli_value or os.environ.get("A11YAUDIT_DB") or DEFAULT_DB
+
+
+def act_corpus() -> Path:
+    """The W3C ACT Rules test cases: $A11YAUDIT_ACT_CORPUS, else shared/corpora/act beside the project folder."""
+    env = os.environ.get("A11YAUDIT_ACT_CORPUS")
+    if env:
+        return Path(env)
+    return project_root().parent / "shared" / "corpora" / "act"

@@ -247,8 +247,18 @@ async def _dismiss(dialog) -> None:
         await dialog.dismiss()
 
 
+def axe_run_config(rules: list[str] | None = None, result_types=("violations", "incomplete")) -> dict:
+    """axe.run options: by WCAG A/AA tags (site audits) or an explicit rule list (ACT harness, gate); always into
+    every frame (axe-core is registered in each frame by the context's init script)."""
+    run_only = {"type": "rule", "values": list(rules)} if rules is not None else {"type": "tag", "values": AXE_TAGS}
+    return {"runOnly": run_only, "resultTypes": list(result_types), "iframes": True}
+
+
+DEFAULT_AXE_CONFIG = axe_run_config()
+
+
 async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, settle: float,
-                      run_axe: bool = True) -> PageLoad:
+                      run_axe: bool = True, axe_config: dict | None = None, refine_axe: bool = True) -> PageLoad:
     """Load one URL in one viewport and gather the page, dom and axe artifacts. Never raises for page faults."""
     result = PageLoad(url=url, viewport=viewport)
     t_start = time.perf_counter()
@@ -278,16 +288,27 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                 source = _decode(body[:MAX_SOURCE], result.content_type)
             except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
                 source = ""
-        if run_axe and not await page.evaluate("typeof axe !== 'undefined' && typeof axe.run === 'function'"):
-            await page.evaluate(axe_source())     # e.g. a document.open() wiped the init script's copy
-            if axe_locale_script():
-                await page.evaluate(axe_locale_script())
         t_axe_loaded = time.perf_counter()
-        data = await page.evaluate(collect_js(), {
-            "runAxe": run_axe, "maxHtml": MAX_HTML,
-            "axeConfig": {"runOnly": {"type": "tag", "values": AXE_TAGS},
-                          "resultTypes": ["violations", "incomplete"], "iframes": False},
-        })
+        for attempt in (1, 2):
+            try:
+                if run_axe and not await page.evaluate("typeof axe !== 'undefined' && typeof axe.run === 'function'"):
+                    await page.evaluate(axe_source())     # e.g. a document.open() wiped the init script's copy
+                    if axe_locale_script():
+                        await page.evaluate(axe_locale_script())
+                data = await page.evaluate(collect_js(), {"runAxe": run_axe, "maxHtml": MAX_HTML, "refine": refine_axe,
+                                                          "axeConfig": axe_config or DEFAULT_AXE_CONFIG})
+                break
+            except Exception as exc:  # noqa: BLE001
+                # A client-side redirect (meta refresh, location=…) replaced the document while we looked at it:
+                # wait for the new document and gather that one, once.
+                if attempt == 2 or "Execution context was destroyed" not in str(exc):
+                    raise
+                with contextlib.suppress(Exception):
+                    await page.wait_for_load_state("load", timeout=timeout * 1000)
+                result.final_url = page.url
+                if page.url.startswith("chrome-error:"):
+                    result.error_kind, result.error = "network", f"client-side redirect failed ({page.url})"
+                    return result
         t_done = time.perf_counter()
         result.timings = {
             "load_ms": round((t_loaded - t_start) * 1000, 1), "settle_ms": round((t_settled - t_loaded) * 1000, 1),

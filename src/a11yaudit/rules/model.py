@@ -46,6 +46,7 @@ class Rule:
     tags: list[str] = field(default_factory=list)
     source: str = ""
     enabled: bool = True
+    act_ids: list[str] = field(default_factory=list)   # W3C ACT rules this rule implements (axe: its actIds)
 
     def applies_to(self, viewport: str) -> bool:
         return self.viewports is None or viewport in self.viewports

@@ -1,0 +1,274 @@
+"""W3C ACT Rules conformance: serve the ACT test-case corpus on 127.0.0.1, audit every case with the full engine
+(axe-core and our rules) or axe-core alone, and judge each ACT rule as the W3C implementation reports do.
+
+A case's outcome for an ACT rule is the worst outcome of every implementation mapped to that rule: axe-core's rules
+through their own `actIds`, ours through `act_ids` in rules/checks/*.yaml. Verdicts per ACT rule:
+
+- consistent: every failed example failed, no passed or inapplicable example failed;
+- consistent_with_cant_tell: the same, but some failed examples were only cantTell;
+- partially_consistent: no false failure, some failed examples missed (at least one found);
+- inconsistent: a passed or inapplicable example failed (a false failure);
+- untested: no implementation mapped, or mapped but no failed example was found at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .gather.browser import Browser, Tab, axe_run_config, gather_page
+from .rules.axe import axe_results
+from .rules.context import CheckContext
+from .rules.engine import run_rule
+from .rules.loader import RuleSet
+from .rules.model import CANT_TELL, FAILED, INAPPLICABLE, PASSED, Rule
+from .serve import StaticServer
+
+VERDICTS = ("consistent", "consistent_with_cant_tell", "partially_consistent", "inconsistent", "untested")
+VERDICT_RANK = {"inconsistent": 0, "untested": 1, "partially_consistent": 2, "consistent_with_cant_tell": 3,
+                "consistent": 4}
+VERDICT_LABELS = {"consistent": "consistent", "consistent_with_cant_tell": "consistent with cantTell",
+                  "partially_consistent": "partially consistent", "inconsistent": "inconsistent",
+                  "untested": "untested"}
+CASE_TIMEOUT = 20.0
+CASE_SETTLE = 0.3
+
+
+@dataclass
+class Case:
+    rule_id: str
+    rule_name: str
+    expected: str
+    case_id: str
+    title: str
+    path: str
+    deprecated: bool
+    requirements: list[str]
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    outcome: str                     # failed | cantTell | passed (nothing failed) | error
+    by_rule: dict = field(default_factory=dict)   # implementation code → its outcome
+    error: str | None = None
+
+
+def load_corpus(folder: str | Path, *, include_deprecated: bool = False, rules: set[str] | None = None) -> list[Case]:
+    folder = Path(folder)
+    index = folder / "testcases.json"
+    if not index.is_file():
+        raise ConfigError("not an ACT test-case corpus (testcases.json missing)", file=str(index))
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        rows = data["testcases"] if isinstance(data, dict) else data
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the ACT index: {exc}", file=str(index)) from None
+    cases = []
+    for i, row in enumerate(rows):
+        try:
+            case = Case(rule_id=row["ruleId"], rule_name=row["ruleName"], expected=row["expected"],
+                        case_id=row["testcaseId"], title=row.get("testcaseTitle", ""), path=row["relativePath"],
+                        deprecated=bool(row.get("ruleDeprecated")),
+                        requirements=sorted(row.get("ruleAccessibilityRequirements") or {}))
+        except KeyError as exc:
+            raise ConfigError(f"test case {i} lacks {exc}", file=str(index), field=f"testcases[{i}]") from None
+        if case.deprecated and not include_deprecated:
+            continue
+        if rules and case.rule_id not in rules:
+            continue
+        cases.append(case)
+    return cases
+
+
+class Mapping:
+    """Which implementations (axe rule ids, our rule codes) stand for each ACT rule."""
+
+    def __init__(self, axe_act: dict[str, list[str]], ours: list[Rule], axe_only: bool):
+        self.axe: dict[str, list[str]] = defaultdict(list)
+        for axe_id, act_ids in axe_act.items():
+            for act in act_ids or []:
+                self.axe[act].append(axe_id)
+        self.axe_only = axe_only
+        self.ours: dict[str, list[Rule]] = defaultdict(list)
+        if not axe_only:
+            for rule in ours:
+                for act in rule.act_ids:
+                    self.ours[act].append(rule)
+
+    def implemented(self, act_id: str) -> bool:
+        return bool(self.axe.get(act_id) or self.ours.get(act_id))
+
+    def implementations(self, act_id: str) -> list[str]:
+        return [f"axe:{a}" for a in self.axe.get(act_id, [])] + [r.code for r in self.ours.get(act_id, [])]
+
+
+async def _axe_act_ids(browser: Browser) -> dict[str, list[str]]:
+    from .gather.browser import axe_source
+    page = await browser.browser.new_page()
+    try:
+        await page.set_content("<html><body></body></html>")
+        await page.evaluate(axe_source())
+        rows = await page.evaluate("axe.getRules().map(r => [r.ruleId, r.actIds || []])")
+    finally:
+        await page.close()
+    return {rid: ids for rid, ids in rows}
+
+
+def case_outcome(codes: list[str], results) -> tuple[str, dict]:
+    by_rule = {}
+    for res in results:
+        if res.rule in codes:
+            by_rule[res.rule] = res.outcome
+    outs = set(by_rule.values())
+    if FAILED in outs:
+        return FAILED, by_rule
+    if CANT_TELL in outs:
+        return CANT_TELL, by_rule
+    if PASSED in outs:
+        return PASSED, by_rule
+    return INAPPLICABLE, by_rule
+
+
+async def _run_case(tab: Tab, base: str, case: Case, mapping: Mapping) -> CaseResult:
+    axe_ids = mapping.axe.get(case.rule_id, [])
+    ours = mapping.ours.get(case.rule_id, [])
+    url = f"{base}/{case.path}"
+    load = await gather_page(tab, url, "pc", timeout=CASE_TIMEOUT, settle=CASE_SETTLE, run_axe=bool(axe_ids),
+                             axe_config=axe_run_config(axe_ids) if axe_ids else None, refine_axe=not mapping.axe_only)
+    if load.artifacts is None:
+        return CaseResult(case, "error", error=f"{load.error_kind}: {load.error}")
+    results = axe_results(load.artifacts["axe"], "pc") if axe_ids else []
+    if ours:
+        ctx = CheckContext(load.artifacts, "pc", url)
+        results += [run_rule(rule, ctx) for rule in ours]
+    errors = [r.error for r in results if r.outcome == "error" and r.error]
+    outcome, by_rule = case_outcome(mapping.implementations(case.rule_id), results)
+    return CaseResult(case, outcome, by_rule, error="; ".join(errors)[:500] or None)
+
+
+async def run_cases(corpus: Path, cases: list[Case], ruleset: RuleSet, *, axe_only: bool, concurrency: int,
+                    progress=None) -> tuple[list[CaseResult], Mapping]:
+    ours = [r for r in ruleset.rules if r.engine == "python" and r.enabled and r.act_ids]
+    browser = Browser(allowed_hosts={"127.0.0.1"})
+    await browser.start()
+    results: list[CaseResult] = []
+    try:
+        mapping = Mapping(await _axe_act_ids(browser), ours, axe_only)
+        todo = [c for c in cases if mapping.implemented(c.rule_id)]
+        queue: asyncio.Queue = asyncio.Queue()
+        for c in todo:
+            queue.put_nowait(c)
+        with StaticServer(corpus) as base:
+            async def worker():
+                context = await browser.new_context("pc")
+                tab = Tab(context)
+                try:
+                    while True:
+                        try:
+                            case = queue.get_nowait()
+                        except asyncio.QueueEmpty:
+                            return
+                        await browser.ensure()
+                        res = await _run_case(tab, base, case, mapping)
+                        results.append(res)
+                        if progress:
+                            progress(len(results), len(todo), res)
+                finally:
+                    await context.close()
+            await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    finally:
+        await browser.close()
+    return results, mapping
+
+
+def judge(cases: list[Case], results: list[CaseResult], mapping: Mapping) -> dict:
+    """Per ACT rule: verdict, counts and the cases that went wrong; plus totals."""
+    by_case = {r.case.case_id + r.case.rule_id: r for r in results}
+    rules: dict[str, dict] = {}
+    for case in cases:
+        row = rules.setdefault(case.rule_id, {
+            "id": case.rule_id, "name": case.rule_name, "implementations": mapping.implementations(case.rule_id),
+            "cases": Counter(), "false_failures": [], "missed": [], "cant_tell": [], "errors": []})
+        res = by_case.get(case.case_id + case.rule_id)
+        outcome = res.outcome if res else None
+        row["cases"][case.expected] += 1
+        if res is None:
+            continue
+        ref = {"case": case.case_id, "title": case.title, "path": case.path, "outcome": outcome,
+               "by_rule": res.by_rule}
+        if res.error:
+            row["errors"].append({**ref, "error": res.error})
+        if case.expected in (PASSED, INAPPLICABLE) and outcome == FAILED:
+            row["false_failures"].append(ref)
+        elif case.expected == FAILED and outcome == CANT_TELL:
+            row["cant_tell"].append(ref)
+        elif case.expected == FAILED and outcome != FAILED:
+            row["missed"].append(ref)
+    totals = Counter({v: 0 for v in VERDICTS})
+    false_failures = 0
+    for row in rules.values():
+        n_failed = row["cases"][FAILED]
+        found = n_failed - len(row["missed"])
+        if not row["implementations"]:
+            verdict = "untested"
+        elif row["false_failures"]:
+            verdict = "inconsistent"
+        elif not row["missed"] and not row["cant_tell"]:
+            verdict = "consistent" if n_failed else "untested"
+        elif not row["missed"]:
+            verdict = "consistent_with_cant_tell"
+        elif found > 0:
+            verdict = "partially_consistent"
+        else:
+            verdict = "untested"
+        row["verdict"] = verdict
+        row["cases"] = dict(row["cases"])
+        totals[verdict] += 1
+        false_failures += len(row["false_failures"])
+    out_totals = {v: totals[v] for v in VERDICTS}
+    out_totals["false_failures"] = false_failures
+    out_totals["rules"] = len(rules)
+    out_totals["cases"] = len(cases)
+    return {"rules": dict(sorted(rules.items())), "totals": out_totals}
+
+
+def run_act(corpus: str | Path, ruleset: RuleSet, *, axe_only: bool = False, concurrency: int = 2,
+            include_deprecated: bool = False, only_rules: set[str] | None = None, progress=None) -> dict:
+    corpus = Path(corpus)
+    cases = load_corpus(corpus, include_deprecated=include_deprecated, rules=only_rules)
+    t0 = time.perf_counter()
+    results, mapping = asyncio.run(run_cases(corpus, cases, ruleset, axe_only=axe_only, concurrency=concurrency,
+                                             progress=progress))
+    report = judge(cases, results, mapping)
+    report["engine"] = "axe-core" if axe_only else "a11yaudit"
+    report["axe_version"] = ruleset.axe_version
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["cases_run"] = len(results)
+    return report
+
+
+def format_text(report: dict) -> str:
+    lines = [f"ACT Rules conformance — engine: {report['engine']} (axe-core {report['axe_version']}), "
+             f"{report['cases_run']} cases run in {report['seconds']} s", ""]
+    for rid, row in report["rules"].items():
+        impl = ", ".join(row["implementations"]) or "-"
+        extra = []
+        if row["false_failures"]:
+            extra.append(f"false failures {len(row['false_failures'])}")
+        if row["missed"]:
+            extra.append(f"missed {len(row['missed'])}")
+        if row["cant_tell"]:
+            extra.append(f"cantTell {len(row['cant_tell'])}")
+        lines.append(f"{rid}  {VERDICT_LABELS[row['verdict']]:<26} {row['name'][:60]:<60}  [{impl}]"
+                     + (f"  ({'; '.join(extra)})" if extra else ""))
+    t = report["totals"]
+    lines += ["", f"consistent {t['consistent']}, consistent with cantTell {t['consistent_with_cant_tell']}, "
+                  f"partially consistent {t['partially_consistent']}, inconsistent {t['inconsistent']}, "
+                  f"untested {t['untested']} — of {t['rules']} ACT rules; false failures {t['false_failures']}"]
+    return "\n".join(lines)
