@@ -25,7 +25,7 @@ from .gather.browser import Browser, Tab, axe_run_config, gather_page
 from .rules.axe import axe_results
 from .rules.context import CheckContext
 from .rules.engine import run_rule
-from .rules.loader import RuleSet
+from .rules.loader import INTERACTION_ARTIFACTS, RuleSet
 from .rules.model import CANT_TELL, FAILED, INAPPLICABLE, PASSED, Rule
 from .serve import StaticServer
 
@@ -139,8 +139,10 @@ async def _run_case(tab: Tab, base: str, case: Case, mapping: Mapping) -> CaseRe
     axe_ids = mapping.axe.get(case.rule_id, [])
     ours = mapping.ours.get(case.rule_id, [])
     url = f"{base}/{case.path}"
+    needs = frozenset(a for r in ours for a in r.requires if a in INTERACTION_ARTIFACTS)
     load = await gather_page(tab, url, "pc", timeout=CASE_TIMEOUT, settle=CASE_SETTLE, run_axe=bool(axe_ids),
-                             axe_config=axe_run_config(axe_ids) if axe_ids else None, refine_axe=not mapping.axe_only)
+                             axe_config=axe_run_config(axe_ids) if axe_ids else None, refine_axe=not mapping.axe_only,
+                             interactions=needs)
     if load.artifacts is None:
         return CaseResult(case, "error", error=f"{load.error_kind}: {load.error}")
     results = axe_results(load.artifacts["axe"], "pc") if axe_ids else []

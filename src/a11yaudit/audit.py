@@ -299,7 +299,8 @@ class Auditor:
         for viewport in self.opt.viewports:
             await self._polite(physical)
             tab = await self._tab(browser, tabs, viewport)
-            load = await gather_page(tab, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle)
+            load = await gather_page(tab, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
+                                     interactions=self.ruleset.interactions(self.opt.profile, viewport))
             if load.error_kind == "renderer_crash":
                 # The context may be unusable after a crash: drop it so the next page gets a fresh one.
                 tabs.pop(viewport, None)

@@ -22,7 +22,7 @@ def test_rule_set_loads_with_our_rules_and_axe():
 
 @pytest.mark.parametrize("rule,index,example", CASES, ids=[f"{r.code}-{i}" for r, i, _ in CASES])
 def test_rule_example(rule, index, example):
-    ctx = CheckContext.from_html(example["html"])
+    ctx = CheckContext.from_html(example["html"], extra=example.get("artifacts"))
     result = run_rule(rule, ctx)
     assert result.error is None, result.error
     for outcome, key in ((FAILED, "failed"), (CANT_TELL, "cantTell")):

@@ -1,3 +1,5 @@
 """Pure check functions grouped by topic; importing this package registers them all."""
 
-from . import images, page, text  # noqa: F401
+from . import cues, images, links, markup, page, style, text, timing  # noqa: F401
+from . import keyboard, layout  # noqa: F401
+from . import aria, lang, media, review  # noqa: F401

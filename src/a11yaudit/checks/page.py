@@ -1,35 +1,123 @@
-"""Page-level checks: titles that do not describe the page (JIS X 8341-3 2.4.2, failure F25)."""
+"""Page-level checks: titles that do not describe the page (JIS X 8341-3 2.4.2, failure F25; ACT c4a8a4)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urljoin, urlsplit
 
-from ..rules.model import FAILED, PASSED
+from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
+from .common import accessible_name, blocks, norm
 
 # miChecker C_60.1's patterns (無題.*, .*untitled.*, .*no title.*, .*\.html?, [\p{Punct}\d]+) plus CMS defaults.
 PLACEHOLDER_TITLES = [
     re.compile(r"^無題"), re.compile(r"untitled", re.I), re.compile(r"no\s*title", re.I),
-    re.compile(r"^(新しいページ|new page|タイトル|title|document|ドキュメント|ページ名)\s*\d*$", re.I),
-    re.compile(r"\.(html?|php|aspx?|jsp|cgi)$", re.I),
+    re.compile(r"^(新しいページ|新規ページ|新規作成|新規|名称未設定|タイトルなし|タイトル未設定|ページタイトル|"
+               r"タイトルを入力|タイトル|ページ名|ドキュメント|テンプレート|ひな形|雛形|テスト|テストページ|サンプル|"
+               r"new page|title|document|template|test|sample|index|default|home page|page)\s*\d*$", re.I),
+    re.compile(r"\.(html?|php|aspx?|jsp|cgi|shtml|pdf|docx?|xlsx?)$", re.I),
     re.compile(r"^[\W\d_]+$"),
 ]
+# Parts of a title: 「ごみの出し方 | みどり県」「ごみの出し方 - 暮らし - みどり県」.
+_SEPARATORS = re.compile(r"\s+[|｜\-–—:：/／]\s+|[|｜]|\s[-–—]\s|｜|：")
+_SITE_WORDS = re.compile(r"(公式)?(ホームページ|ウェブサイト|web\s*site|website|サイト|トップページ|top\s*page)$", re.I)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u30a1-\u30fa\u30fc]")
+_STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "is", "are", "at", "by", "with", "from",
+         "page", "home", "site", "web", "website"}
 
 
-@check("page_title")
-def page_title(ctx, rule):
+def _title(ctx):
     title_el = ctx.soup.find("title")
     raw = ctx.page.get("title")
     if raw is None:
         raw = title_el.get_text() if title_el else ""
+    return title_el, raw
+
+
+def _page_path(ctx) -> str:
+    """The page's path; a <link rel=canonical> wins (saved pages, examples)."""
+    url = ctx.url or ctx.page.get("url") or ""
+    for link in (ctx.soup.head or ctx.soup).find_all("link"):
+        if link.get("href") and "canonical" in [r.lower() for r in (link.get("rel") or [])]:
+            url = urljoin(url, link["href"])
+            break
+    return urlsplit(url).path or "/"
+
+
+def _is_top(path: str) -> bool:
+    return re.sub(r"(index|default)\.(html?|php|aspx?)$", "", path) in ("", "/")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", norm(text).lower())
+
+
+def site_names(ctx) -> set[str]:
+    """Names the page gives for its site: og:site_name, application-name, the name of links to the home page."""
+    names = set()
+    for meta in (ctx.soup.head or ctx.soup).find_all("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() in ("og:site_name", "application-name"):
+            if meta.get("content"):
+                names.add(_key(meta["content"]))
+    base = ctx.url or ctx.page.get("url") or ""
+    root = urljoin(base, "/") if base else "/"
+    for a in ctx.soup.find_all("a"):
+        if not a.get("href"):
+            continue
+        href = urljoin(base, a["href"]) if base else a["href"]
+        if href.split("#")[0] in (root, root + "index.html"):
+            name = accessible_name(ctx, a)
+            if name and len(name) <= 40:
+                names.add(_key(name))
+    names.discard("")
+    return names
+
+
+def _tokens(text: str) -> set[str]:
+    text = norm(text).lower()
+    out = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[a-z0-9]{2,}", text)
+           if w not in _STOP}
+    cjk = "".join(ch if _CJK.match(ch) else " " for ch in text)
+    for run in cjk.split():
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        if len(run) == 1:
+            out.add(run)
+    return out
+
+
+@check("page_title")
+def page_title(ctx, rule):
+    """F25: empty, placeholder or file-name titles fail. Candidates (cantTell): the title is only the site name on
+    a page other than the top page, the title is a fragment of the page's h1, or shares no word with the page."""
+    title_el, raw = _title(ctx)
     title = unicodedata.normalize("NFKC", raw).strip()
     target = title_el
     if not title:
-        yield Verdict(FAILED, target, title=raw, why="空のタイトル")
+        yield Verdict(FAILED, target, title=raw, why="空のタイトル", why_en="empty")
         return
     for pattern in PLACEHOLDER_TITLES:
         if pattern.search(title):
-            yield Verdict(FAILED, target, title=title, why="仮のタイトル・ファイル名")
+            yield Verdict(FAILED, target, title=title, why="仮のタイトル・ファイル名", why_en="a placeholder or file name")
             return
+    parts = [p for p in _SEPARATORS.split(title) if p.strip()] or [title]
+    names = site_names(ctx) if not _is_top(_page_path(ctx)) else set()
+    bare = {_SITE_WORDS.sub("", n) for n in names} | names
+    content_parts = [p for p in parts if _key(p) not in bare and _SITE_WORDS.sub("", _key(p)) not in bare]
+    if names and not content_parts:
+        yield Verdict(CANT_TELL, target, title=title, why="サイト名だけ（トップページ以外）",
+                      why_en="only the site name, on a page that is not the top page")
+        return
+    h1 = ctx.soup.body.find("h1") if ctx.soup.body else None
+    h1_text = norm(h1.get_text()) if h1 else ""
+    if h1_text and _key(title) in _key(h1_text) and len(_key(h1_text)) >= 1.5 * len(_key(title)) + 2:
+        yield Verdict(CANT_TELL, target, title=title, why=f"見出し「{h1_text[:40]}」の一部だけ",
+                      why_en=f"only a part of the heading \"{h1_text[:40]}\"")
+        return
+    body_text = " ".join(b.text for b in blocks(ctx))
+    wanted = _tokens(" ".join(content_parts))
+    if wanted and len(norm(body_text)) >= 20 and not (wanted & _tokens(body_text)):
+        yield Verdict(CANT_TELL, target, title=title, why="ページの本文と共通する語がない",
+                      why_en="shares no word with the page's text")
+        return
     yield Verdict(PASSED, target)

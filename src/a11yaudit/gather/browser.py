@@ -258,7 +258,8 @@ DEFAULT_AXE_CONFIG = axe_run_config()
 
 
 async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, settle: float,
-                      run_axe: bool = True, axe_config: dict | None = None, refine_axe: bool = True) -> PageLoad:
+                      run_axe: bool = True, axe_config: dict | None = None, refine_axe: bool = True,
+                      interactions: tuple[str, ...] | frozenset = ()) -> PageLoad:
     """Load one URL in one viewport and gather the page, dom and axe artifacts. Never raises for page faults."""
     result = PageLoad(url=url, viewport=viewport)
     t_start = time.perf_counter()
@@ -328,6 +329,15 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
             "dom": {**data["dom"], "source": source},
             "axe": data["axe"] if data["axe"] else {"error": data["axeError"]},
         }
+        if interactions:
+            from .interact import keyboard_walk, layout_passes
+            if "keyboard" in interactions:
+                result.artifacts["keyboard"] = await keyboard_walk(page)
+            if "layout" in interactions:
+                vp = settings.VIEWPORTS[viewport]
+                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"])
+            result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
+            result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
         return result
     except Exception as exc:  # noqa: BLE001 — any page fault is recorded and the audit goes on
         result.error_kind = classify_error(exc)

@@ -19,15 +19,17 @@ class CheckContext:
         self.page = artifacts.get("page") or {}
 
     @classmethod
-    def from_html(cls, html: str, viewport: str = "pc", url: str = "http://example.test/") -> "CheckContext":
-        """Build a context from plain HTML (rule examples, tests): node ids are stamped in document order."""
+    def from_html(cls, html: str, viewport: str = "pc", url: str = "http://example.test/",
+                  extra: dict | None = None) -> "CheckContext":
+        """Build a context from plain HTML (rule examples, tests): node ids are stamped in document order (1 = html).
+        `extra` adds artifacts a browser would gather (keyboard, layout), written against those ids."""
         soup = BeautifulSoup(html, "lxml")
         for i, el in enumerate(soup.find_all(True), start=1):
             el[NID] = str(i)
         title = soup.title.get_text() if soup.title else ""
         lang = soup.html.get("lang") if soup.html else None
         ctx = cls({"page": {"url": url, "title": title, "lang": lang},
-                   "dom": {"html": str(soup), "hidden": [], "source": html}}, viewport, url)
+                   "dom": {"html": str(soup), "hidden": [], "source": html}, **(extra or {})}, viewport, url)
         ctx.__dict__["soup"] = soup
         return ctx
 

@@ -17,10 +17,19 @@ CODE_RE = re.compile(r"^[A-Z]{2,4}\d{2,3}$")
 NAME_RE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 DOC_HEADINGS = ("what", "why", "examples", "limits")   # What it checks / Why it matters / Examples / Known limits
 RULE_FIELDS = {"code", "name", "title", "requirements", "techniques", "profiles", "requires", "viewports",
-               "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled"}
+               "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids"}
+ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
+INTERACTION_ARTIFACTS = ("keyboard", "layout")   # gathered by gather/interact.py on the rendered page
 
 
-def _rule_from_doc(path: Path, known_profiles: set[str], criteria: set[str]) -> Rule:
+def profile_ids(profile) -> set[str]:
+    if isinstance(profile, str):
+        return {p.strip() for p in re.split(r"[,+]", profile) if p.strip()}
+    return set(profile)
+
+
+def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule:
+    """known_profiles: profile id → Profile (a plain set of ids is accepted too: then no profile is an addon)."""
     doc = load_yaml(path)
     data = doc.data
     if not isinstance(data, dict):
@@ -39,15 +48,19 @@ def _rule_from_doc(path: Path, known_profiles: set[str], criteria: set[str]) -> 
         if not isinstance(data[key], dict) or not data[key].get("ja") or not data[key].get("en"):
             raise doc.error((key,), "needs both ja and en texts")
     reqs = data["requirements"]
-    if not isinstance(reqs, list) or not reqs:
-        raise doc.error(("requirements",), "must be a non-empty list of success criteria ids")
-    for i, sc in enumerate(reqs):
-        if str(sc) not in criteria:
-            raise doc.error(("requirements", i), f"unknown success criterion {sc!r}")
     profiles = data.get("profiles", ["jis2016", "jis2010", "wcag22"])
     for i, p in enumerate(profiles):
         if p not in known_profiles:
             raise doc.error(("profiles", i), f"unknown profile {p!r}")
+    # Rules of addon profiles only (gov-style: 自治体 style rules, no success criterion) may have no requirements.
+    addon_only = bool(profiles) and isinstance(known_profiles, dict) and all(
+        getattr(known_profiles[p], "is_addon", False) for p in profiles)
+    if not isinstance(reqs, list) or (not reqs and not addon_only):
+        raise doc.error(("requirements",), "must be a non-empty list of success criteria ids "
+                                            "(an empty list only for rules whose profiles are all addon profiles)")
+    for i, sc in enumerate(reqs):
+        if str(sc) not in criteria:
+            raise doc.error(("requirements", i), f"unknown success criterion {sc!r}")
     if data["test_method"] not in TEST_METHODS:
         raise doc.error(("test_method",), f"must be one of {', '.join(TEST_METHODS)}")
     checks = all_checks()
@@ -68,12 +81,18 @@ def _rule_from_doc(path: Path, known_profiles: set[str], criteria: set[str]) -> 
     for i, ex in enumerate(examples):
         if not isinstance(ex, dict) or "html" not in ex:
             raise doc.error(("examples", i), "an example needs html and failed/passed/cantTell/inapplicable")
+    act_ids = data.get("act_ids") or []
+    if not isinstance(act_ids, list):
+        raise doc.error(("act_ids",), "must be a list of W3C ACT rule ids such as 5effbb")
+    for i, act in enumerate(act_ids):
+        if not ACT_ID_RE.match(str(act)):
+            raise doc.error(("act_ids", i), f"not an ACT rule id (six lowercase letters/digits): {act!r}")
     return Rule(code=data["code"], name=data["name"], title=data["title"], requirements=[str(r) for r in reqs],
                 techniques=list(data.get("techniques") or []), profiles=list(profiles),
                 requires=list(data.get("requires") or ["dom"]), viewports=viewports, check=data["check"],
                 selector=data.get("selector"), options=dict(data.get("options") or {}),
                 test_method=data["test_method"], message=data["message"], examples=examples, docs=docs,
-                source=str(path), enabled=bool(data.get("enabled", True)))
+                source=str(path), enabled=bool(data.get("enabled", True)), act_ids=[str(a) for a in act_ids])
 
 
 def _axe_rules(path: Path) -> tuple[str, list[Rule]]:
@@ -103,8 +122,15 @@ class RuleSet:
         self.axe_version = axe_version
         self.by_code = {r.code: r for r in rules}
 
-    def python_rules(self, profile: str) -> list[Rule]:
-        return [r for r in self.rules if r.engine == "python" and r.enabled and profile in r.profiles]
+    def python_rules(self, profile) -> list[Rule]:
+        """Our rules of a profile spec: "jis2016", "jis2016,gov-style" or a list of profile ids."""
+        wanted = profile_ids(profile)
+        return [r for r in self.rules if r.engine == "python" and r.enabled and wanted & set(r.profiles)]
+
+    def interactions(self, profile, viewport: str) -> frozenset:
+        """Interaction gatherers (keyboard walk, layout passes) that the rules of a profile need on a viewport."""
+        return frozenset(a for r in self.python_rules(profile) if r.applies_to(viewport)
+                         for a in r.requires if a in INTERACTION_ARTIFACTS)
 
     def get(self, code: str) -> Rule | None:
         return self.by_code.get(code)
@@ -120,7 +146,7 @@ def load_rules(rules_dir: str | None = None) -> RuleSet:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in sorted((base / "checks").glob("*.yaml")):
-        rule = _rule_from_doc(path, set(profiles), set(criteria))
+        rule = _rule_from_doc(path, profiles, set(criteria))
         for key in (rule.code, rule.name):
             if key in seen:
                 raise ConfigError(f"{key} is also defined in {seen[key]}", file=str(path), field="code")

@@ -45,6 +45,11 @@ class Profile:
     numbering: str
     level_word: dict
     criteria: tuple[Criterion, ...]
+    kind: str = "standard"     # standard | addon (a style profile with no success criteria, e.g. gov-style)
+
+    @property
+    def is_addon(self) -> bool:
+        return self.kind == "addon"
 
     def number(self, c: Criterion) -> str:
         return c.name_jis2010 if self.numbering == "jis2010" and c.name_jis2010 else c.id
@@ -81,6 +86,17 @@ def load_standards(rules_dir: str | None = None) -> tuple[dict[str, Criterion], 
     prof_doc = load_yaml(base / "standards" / "profiles.yaml")
     profiles: dict[str, Profile] = {}
     for pid, p in (prof_doc.data.get("profiles") or {}).items():
+        kind = p.get("kind", "standard")
+        if kind not in ("standard", "addon"):
+            raise prof_doc.error(("profiles", pid, "kind"), f"must be standard or addon, got {kind!r}")
+        if kind == "addon":
+            if p.get("criteria_from"):
+                raise prof_doc.error(("profiles", pid, "criteria_from"), "an addon profile has no criteria")
+            profiles[pid] = Profile(id=pid, title=p.get("title") or {"ja": pid, "en": pid},
+                                    standard=p.get("standard", pid), numbering=p.get("numbering", "wcag"),
+                                    level_word=p.get("level_word") or {"ja": "レベル", "en": "Level"},
+                                    criteria=(), kind="addon")
+            continue
         sel = p.get("criteria_from") or {}
         since, levels = set(sel.get("since", ["2.0"])), set(sel.get("levels", ["A", "AA"]))
         chosen = [c for c in criteria.values() if c.since in since and c.level in levels

@@ -1,0 +1,247 @@
+"""Shared, cached views of a page for the Japanese text rules: text blocks (one pass over the DOM), ids,
+accessible names of links and the programmatic context of a link (WCAG 2.4.4).
+
+Everything is computed once per CheckContext and cached on it, so rules running on the same page × viewport
+share the walk. Nothing here judges; the checks in links.py, cues.py, style.py do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bs4 import NavigableString, Tag
+
+# Elements whose text forms its own "paragraph" for our purposes (CSS display: block/list-item/table-cell …).
+BLOCK_TAGS = frozenset("""
+address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer form
+h1 h2 h3 h4 h5 h6 header hgroup html li main nav ol p pre section summary table tbody td tfoot th thead tr ul
+legend button option select optgroup menu center
+""".split())
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "textarea", "select", "iframe",
+                       "object", "canvas"})
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_WS = re.compile(r"\s+")
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CACHE = "_a11y_common_cache"
+
+
+def norm(text: str) -> str:
+    """NFKC, collapsed whitespace, stripped (U+3000 becomes a space under NFKC)."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _cache(ctx) -> dict:
+    cache = ctx.__dict__.get(_CACHE)
+    if cache is None:
+        cache = ctx.__dict__[_CACHE] = {}
+    return cache
+
+
+def _self_hidden(ctx, el: Tag) -> bool:
+    if el.get("aria-hidden") == "true" or el.has_attr("hidden"):
+        return True
+    if el.get("data-a11y-nid") in ctx.hidden_nids:
+        return True
+    style = el.get("style")
+    return bool(style and _DISPLAY_NONE.search(style))
+
+
+class Block:
+    __slots__ = ("el", "parts", "_text")
+
+    def __init__(self, el: Tag):
+        self.el, self.parts, self._text = el, [], None
+
+    @property
+    def text(self) -> str:
+        """The block's own text (nested blocks excluded), whitespace collapsed, NFKC not applied."""
+        if self._text is None:
+            self._text = _WS.sub(" ", "".join(self.parts)).strip()
+        return self._text
+
+
+def blocks(ctx) -> list[Block]:
+    """Visible text blocks of the body in document order, computed in one walk and cached."""
+    cache = _cache(ctx)
+    if "blocks" in cache:
+        return cache["blocks"]
+    out: list[Block] = []
+    by_el: dict[int, Block] = {}
+    body = ctx.soup.body or ctx.soup
+    root = Block(body)
+    out.append(root)
+    by_el[id(body)] = root
+    # Iterative walk: stack of (node, current block).
+    stack = [(child, root) for child in reversed(list(body.children))]
+    while stack:
+        node, block = stack.pop()
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString:
+                block.parts.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in SKIP_TAGS or _self_hidden(ctx, node):
+            continue
+        if name == "br":
+            block.parts.append("\n")
+            continue
+        if name in ("img", "area") or (name == "input" and (node.get("type") or "").lower() == "image"):
+            alt = node.get("alt")
+            if alt:
+                block.parts.append(alt)
+            continue
+        if name in BLOCK_TAGS:
+            block.parts.append(" ")
+            new = Block(node)
+            out.append(new)
+            by_el[id(node)] = new
+            block = new
+        stack.extend((child, block) for child in reversed(list(node.children)))
+    cache["blocks"] = out
+    cache["block_by_el"] = by_el
+    return out
+
+
+def block_of(ctx, el: Tag) -> Block | None:
+    """The nearest block ancestor (or the element itself if it is a block) of a visible element."""
+    blocks(ctx)
+    by_el = _cache(ctx)["block_by_el"]
+    node = el
+    while isinstance(node, Tag):
+        b = by_el.get(id(node))
+        if b is not None:
+            return b
+        node = node.parent
+    return None
+
+
+def ids(ctx) -> dict[str, Tag]:
+    cache = _cache(ctx)
+    if "ids" not in cache:
+        found: dict[str, Tag] = {}
+        for el in ctx.soup.find_all(id=True):
+            found.setdefault(el["id"], el)
+        cache["ids"] = found
+    return cache["ids"]
+
+
+def subtree_text(ctx, el: Tag) -> str:
+    """Text of a subtree as an accessible name would read it: visible text and image alts, hidden parts skipped."""
+    parts: list[str] = []
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString:
+                parts.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if node is not el and (node.name in SKIP_TAGS or _self_hidden(ctx, node)):
+            continue
+        if node.name in ("img", "area") or (node.name == "input" and (node.get("type") or "").lower() == "image"):
+            parts.append(" " + (node.get("alt") or "") + " ")
+            continue
+        if node.name == "br" or node.name in BLOCK_TAGS:
+            parts.append(" ")
+        stack.extend(reversed(list(node.children)))
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def referenced_text(ctx, el: Tag, attr: str) -> str:
+    refs = (el.get(attr) or "").split()
+    table = ids(ctx)
+    return " ".join(subtree_text(ctx, table[r]) for r in refs if r in table).strip()
+
+
+def accessible_name(ctx, el: Tag) -> str:
+    """A simplified accname: aria-labelledby, aria-label, contents (text + alt), then title."""
+    if el.get("aria-labelledby"):
+        name = referenced_text(ctx, el, "aria-labelledby")
+        if name:
+            return name
+    label = (el.get("aria-label") or "").strip()
+    if label:
+        return label
+    name = subtree_text(ctx, el)
+    if name:
+        return name
+    return (el.get("title") or "").strip()
+
+
+def links(ctx) -> list[Tag]:
+    """Visible links: a[href], area[href] and role=link elements (not a[href] re-roled as something else)."""
+    cache = _cache(ctx)
+    if "links" not in cache:
+        found = []
+        for el in ctx.select("a[href], area[href], [role=link]"):
+            role = (el.get("role") or "").strip().lower()
+            if role and role != "link":
+                continue
+            found.append(el)
+        cache["links"] = found
+    return cache["links"]
+
+
+def header_cells_text(ctx, cell: Tag) -> str:
+    """Text of the th cells associated with a td/th: headers attribute, th of the same row, th over its column."""
+    if cell.get("headers"):
+        return referenced_text(ctx, cell, "headers")
+    row = cell.find_parent("tr")
+    table = cell.find_parent("table")
+    if row is None or table is None:
+        return ""
+    texts = []
+    col, found = 0, None
+    for c in row.find_all(["td", "th"], recursive=False):
+        if c is cell:
+            found = col
+            break
+        if c.name == "th":
+            texts.append(subtree_text(ctx, c))
+        col += int(c.get("colspan") or 1) if str(c.get("colspan") or "1").isdigit() else 1
+    if found is None:
+        return " ".join(texts)
+    for tr in table.find_all("tr"):
+        if tr is row or tr.find_parent("table") is not table:
+            continue
+        pos = 0
+        for c in tr.find_all(["td", "th"], recursive=False):
+            span = int(c.get("colspan")) if str(c.get("colspan") or "").isdigit() else 1
+            if c.name == "th" and pos <= found < pos + span and c.get("scope") != "row":
+                texts.append(subtree_text(ctx, c))
+            pos += span
+    return " ".join(t for t in texts if t)
+
+
+def link_context(ctx, link: Tag) -> str:
+    """The programmatically determined link context (WCAG 2.4.4): the text of the enclosing paragraph / list item /
+    table cell (with its header cells), the own text of enclosing list items (nested lists), aria-describedby and
+    the title attribute. The link's own text is not removed here."""
+    parts = []
+    block = block_of(ctx, link)
+    if block is not None and block.el is not link:
+        parts.append(block.text)
+    node = link.parent
+    while isinstance(node, Tag) and node.name not in ("body", "html"):
+        if node.name == "li" and (block is None or node is not block.el):
+            b = block_of(ctx, node)
+            if b is not None:
+                parts.append(b.text)
+        if node.name in ("td", "th"):
+            parts.append(header_cells_text(ctx, node))
+            break
+        node = node.parent
+    if link.get("aria-describedby"):
+        parts.append(referenced_text(ctx, link, "aria-describedby"))
+    title = (link.get("title") or "").strip()
+    if title:
+        parts.append(title)
+    return " ".join(p for p in parts if p)
+
+
+def preceding_heading(link: Tag) -> Tag | None:
+    return link.find_previous(HEADINGS)

@@ -1,0 +1,89 @@
+"""Keyboard checks on the facts of the keyboard walk (gather/interact.py): focus traps (2.1.2) and focus that
+shows no visible change (2.4.7). Pure functions of the `keyboard` artifact and the DOM."""
+
+from __future__ import annotations
+
+import re
+
+from ..rules.model import CANT_TELL, FAILED, PASSED
+from ..rules.registry import Verdict, check
+
+MODAL = "dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]"
+KEY_LISTENER = re.compile(r"""(?:addEventListener\s*\(\s*['"]key(?:down|up|press)|\bonkey(?:down|up|press)\b|"""
+                          r"""\.key(?:down|up|press)\s*\()""", re.I)
+
+
+def _walk(ctx, rule):
+    data = ctx.artifacts.get("keyboard") or {}
+    if data.get("error"):
+        raise RuntimeError(f"keyboard walk failed: {data['error']}")
+    return data
+
+
+def trapped_set(records: list[dict]) -> set[int]:
+    """Elements that pull focus back: after focusing the next element of the tab order, focus is on an element
+    visited EARLIER in the walk (moving focus forward, e.g. a focus sentinel, is not a trap)."""
+    visited: set[int] = set()
+    trapped: set[int] = set()
+    for rec in records:
+        nid, landed = rec.get("nid"), rec.get("landed")
+        if landed and landed != nid and landed in visited:
+            trapped.add(landed)
+        if nid:
+            visited.add(nid)
+    return trapped
+
+
+@check("keyboard_trap")
+def keyboard_trap(ctx, rule):
+    data = _walk(ctx, rule)
+    records = data.get("records") or []
+    if not data.get("focusables") or not records:
+        return     # nothing can take focus with Tab: inapplicable
+    trapped = trapped_set(records)
+    if not trapped:
+        yield Verdict(PASSED, None)
+        return
+    by_nid = {r["nid"]: r for r in records}
+    script_keys = bool(KEY_LISTENER.search(ctx.artifacts.get("dom", {}).get("source") or ""))
+    for nid in sorted(trapped):
+        el = ctx.by_nid.get(str(nid))
+        if el is None:
+            continue
+        handler = bool(by_nid.get(nid, {}).get("keyHandler")) or script_keys
+        modal = _is_modal(el) or el.find_parent(_is_modal) is not None
+        if handler or modal:
+            why = "モーダルダイアログ内" if modal else "独自のキー操作で抜けられる可能性"
+            yield Verdict(CANT_TELL, el, why=why)
+        else:
+            yield Verdict(FAILED, el, why="Tabキーでもスクリプトのキー操作でも抜けられない")
+
+
+def _is_modal(el) -> bool:
+    return (el.name == "dialog" and el.has_attr("open")) or el.get("role") in ("dialog", "alertdialog") \
+        or el.get("aria-modal") == "true"
+
+
+@check("focus_visible")
+def focus_visible(ctx, rule):
+    data = _walk(ctx, rule)
+    seen: dict[int, str] = {}
+    for rec in data.get("records") or []:
+        nid = rec.get("nid")
+        if not nid or nid < 0:
+            continue
+        if rec.get("styleChanged") or rec.get("outline"):
+            verdict = PASSED
+        elif rec.get("landed") != nid or rec.get("others") or not all(rec.get("size") or [0]):
+            verdict = CANT_TELL     # something else changed (an indicator?), or no unfocused styles to compare
+        else:
+            verdict = FAILED
+        # One visible focus for an element is enough; keep the best verdict seen.
+        order = {PASSED: 2, CANT_TELL: 1, FAILED: 0}
+        if nid not in seen or order[verdict] > order[seen[nid]]:
+            seen[nid] = verdict
+    for nid, verdict in seen.items():
+        el = ctx.by_nid.get(str(nid))
+        if el is None or ctx.is_hidden(el):
+            continue
+        yield Verdict(verdict, el)

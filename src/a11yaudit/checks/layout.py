@@ -1,0 +1,94 @@
+"""Layout checks on the facts of the layout passes (gather/interact.py): text clipped when the page is zoomed to
+200 % (1.4.4) and two-dimensional scrolling at 320 CSS px (1.4.10). Pure functions of the `layout` artifact."""
+
+from __future__ import annotations
+
+from ..rules.model import CANT_TELL, FAILED, PASSED
+from ..rules.registry import Verdict, check
+
+# Content that WCAG 1.4.10 allows to scroll in two dimensions (data tables, maps, diagrams, code, video …).
+TWO_D_ALLOWED = "table, pre, code, svg, canvas, video, iframe, img, map, object, embed, math, [role=img], [role=grid]"
+
+
+def _layout(ctx):
+    data = ctx.artifacts.get("layout") or {}
+    if data.get("error") and "base" not in data:
+        raise RuntimeError(f"layout pass failed: {data['error']}")
+    return data
+
+
+def _link_near(el) -> bool:
+    """A link inside or right after a clipped box: the usual 「続きを読む」 pattern for truncated summaries."""
+    if el.select_one("a[href]"):
+        return True
+    sib = el.find_next_sibling()
+    return sib is not None and (sib.name == "a" and sib.has_attr("href") or sib.select_one("a[href]") is not None)
+
+
+@check("zoom_clip")
+def zoom_clip(ctx, rule):
+    data = _layout(ctx)
+    if "zoom200" not in data:
+        return
+    base = {(c[0], bool(c[1]), bool(c[2])) for c in data["base"].get("clipped", [])}
+    base_nids = {c[0] for c in data["base"].get("clipped", [])}
+    checked = 0
+    for entry in data["zoom200"].get("clipped", []):
+        nid, x, y = entry[0], bool(entry[1]), bool(entry[2])
+        ellipsis = bool(entry[3]) if len(entry) > 3 else False
+        el = ctx.by_nid.get(str(nid))
+        if el is None or ctx.is_hidden(el):
+            continue
+        checked += 1
+        axis = "横" if x and not y else "縦" if y and not x else "縦横"
+        if (nid, x, y) in base or nid in base_nids or ellipsis or _link_near(el):
+            # Already clipped at 100 %, or truncated on purpose (ellipsis, a link to the full text): a human decides
+            # whether the full text is available.
+            yield Verdict(CANT_TELL, el, axis=axis)
+        else:
+            yield Verdict(FAILED, el, axis=axis)
+    if not checked and data["zoom200"] is not None:
+        yield Verdict(PASSED, None)
+
+
+def _data_table(table) -> bool:
+    """A table that holds data (WCAG allows it to scroll), not a layout table (role=presentation, no headers)."""
+    if table.get("role") in ("presentation", "none"):
+        return False
+    return table.find(["th", "caption"]) is not None or table.find(attrs={"scope": True}) is not None
+
+
+def _two_d_content(el) -> bool:
+    if el.name == "table" or el.find_parent("table") is not None:
+        table = el if el.name == "table" else el.find_parent("table")
+        return _data_table(table)
+    if el.name in TWO_D_ALLOWED.split(", ") or el.find_parent(["pre", "figure"]) is not None:
+        return True
+    inner = el.select_one("pre, canvas, svg, iframe, video, map")
+    tables = el.find_all("table")
+    return inner is not None or (bool(tables) and all(_data_table(t) for t in tables))
+
+
+@check("reflow")
+def reflow(ctx, rule):
+    data = _layout(ctx)
+    z = data.get("zoom400")
+    if not z:
+        return
+    width = z.get("clientWidth") or 320
+    excess = (z.get("scrollWidth") or 0) - width
+    if excess <= int(rule.options.get("tolerance_px", 1)):
+        yield Verdict(PASSED, None)
+        return
+    named = 0
+    for nid, over in z.get("wide", []):
+        el = ctx.by_nid.get(str(nid))
+        if el is None or ctx.is_hidden(el) or el.name in ("html", "body"):
+            continue
+        named += 1
+        allowed = _two_d_content(el)
+        yield Verdict(CANT_TELL if allowed else FAILED, el, width=width, over=over)
+        if named >= int(rule.options.get("max_elements", 5)):
+            break
+    if not named:
+        yield Verdict(FAILED, None, width=width, over=excess)
