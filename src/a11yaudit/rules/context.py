@@ -64,26 +64,46 @@ class CheckContext:
     def text(el: Tag) -> str:
         return el.get_text()
 
-    @staticmethod
-    def selector_for(el: Tag) -> str:
+    @cached_property
+    def _id_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for el in self.soup.find_all(id=True):
+            ident = el.get("id")
+            if isinstance(ident, str):
+                counts[ident] = counts.get(ident, 0) + 1
+        return counts
+
+    def _nth_of_type(self, node: Tag) -> tuple[int, int]:
+        """(1-based index among same-name siblings, how many there are), computed once per parent."""
+        cache = self.__dict__.setdefault("_nth_cache", {})
+        parent = node.parent
+        key = id(parent)
+        table = cache.get(key)
+        if table is None:
+            table, counts = {}, {}
+            for child in (parent.children if parent is not None else [node]):
+                if isinstance(child, Tag):
+                    counts[child.name] = counts.get(child.name, 0) + 1
+                    table[id(child)] = (counts[child.name], child.name)
+            table = {k: (i, counts[name]) for k, (i, name) in table.items()}
+            cache[key] = table
+        return table.get(id(node), (1, 1))
+
+    def selector_for(self, el: Tag) -> str:
         """A short CSS path: the nearest unique #id, then tag:nth-of-type steps."""
         parts = []
         node = el
+        ids = self._id_counts
         while isinstance(node, Tag) and node.name not in ("[document]",):
             ident = node.get("id")
-            if ident and _CSS_IDENT.match(ident):
-                root = node
-                while root.parent is not None:
-                    root = root.parent
-                if len(root.find_all(id=ident, limit=2)) == 1:
-                    parts.append(f"#{ident}")
-                    break
+            if ident and isinstance(ident, str) and _CSS_IDENT.match(ident) and ids.get(ident) == 1:
+                parts.append(f"#{ident}")
+                break
             if node.name in ("html", "body", "head"):
                 parts.append(node.name)
             else:
-                parent = node.parent
-                same = [s for s in parent.find_all(node.name, recursive=False)] if parent else [node]
-                parts.append(node.name if len(same) == 1 else f"{node.name}:nth-of-type({same.index(node) + 1})")
+                index, count = self._nth_of_type(node)
+                parts.append(node.name if count == 1 else f"{node.name}:nth-of-type({index})")
             node = node.parent
         return " > ".join(reversed(parts))
 
