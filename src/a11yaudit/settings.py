@@ -43,6 +43,9 @@ DEFAULT_REPORTS_DIR = "reports"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
+    # Media that a page starts by itself must really start, so that its sound and duration can be measured (1.4.2);
+    # nothing is heard.
+    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
 ]
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
                        "/usr/bin/google-chrome-stable"]

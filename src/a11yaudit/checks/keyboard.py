@@ -87,3 +87,32 @@ def focus_visible(ctx, rule):
         if el is None or ctx.is_hidden(el):
             continue
         yield Verdict(verdict, el)
+
+
+def _aria_hidden(el) -> bool:
+    node = el
+    while node is not None and getattr(node, "name", None) not in (None, "[document]"):
+        if str(node.get("aria-hidden", "")).strip().lower() == "true":
+            return True
+        node = node.parent
+    return False
+
+
+@check("aria_hidden_focusable")
+def aria_hidden_focusable(ctx, rule):
+    """4.1.2: an element in the tab order inside aria-hidden="true" is reached by keyboard but not announced. A
+    focus sentinel that passes focus on at once (focus lands elsewhere) is fine."""
+    data = _walk(ctx, rule)
+    seen = set()
+    for rec in data.get("records") or []:
+        nid = rec.get("nid")
+        if not nid or nid in seen:
+            continue
+        seen.add(nid)
+        el = ctx.by_nid.get(str(nid))
+        if el is None or not _aria_hidden(el):
+            continue
+        if rec.get("landed") == nid:
+            yield Verdict(FAILED, el)
+        else:
+            yield Verdict(PASSED, el)

@@ -140,6 +140,24 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
       inapplicable: compact(axeResult.inapplicable, false),
     };
   }
+  // Media facts (WCAG 1.2.x, 1.4.2): what plays by itself, for how long, with sound or not. Autoplaying media get up
+  // to 1.5 s to load metadata and decode some sound (Chromium runs with autoplay allowed and audio output muted).
+  const mediaEls = [...document.querySelectorAll('audio, video')];
+  const playing = mediaEls.filter((m) => m.autoplay || !m.paused);
+  for (let waited = 0; playing.length && waited < 1500; waited += 100) {
+    if (playing.every((m) => m.readyState >= 1 && (m.paused || m.muted || (m.webkitAudioDecodedByteCount || 0) > 0
+                                                    || m.currentTime > 0.5))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const media = mediaEls.slice(0, 200).map((m) => ({
+    nid: Number(m.getAttribute('data-a11y-nid')), tag: m.localName, autoplay: m.autoplay, paused: m.paused,
+    muted: m.muted, volume: m.volume, controls: m.controls, loop: m.loop, readyState: m.readyState,
+    duration: Number.isFinite(m.duration) ? m.duration : null, currentTime: m.currentTime,
+    audioBytes: typeof m.webkitAudioDecodedByteCount === 'number' ? m.webkitAudioDecodedByteCount : null,
+    videoBytes: typeof m.webkitVideoDecodedByteCount === 'number' ? m.webkitVideoDecodedByteCount : null,
+    src: m.currentSrc || m.getAttribute('src') || null,
+    tracks: [...m.querySelectorAll('track')].map((t) => [t.kind, t.srclang, t.label]),
+  }));
   const links = [];
   for (const a of document.querySelectorAll('a[href], area[href]')) {
     links.push([a.getAttribute('href'), a.href, Number(a.getAttribute('data-a11y-nid'))]);
@@ -153,7 +171,7 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
   const t2 = performance.now();
   return {
     axe: axeOut, axeError,
-    dom: {html, truncated, nodeCount: n, hidden, links},
+    dom: {html, truncated, nodeCount: n, hidden, links, media},
     facts: {
       title: document.title, lang: document.documentElement.getAttribute('lang'),
       charset: document.characterSet, contentType: document.contentType,

@@ -100,6 +100,28 @@
 
   // Clipped text: elements that clip overflow (hidden/clip) in an axis, are bigger than a 2 px "visually hidden"
   // box, hold visible text and whose content is larger than their box in that axis.
+  // Whether a line of text is partly visible at the clipping edge (text cut through), as opposed to whole items
+  // lying outside the box (a carousel's other slides).
+  const cutLine = (el) => {
+    const r0 = el.getBoundingClientRect();
+    const left = r0.left + el.clientLeft, top = r0.top + el.clientTop;
+    const right = left + el.clientWidth, bottom = top + el.clientHeight;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let n = 0;
+    for (let t = walker.nextNode(); t && n < 50; t = walker.nextNode()) {
+      if (!t.nodeValue.trim()) continue;
+      n++;
+      range.selectNodeContents(t);
+      for (const r of range.getClientRects()) {
+        if (!r.width || !r.height) continue;
+        const inside = r.left >= left - 1 && r.right <= right + 1 && r.top >= top - 1 && r.bottom <= bottom + 1;
+        const overlaps = r.right > left && r.left < right && r.bottom > top && r.top < bottom;
+        if (overlaps && !inside) return true;
+      }
+    }
+    return false;
+  };
   window.__a11yLayout = (maxItems) => {
     const clipped = [];
     const vw = document.documentElement.clientWidth;
@@ -116,7 +138,7 @@
         if (w > 2 && h > 2 && el.innerText && el.innerText.trim() && cs.visibility !== 'hidden') {
           const x = clipX && el.scrollWidth > w + 1;
           const y = clipY && el.scrollHeight > h + 1;
-          if (x || y) clipped.push([nid(el), x, y, cs.textOverflow === 'ellipsis']);
+          if (x || y) clipped.push([nid(el), x, y, cs.textOverflow === 'ellipsis', cutLine(el)]);
         }
       }
       if (wide.length < maxItems) {
