@@ -29,6 +29,8 @@ async def main() -> None:
             continue   # best-practice and experimental rules are not run (runOnly by WCAG tags)
         row = {"id": r["ruleId"], "tags": r["tags"], "help": r["help"], "description": r["description"],
                "helpUrl": r["helpUrl"]}
+        if r.get("actIds"):
+            row["act_ids"] = list(r["actIds"])
         if ja.get(r["ruleId"], {}).get("help"):
             row["help_ja"] = ja[r["ruleId"]]["help"]
         rows.append(row)

@@ -55,7 +55,8 @@ def _store(ctx):
 @cli.command()
 @click.argument("site_ids", nargs=-1)
 @click.option("--all", "all_sites", is_flag=True, help="Audit every site in sites.yaml (default: the first).")
-@click.option("--profile", default=None, help="Rule profile: jis2016 (default), jis2010, wcag22.")
+@click.option("--profile", default=None,
+              help="Rule profile: jis2016 (default), jis2010 or wcag22, plus addons with '+': jis2016+gov-style.")
 @click.option("--viewport", "viewports", multiple=True, type=VIEWPORT_CHOICES,
               help="Viewport(s) to render (repeatable). Default: the site's, else pc and sp.")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Page budget (overrides sites.yaml).")
@@ -85,7 +86,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
     from .config import load_sites
     from .report.html import write_report
     from .rules.loader import load_rules
-    from .rules.standards import get_profile, load_standards
+    from .rules.standards import load_standards, parse_profile_spec, profile_spec_string
 
     _, profiles = load_standards()
     sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
@@ -105,8 +106,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
                                        ("concurrency", concurrency)) if v is not None}
         if overrides:
             site = dataclasses.replace(site, crawl=dataclasses.replace(crawl, **overrides))
-        prof = profile or site.profile
-        get_profile(prof)
+        prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
                                artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet)
         if from_artifacts:
@@ -163,18 +163,21 @@ def rules():
 def rules_list(profile, engine, fmt, lang):
     """List rules with their code, success criteria, test method and title."""
     from .rules.loader import load_rules
-    from .rules.standards import get_profile
+    from .rules.loader import profile_ids
+    from .rules.standards import parse_profile_spec
     rs = load_rules()
     chosen = rs.rules
     if profile:
-        get_profile(profile)
-        chosen = [r for r in chosen if profile in r.profiles]
+        parse_profile_spec(profile)
+        wanted = profile_ids(profile)
+        chosen = [r for r in chosen if wanted & set(r.profiles)]
     if engine != "all":
         chosen = [r for r in chosen if r.engine == engine]
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "engine": r.engine, "criteria": r.requirements,
                                 "techniques": r.techniques, "test_method": r.test_method, "title": r.title,
-                                "profiles": r.profiles} for r in chosen], ensure_ascii=False, indent=2))
+                                "profiles": r.profiles, "act_ids": r.act_ids} for r in chosen],
+                               ensure_ascii=False, indent=2))
         return
     for r in chosen:
         click.echo(f"{r.code:<36} {','.join(r.requirements) or '-':<14} {r.test_method}  {r.title[lang]}")

@@ -267,9 +267,18 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         if vp not in settings.VIEWPORTS:
             raise doc.error(path + ("viewports", i), f"unknown viewport {vp!r}; known: "
                             f"{', '.join(settings.VIEWPORTS)}")
-    profile = r.str("profile", defaults.get("profile") or settings.DEFAULT_PROFILE)
-    if known_profiles and profile not in known_profiles:
-        raise r.err("profile", f"unknown profile {profile!r}; known: {', '.join(sorted(known_profiles))}")
+    raw_profile = r.value.get("profile") if isinstance(r.value, dict) else None
+    if isinstance(raw_profile, list):
+        if not raw_profile or not all(isinstance(x, str) and x.strip() for x in raw_profile):
+            raise r.err("profile", f"must be a profile name or a list of names, got {raw_profile!r}")
+        profile = "+".join(x.strip() for x in raw_profile)
+    else:
+        profile = r.str("profile", defaults.get("profile") or settings.DEFAULT_PROFILE)
+    if known_profiles:
+        import re as _re
+        for name in [p for p in _re.split(r"[+,\s]+", profile) if p]:
+            if name not in known_profiles:
+                raise r.err("profile", f"unknown profile {name!r}; known: {', '.join(sorted(known_profiles))}")
 
     p = _Reader(doc, path + ("policy",), {"name", "standard", "level", "degree", "scope", "contact"})
     policy = Policy(

@@ -9,7 +9,7 @@ from .. import settings
 from ..discover.scope import EXCLUDED, IN_SCOPE, OUT_OF_SCOPE, SCOPE_LABELS
 from ..rules.loader import RuleSet
 from ..rules.model import CANT_TELL, ERROR, FAILED
-from ..rules.standards import get_profile, load_standards, sort_criteria
+from ..rules.standards import load_standards, parse_profile_spec, sort_criteria
 from ..store.db import Store
 
 SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限", "depth": "リンク階層の上限",
@@ -27,8 +27,18 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     run = store.get_run(run_id)
     site = store.site(run["site_id"]) or {"id": run["site_id"], "name": run["site_id"], "base_url": ""}
     config = json.loads(run["config_json"] or "{}")
-    profile = get_profile(run["profile"])
-    all_criteria, _ = load_standards()
+    all_criteria, all_profiles = load_standards()
+    profile, addons = parse_profile_spec(run["profile"], all_profiles)
+    known_addons = {pid for pid, p in all_profiles.items() if p.is_addon}
+
+    def kind_of(code: str, outcome: str) -> str:
+        """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon rules)."""
+        rule = ruleset.get(code)
+        if rule is not None and rule.profiles and set(rule.profiles) <= known_addons:
+            return "style"
+        if outcome == CANT_TELL and rule is not None and rule.test_method == "HC":
+            return "review"
+        return outcome
     profile_ids = profile.ids()
     level = (config.get("policy") or {}).get("level", "AA")
     levels = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}}[level]
@@ -39,7 +49,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     page_by_id = {p["id"]: p for p in pages}
 
     # Per page: failed / cantTell counts and whether the page has A/AA problems within the profile.
-    per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "errors": 0, "problem": False})
+    per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "review": 0, "style": 0, "errors": 0,
+                                    "problem": False})
     for r in results:
         pp = per_page[r["page_id"]]
         if r["outcome"] == ERROR:
@@ -50,7 +61,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
             pp["problem"] = True
     for f in findings:
         pp = per_page[f["page_id"]]
-        pp["failed" if f["outcome"] == FAILED else "cant_tell"] += 1
+        kind = f["kind"] = kind_of(f["rule"], f["outcome"])
+        pp["cant_tell" if kind == CANT_TELL else "failed" if kind == FAILED else kind] += 1
 
     html_pages = [p for p in pages if p["kind"] == "html"]
     audited = [p for p in html_pages if p["state"] == "done"]
@@ -101,9 +113,23 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
             beyond.append({"id": cid, "name": crit.name_waic, "level": crit.level, "since": crit.since,
                            "failed_pages": len(s["failed_pages"]), "cant_tell_pages": len(s["cant_tell_pages"])})
 
-    # Findings grouped per page; the same rule + target on several viewports is one row.
+    # Findings grouped per page; the same rule + target on several viewports is one row. Items of human-check
+    # rules (is this heading descriptive?) are listed apart, per rule, as a checklist for the human test.
     grouped = defaultdict(dict)
+    reviews = defaultdict(dict)
+    style_totals = defaultdict(lambda: {"findings": 0, "pages": set()})
     for f in findings:
+        if f["kind"] == "review":
+            rule = ruleset.get(f["rule"])
+            row = reviews[f["page_id"]].setdefault(f["rule"], {
+                "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
+                "criteria": _criteria(f["criteria"]), "targets": []})
+            if f["selector"] not in row["targets"]:
+                row["targets"].append(f["selector"])
+            continue
+        if f["kind"] == "style":
+            style_totals[f["rule"]]["findings"] += 1
+            style_totals[f["rule"]]["pages"].add(f["page_id"])
         key = (f["rule"], f["selector"], f["outcome"])
         row = grouped[f["page_id"]].get(key)
         if row is None:
@@ -112,7 +138,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                 "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
-                "message": f["message"], "viewports": []}
+                "message": f["message"], "viewports": [], "kind": f["kind"]}
         row["viewports"].append(settings.VIEWPORTS.get(f["viewport"], {}).get("label", {}).get("ja", f["viewport"]))
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
@@ -123,9 +149,13 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
             "skip": SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"]),
             "error": (ERROR_LABELS.get(p["error_kind"] or "", p["error_kind"]) + ": " + (p["error"] or ""))
             if p["state"] == "error" else None,
-            "failed": pp["failed"], "cant_tell": pp["cant_tell"], "problem": pp["problem"],
-            "findings": sorted(grouped.get(p["id"], {}).values(),
+            "failed": pp["failed"], "cant_tell": pp["cant_tell"], "review": pp["review"], "style": pp["style"],
+            "problem": pp["problem"],
+            "findings": sorted((r for r in grouped.get(p["id"], {}).values() if r["kind"] != "style"),
                                key=lambda r: (r["outcome"] != FAILED, r["criteria"], r["rule"])),
+            "style_findings": sorted((r for r in grouped.get(p["id"], {}).values() if r["kind"] == "style"),
+                                     key=lambda r: r["rule"]),
+            "reviews": sorted(reviews.get(p["id"], {}).values(), key=lambda r: (r["criteria"], r["rule"])),
         })
     documents = [p for p in pages if p["kind"] == "document"]
     counts = {
@@ -137,8 +167,10 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         "skipped": defaultdict(int), "documents": len(documents),
         "with_problems": len(with_problems),
         "problem_share": round(100 * len(with_problems) / len(audited_in), 1) if audited_in else None,
-        "failed_findings": sum(1 for f in findings if f["outcome"] == FAILED),
-        "cant_tell_findings": sum(1 for f in findings if f["outcome"] == CANT_TELL),
+        "failed_findings": sum(1 for f in findings if f["kind"] == FAILED),
+        "cant_tell_findings": sum(1 for f in findings if f["kind"] == CANT_TELL),
+        "review_items": sum(1 for f in findings if f["kind"] == "review"),
+        "style_findings": sum(1 for f in findings if f["kind"] == "style"),
     }
     for p in pages:
         if p["state"] == "skipped":
@@ -146,10 +178,13 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     counts["skipped"] = dict(counts["skipped"])
     stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
     return {
-        "run": run, "site": site, "config": config, "profile": profile, "level": level,
+        "run": run, "site": site, "config": config, "profile": profile, "addons": addons, "level": level,
+        "style_rules": [{"rule": code, "title": (ruleset.get(code).title["ja"] if ruleset.get(code) else code),
+                         "findings": v["findings"], "pages": len(v["pages"])}
+                        for code, v in sorted(style_totals.items())],
         "viewports": [settings.VIEWPORTS.get(v, {}).get("label", {}).get("ja", v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
         "stats": stats, "policy": config.get("policy") or {},
         "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
-        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認"},
+        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "表記"},
     }

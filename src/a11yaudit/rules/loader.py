@@ -110,7 +110,7 @@ def _axe_rules(path: Path) -> tuple[str, list[Rule]]:
                           test_method="AC", message={"ja": row.get("help", ""), "en": row.get("help", "")},
                           help_url=row.get("helpUrl"), tags=list(row["tags"]),
                           docs={"what": row.get("description", "")}, source=str(path),
-                          profiles=["jis2016", "jis2010", "wcag22"]))
+                          profiles=["jis2016", "jis2010", "wcag22"], act_ids=list(row.get("act_ids") or [])))
     return version, rules
 
 

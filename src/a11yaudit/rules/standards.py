@@ -112,11 +112,43 @@ def load_standards(rules_dir: str | None = None) -> tuple[dict[str, Criterion], 
 
 
 def get_profile(profile_id: str) -> Profile:
+    """The standard profile of a profile spec ("jis2016", or "jis2016+gov-style" → jis2016)."""
     _, profiles = load_standards()
     if profile_id not in profiles:
+        if re.search(r"[+,\s]", profile_id or ""):
+            return parse_profile_spec(profile_id, profiles)[0]
         raise ConfigError(f"unknown profile {profile_id!r}; known: {', '.join(sorted(profiles))}",
                           field="profile")
     return profiles[profile_id]
+
+
+def parse_profile_spec(spec, profiles: dict | None = None) -> tuple[Profile, list[Profile]]:
+    """A profile spec names one standard profile and any addon profiles: "jis2016", "jis2016+gov-style",
+    "gov-style" (= jis2016 + gov-style) or a list. Returns (standard profile, addon profiles)."""
+    if profiles is None:
+        _, profiles = load_standards()
+    ids = [p.strip() for p in (re.split(r"[+,\s]+", spec) if isinstance(spec, str) else list(spec or []))
+           if p and p.strip()]
+    standard, addons = None, []
+    for pid in ids:
+        if pid not in profiles:
+            raise ConfigError(f"unknown profile {pid!r}; known: {', '.join(sorted(profiles))}", field="profile")
+        prof = profiles[pid]
+        if prof.is_addon:
+            if prof not in addons:
+                addons.append(prof)
+        elif standard is not None and standard.id != pid:
+            raise ConfigError(f"profile names two standards ({standard.id} and {pid}); pick one and add addon "
+                              f"profiles with '+', e.g. jis2016+gov-style", field="profile")
+        else:
+            standard = prof
+    if standard is None:
+        standard = profiles[settings.DEFAULT_PROFILE]
+    return standard, addons
+
+
+def profile_spec_string(standard: Profile, addons: list[Profile]) -> str:
+    return "+".join([standard.id] + [a.id for a in addons])
 
 
 def sort_criteria(ids) -> list[str]:
