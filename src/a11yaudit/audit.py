@@ -22,6 +22,7 @@ from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
 from .gather.browser import Browser, Tab, axe_version, gather_page
 from .rules.engine import evaluate
+from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
 from .serve import StaticServer
 from .store.db import Store
@@ -173,6 +174,8 @@ class Auditor:
         return hosts
 
     def _finish(self, status: str) -> None:
+        if status == "finished":
+            run_site_rules(self.store, self.run_id, self.site.id, self.ruleset, self.opt.profile, self.opt.viewports)
         elapsed = time.monotonic() - self.progress.started
         counts = self.store.count_pages(self.run_id)
         artifacts = ArtifactStore(self.artifacts_dir).size_bytes() if self.opt.save_artifacts else 0
@@ -367,6 +370,18 @@ class Auditor:
         return results
 
 
+def run_site_rules(store: Store, run_id: int, site_id: str, ruleset: RuleSet, profile: str,
+                   viewports: list[str]) -> None:
+    """Site-level rules (duplicate titles …) over the run's audited pages, after the crawl."""
+    rules = site_rules(ruleset, profile)
+    if not rules:
+        return
+    pages = store.run_pages(run_id)
+    results = evaluate_site(pages, ruleset, profile, viewports[0] if viewports else "pc")
+    store.replace_site_results(run_id, site_id, [r.code for r in rules], results,
+                               {p["id"]: path_of(p["url"]) for p in pages})
+
+
 def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: AuditOptions, folder: Path) -> int:
     """`audit --from-artifacts DIR`: a new run from saved artifacts, without a browser."""
     arts = ArtifactStore(folder)
@@ -400,6 +415,7 @@ def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: Au
             "lang": any_page.get("lang"), "content_type": any_page.get("content_type"),
             "final_url": any_page.get("final_url")}, results, [])
         progress.page(url, True, f"指摘 {sum(r.n_failed for r in results)}")
+    run_site_rules(store, run_id, site.id, ruleset, options.profile, viewports)
     elapsed = time.monotonic() - started
     store.finish_run(run_id, "finished", {"pages_done": len(by_url), "elapsed_s": round(elapsed, 2),
                                           "counts": store.count_pages(run_id)})

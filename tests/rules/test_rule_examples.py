@@ -20,8 +20,22 @@ def test_rule_set_loads_with_our_rules_and_axe():
     assert all(r.examples for r in RULES)
 
 
+def _site_example(rule, example):
+    from a11yaudit.rules.site import SiteContext
+    from a11yaudit.rules.registry import all_checks
+    got = {"failed": set(), "cantTell": set(), "passed": set()}
+    for page, verdict in all_checks()[rule.check](SiteContext(example["pages"]), rule):
+        got[verdict.outcome].add(page["url"])
+    for key in ("failed", "cantTell", "passed"):
+        if key in example:
+            assert got[key] == set(example[key]), f"{key}: expected {example[key]}, got {sorted(got[key])}"
+
+
 @pytest.mark.parametrize("rule,index,example", CASES, ids=[f"{r.code}-{i}" for r, i, _ in CASES])
 def test_rule_example(rule, index, example):
+    if "site" in rule.requires:
+        _site_example(rule, example)
+        return
     ctx = CheckContext.from_html(example["html"], extra=example.get("artifacts"))
     result = run_rule(rule, ctx)
     assert result.error is None, result.error

@@ -40,13 +40,31 @@ def test_planted_defect_is_found(defect):
         assert rule.profiles == ["gov-style"] and rule.requirements == []
     else:
         assert "jis2016" in rule.profiles
-    result = run_rule(rule, _context(defect["page"]))
+    if "site" in rule.requires:
+        result = _site_results(rule)[defect["page"]]
+    else:
+        result = run_rule(rule, _context(defect["page"]))
     assert result.error is None, result.error
     text = str(defect.get("text") or "").replace("　", "")
     hits = [f for f in result.findings if text in (f.snippet + f.message).replace("　", "")]
     assert hits, f"{defect['rule']} did not report {text!r} on {defect['page']}: {result.findings}"
     if defect.get("outcome"):
         assert any(f.outcome == defect["outcome"] for f in hits), hits
+
+
+def _site_results(rule) -> dict:
+    """A site rule over every HTML page of the sample site (title from the file), keyed by page path."""
+    from a11yaudit.rules.site import evaluate_site
+
+    pages = []
+    for i, path in enumerate(sorted(SAMPLE.rglob("*.html")), start=1):
+        rel = "/" + path.relative_to(SAMPLE).as_posix()
+        rel = rel[: -len("index.html")] if rel.endswith("/index.html") else rel
+        ctx = CheckContext.from_html(path.read_text(encoding="utf-8"))
+        pages.append({"id": i, "url": ORIGIN + rel, "title": ctx.page["title"], "kind": "html", "state": "done"})
+    results = evaluate_site(pages, RULES, "jis2016", "pc")
+    by_id = {p["id"]: p["url"][len(ORIGIN):] for p in pages}
+    return {by_id[pid]: next(r for r in res if r.rule == rule.code) for pid, res in results.items()}
 
 
 @pytest.mark.parametrize("page", MANIFEST["clean"] + MANIFEST.get("later_only", []))

@@ -121,3 +121,29 @@ def page_title(ctx, rule):
                       why_en="shares no word with the page's text")
         return
     yield Verdict(PASSED, target)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", title or "").split()).lower()
+
+
+@check("duplicate_title")
+def duplicate_title(site, rule):
+    """Site-level (2.4.2): pages of the site sharing one title cannot be told apart in tabs, history and search
+    results. Each page of a group gets cantTell naming how many pages share the title and one of them."""
+    groups: dict[str, list[dict]] = {}
+    for page in site.pages:
+        key = _title_key(page.get("title") or "")
+        if key:
+            groups.setdefault(key, []).append(page)
+    ignore = {_title_key(t) for t in rule.options.get("ignore_titles", [])}
+    for key, members in groups.items():
+        if len(members) < 2 or key in ignore:
+            for page in members:
+                yield page, Verdict(PASSED)
+            continue
+        members = sorted(members, key=lambda p: p["url"])
+        for page in members:
+            other = next(p for p in members if p is not page)
+            yield page, Verdict(CANT_TELL, None, title=page.get("title"), count=len(members), other=other["url"],
+                                selector="title", snippet=f"<title>{page.get('title')}</title>")

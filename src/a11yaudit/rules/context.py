@@ -22,14 +22,16 @@ class CheckContext:
     def from_html(cls, html: str, viewport: str = "pc", url: str = "http://example.test/",
                   extra: dict | None = None) -> "CheckContext":
         """Build a context from plain HTML (rule examples, tests): node ids are stamped in document order (1 = html).
-        `extra` adds artifacts a browser would gather (keyboard, layout), written against those ids."""
+        `extra` adds artifacts a browser would gather (keyboard, layout), written against those ids; its `dom` entry
+        (e.g. `media`) is merged into the DOM artifact."""
         soup = BeautifulSoup(html, "lxml")
         for i, el in enumerate(soup.find_all(True), start=1):
             el[NID] = str(i)
         title = soup.title.get_text() if soup.title else ""
         lang = soup.html.get("lang") if soup.html else None
-        ctx = cls({"page": {"url": url, "title": title, "lang": lang},
-                   "dom": {"html": str(soup), "hidden": [], "source": html}, **(extra or {})}, viewport, url)
+        extra = dict(extra or {})
+        dom = {"html": str(soup), "hidden": [], "source": html, **(extra.pop("dom", None) or {})}
+        ctx = cls({"page": {"url": url, "title": title, "lang": lang}, "dom": dom, **extra}, viewport, url)
         ctx.__dict__["soup"] = soup
         return ctx
 

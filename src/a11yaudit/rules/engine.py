@@ -75,6 +75,6 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
     ctx = CheckContext(artifacts, viewport, url)
     results = axe_results(artifacts.get("axe"), viewport, ruleset)
     for rule in ruleset.python_rules(profile):
-        if rule.applies_to(viewport):
+        if rule.applies_to(viewport) and "site" not in rule.requires:
             results.append(run_rule(rule, ctx))
     return results

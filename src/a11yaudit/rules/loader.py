@@ -79,7 +79,11 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
     if not examples:
         raise doc.error(("examples",), "a rule needs pass/fail examples (they run as tests)")
     for i, ex in enumerate(examples):
-        if not isinstance(ex, dict) or "html" not in ex:
+        if "site" in (data.get("requires") or []):
+            if not isinstance(ex, dict) or not isinstance(ex.get("pages"), list):
+                raise doc.error(("examples", i), "a site rule's example needs pages (id, url, title) and the "
+                                                 "urls expected cantTell/failed/passed")
+        elif not isinstance(ex, dict) or "html" not in ex:
             raise doc.error(("examples", i), "an example needs html and failed/passed/cantTell/inapplicable")
     act_ids = data.get("act_ids") or []
     if not isinstance(act_ids, list):

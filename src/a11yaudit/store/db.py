@@ -194,6 +194,29 @@ class Store:
                 self.enqueue(run_id, new_pages, conn=conn)
             conn.execute(update(pages).where(pages.c.id == page_id).values(fetched_at=now(), **page_values))
 
+    def replace_site_results(self, run_id: int, site_id: str, rule_codes: list[str],
+                             results_by_page: dict[int, list[RuleResult]], paths: dict[int, str]) -> None:
+        """Site-level rules' results for a whole run, replacing earlier ones of the same rules (idempotent, so a
+        resumed run computes them again without duplicates). One transaction."""
+        with self.engine.begin() as conn:
+            if rule_codes:
+                conn.execute(rule_results.delete().where(rule_results.c.run_id == run_id,
+                                                         rule_results.c.rule.in_(rule_codes)))
+                conn.execute(findings.delete().where(findings.c.run_id == run_id, findings.c.rule.in_(rule_codes)))
+            rows = [{"run_id": run_id, "page_id": pid, "viewport": r.viewport, "rule": r.rule, "outcome": r.outcome,
+                     "criteria": ",".join(r.criteria), "n_failed": r.n_failed, "n_cant_tell": r.n_cant_tell,
+                     "n_passed": r.n_passed, "error": r.error}
+                    for pid, results in results_by_page.items() for r in results]
+            if rows:
+                conn.execute(rule_results.insert(), rows)
+            frows = [{"run_id": run_id, "page_id": pid, "viewport": f.viewport, "rule": f.rule, "outcome": f.outcome,
+                      "criteria": ",".join(f.criteria), "selector": f.selector, "snippet": f.snippet,
+                      "message": f.message, "nid": f.nid,
+                      "fingerprint": fingerprint(site_id, paths.get(pid, ""), f.viewport, f.rule, f.selector)}
+                     for pid, results in results_by_page.items() for r in results for f in r.findings]
+            if frows:
+                conn.execute(findings.insert(), frows)
+
     # --- reading a run back -----------------------------------------------------------------------------
     def run_pages(self, run_id: int) -> list[dict]:
         with self.engine.connect() as conn:
