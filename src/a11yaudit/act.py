@@ -274,3 +274,38 @@ def format_text(report: dict) -> str:
                   f"partially consistent {t['partially_consistent']}, inconsistent {t['inconsistent']}, "
                   f"untested {t['untested']} — of {t['rules']} ACT rules; false failures {t['false_failures']}"]
     return "\n".join(lines)
+
+
+# --- expected results (tests/act/expected.yaml): CI fails when an ACT rule's verdict gets worse ------------------
+def compare_expected(report: dict, expected: dict, engine: str = "a11yaudit") -> list[str]:
+    """Regressions of `report` against the expected verdicts: a rule whose verdict ranks lower than expected, any
+    inconsistent rule, and expected non-consistent rules without a reason."""
+    problems = []
+    rows = expected.get("rules") or {}
+    for rid, row in report["rules"].items():
+        got = row["verdict"]
+        want = (rows.get(rid) or {}).get(engine)
+        if got == "inconsistent":
+            cases = ", ".join(f"{c['title']} ({c['path']})" for c in row["false_failures"])
+            problems.append(f"{rid} is inconsistent: false failures on {cases}")
+        elif want and VERDICT_RANK[got] < VERDICT_RANK[want]:
+            detail = "; ".join(f"{c['title']}: {c['outcome']}" for c in row["missed"] + row["cant_tell"])
+            problems.append(f"{rid} ({row['name']}) got worse: {want} → {got} ({detail})")
+    for rid, row in rows.items():
+        if row.get(engine) and row[engine] != "consistent" and not str(row.get("reason") or "").strip():
+            problems.append(f"{rid}: expected {row[engine]} needs a reason (why the misses are accepted)")
+    return problems
+
+
+def merge_expected(expected: dict, report: dict) -> dict:
+    """Record `report`'s verdicts (per engine) into the expected data, keeping the reasons already written."""
+    engine = report["engine"]
+    rows = expected.setdefault("rules", {})
+    for rid, row in report["rules"].items():
+        entry = rows.setdefault(rid, {"name": row["name"]})
+        entry["name"] = row["name"]
+        entry[engine] = row["verdict"]
+        entry.setdefault("reason", "")
+    expected.setdefault("totals", {})[engine] = report["totals"]
+    expected["axe_version"] = report["axe_version"]
+    return expected

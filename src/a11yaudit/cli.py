@@ -184,6 +184,22 @@ def rules_list(profile, engine, fmt, lang):
     click.echo(f"{len(chosen)} rules (axe-core {rs.axe_version})", err=True)
 
 
+@rules.command("docs")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (e.g. docs/rules.md) instead of stdout.")
+def rules_docs(output):
+    """Generate the rule documentation (Markdown) from the rule definitions."""
+    from .rules.docs import render_rules_markdown
+    from .rules.loader import load_rules
+    text = render_rules_markdown(load_rules())
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(str(output), err=True)
+    else:
+        click.echo(text)
+
+
 @cli.command("runs")
 @click.argument("site_id", required=False)
 @click.pass_context
@@ -220,8 +236,12 @@ def check_config(ctx):
 @click.option("--include-deprecated", is_flag=True, help="Also run the deprecated ACT rules.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON result to this file.")
+@click.option("--expected", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Compare with the expected verdicts (YAML); exit 1 when a rule got worse or is inconsistent.")
+@click.option("--update-expected", is_flag=True, help="Write this run's verdicts into --expected (keeps reasons).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, output, quiet):
+def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, output, expected, update_expected,
+            quiet):
     """W3C ACT Rules conformance: audit every ACT test case (served on 127.0.0.1) and judge each ACT rule.
 
     CORPUS is the folder with testcases.json (default: $A11YAUDIT_ACT_CORPUS, else ../shared/corpora/act).
@@ -244,6 +264,23 @@ def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, 
     if output:
         output.write_text(text, encoding="utf-8")
     click.echo(text if fmt == "json" else format_text(report))
+    if expected:
+        import yaml
+
+        from .act import compare_expected, merge_expected
+        data = yaml.safe_load(expected.read_text(encoding="utf-8")) if expected.exists() else {}
+        if update_expected:
+            data = merge_expected(data or {}, report)
+            header = ("# Expected W3C ACT Rules verdicts (a11yaudit act). tests/act/test_act_conformance.py fails when a\n"
+                      "# rule's verdict gets worse. Every verdict other than consistent carries the reason it is accepted.\n"
+                      "# Update: a11yaudit act [--axe-only] --expected tests/act/expected.yaml --update-expected\n")
+            expected.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=110),
+                                encoding="utf-8")
+        problems = compare_expected(report, data or {}, report["engine"])
+        for p in problems:
+            click.echo(f"act: {p}", err=True)
+        if problems:
+            sys.exit(1)
 
 
 def main() -> None:

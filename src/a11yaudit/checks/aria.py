@@ -276,3 +276,156 @@ def viewport_zoom(ctx, rule):
             yield Verdict(FAILED, meta, content=meta.get("content"), problems="、".join(problems))
         else:
             yield Verdict(PASSED, meta)
+
+
+# ---------------------------------------------------------------- label in name (2.5.3, ACT 2ee8b8)
+
+# Widget roles whose name can come from their content (ARIA 1.2): their visible text is their visible label.
+LABEL_WIDGETS = frozenset({"button", "checkbox", "gridcell", "link", "menuitem", "menuitemcheckbox", "menuitemradio",
+                           "option", "radio", "switch", "tab", "treeitem"})
+# Text that is on the page but not seen (screen-reader-only utility classes) or not part of the label (ruby
+# readings).
+_SR_ONLY = re.compile(r"(?:^|[\s_-])(?:sr-only|sr_only|screen-reader-text|screen-reader-only|visually-?hidden|"
+                      r"visuallyhidden|hidden-?text|element-invisible|offscreen|off-screen|a11y-hidden|u-hidden-visually|"
+                      r"assistive-text|hide-?text|txt-?hide)(?:$|[\s_-])", re.I)
+_CLIP_STYLE = re.compile(r"clip\s*:\s*rect\(\s*0|clip-path\s*:\s*inset\(\s*50%|(?:left|text-indent)\s*:\s*-\d{3,}", re.I)
+# Elements drawn with an icon font: their text (ligatures such as "search", private-use glyphs) is non-text content.
+_ICON_CLASS = re.compile(r"(?:^|\s)(?:material-icons[\w-]*|material-symbols[\w-]*|fa|fas|far|fab|fal|fad|fa-[\w-]+|"
+                         r"glyphicon[\w-]*|bi|bi-[\w-]+|icon|icons|icon-[\w-]+|[\w-]+-icon|icomoon[\w-]*|ti|ti-[\w-]+|"
+                         r"mdi|mdi-[\w-]+|ion-[\w-]+|la|la-[\w-]+)(?:$|\s)", re.I)
+_ICON_FONT = re.compile(r"material[\s+_-]*(?:icons|symbols)|font-?awesome|icomoon|glyphicons|ionicons|"
+                        r"bootstrap-icons|tabler-icons|materialdesignicons|line-?awesome|icofont", re.I)
+_LIGATURE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CHAR_WORD = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005-\u3007\u0e00-\u0e7f"
+                        r"\U00020000-\U0002fa1f]")
+
+
+def label_tokens(text: str) -> list[str]:
+    """Words of a label as a person would speak them: NFKC, case-folded; punctuation, symbols, emoji and
+    private-use glyphs separate words and are dropped (non-text content); Japanese/Chinese/Thai characters are one
+    token each, so that 「検索」 is found in 「サイト内検索」."""
+    import unicodedata
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if _CHAR_WORD.match(ch):
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        elif cat[0] in "LN" or (cat[0] == "M" and word):
+            word += ch
+        else:
+            if word:
+                tokens.append(word)
+                word = ""
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def _classes(el: Tag) -> str:
+    cls = el.get("class") or []
+    return " ".join(cls) if isinstance(cls, list) else str(cls)
+
+
+def visible_text_nodes(ctx, el: Tag) -> list[tuple[str, bool]]:
+    """(text, drawn with an icon-font class) for every text node of el that is rendered and meant to be seen."""
+    out: list[tuple[str, bool]] = []
+
+    def walk(node: Tag, icon: bool) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString and child.strip():
+                    out.append((str(child), icon))
+                continue
+            if not isinstance(child, Tag) or child.name in SKIP_TEXT or child.name in ("rt", "rp"):
+                continue
+            if child.get("data-a11y-nid") in ctx.hidden_nids or child.has_attr("hidden"):
+                continue
+            if _SR_ONLY.search(_classes(child)) or _CLIP_STYLE.search(child.get("style") or ""):
+                continue
+            walk(child, icon or bool(_ICON_CLASS.search(_classes(child))))
+
+    walk(el, bool(_ICON_CLASS.search(_classes(el))))
+    return out
+
+
+def _uses_icon_font(ctx) -> bool:
+    cache = ctx.__dict__.setdefault("_gn_icon_font", [])
+    if not cache:
+        found = False
+        for node in ctx.soup.find_all(["style", "link"]):
+            text = node.get_text() if node.name == "style" else str(node.get("href") or "")
+            if _ICON_FONT.search(text):
+                found = True
+                break
+        if not found:
+            found = any(_ICON_FONT.search(el.get("style") or "") for el in ctx.soup.find_all(style=True))
+        cache.append(found)
+    return cache[0]
+
+
+def _widget_role(el: Tag) -> str | None:
+    role = explicit_role(el)
+    if role:
+        return role if role in LABEL_WIDGETS else None
+    if el.name in ("a", "area") and el.has_attr("href"):
+        return "link"
+    if el.name == "button":
+        return "button"
+    return None
+
+
+@check("label_in_name")
+def label_in_name(ctx, rule):
+    """Widgets named by aria-label/aria-labelledby must contain their visible text in that name (2.5.3)."""
+    for el in ctx.select("a[href], area[href], button, [role]"):
+        if _widget_role(el) is None:
+            continue
+        name = labelledby_text(ctx, el) or norm(el.get("aria-label"))
+        if not name:
+            continue
+        nodes = visible_text_nodes(ctx, el)
+        if not nodes:
+            continue
+        name_tokens = label_tokens(name)
+        icon_page = None
+        missing, unsure = [], []
+        for text, icon in nodes:
+            tokens = label_tokens(text)
+            if not tokens:
+                continue                               # only symbols, emoji, icon glyphs: non-text content
+            if _contains(name_tokens, tokens):
+                continue
+            if len(tokens) == 1 and len(tokens[0]) == 1 and not _CHAR_WORD.match(tokens[0]):
+                continue                               # a symbolic character such as "x" for close
+            if len(tokens) == 1 and _LIGATURE.match(tokens[0]) and text.strip() == text.strip().lower():
+                if icon:
+                    continue                           # an icon-font ligature ("search" in class="material-icons")
+                if icon_page is None:
+                    icon_page = _uses_icon_font(ctx)
+                if icon_page:
+                    unsure.append(norm(text))          # maybe an icon-font ligature ("search"): cannot see fonts
+                    continue
+            if len(tokens) == 1 and _CHAR_WORD.match(tokens[0]):
+                unsure.append(norm(text))              # one kanji/kana: perhaps a symbol (「×」「〒」 are dropped)
+                continue
+            missing.append(norm(text))
+        label = norm(" ".join(t for t, _ in nodes))[:60]
+        if missing:
+            yield Verdict(FAILED, el, text=label, name=name[:80], why="「" + "」「".join(missing)[:60] + "」が名前に含まれていません",
+                          why_en="\"" + "\", \"".join(missing)[:60] + "\" is not part of the name")
+        elif unsure:
+            yield Verdict(CANT_TELL, el, text=label, name=name[:80],
+                          why="「" + "」「".join(unsure)[:60] + "」がアイコン（記号）か文字か確認してください",
+                          why_en="check whether \"" + "\", \"".join(unsure)[:60] + "\" is an icon or text")
+        else:
+            yield Verdict(PASSED, el)
