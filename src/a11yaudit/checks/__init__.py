@@ -4,3 +4,4 @@ from . import cues, images, links, markup, page, style, text, timing  # noqa: F4
 from . import keyboard, layout  # noqa: F401
 from . import aria, lang, media, review  # noqa: F401
 from . import tables  # noqa: F401
+from . import contrast  # noqa: F401

@@ -286,9 +286,10 @@ LABEL_WIDGETS = frozenset({"button", "checkbox", "gridcell", "link", "menuitem",
 # Text that is on the page but not seen (screen-reader-only utility classes) or not part of the label (ruby
 # readings).
 _SR_ONLY = re.compile(r"(?:^|[\s_-])(?:sr-only|sr_only|screen-reader-text|screen-reader-only|visually-?hidden|"
-                      r"visuallyhidden|hidden-?text|element-invisible|offscreen|off-screen|a11y-hidden|u-hidden-visually|"
-                      r"assistive-text|hide-?text|txt-?hide)(?:$|[\s_-])", re.I)
-_CLIP_STYLE = re.compile(r"clip\s*:\s*rect\(\s*0|clip-path\s*:\s*inset\(\s*50%|(?:left|text-indent)\s*:\s*-\d{3,}", re.I)
+                      r"visuallyhidden|hidden-?text|element-invisible|offscreen|off-screen|a11y-hidden|"
+                      r"u-hidden-visually|assistive-text|hide-?text|txt-?hide)(?:$|[\s_-])", re.I)
+_CLIP_STYLE = re.compile(r"clip\s*:\s*rect\(\s*0|clip-path\s*:\s*inset\(\s*50%|(?:left|text-indent)\s*:\s*-\d{3,}",
+                         re.I)
 # Elements drawn with an icon font: their text (ligatures such as "search", private-use glyphs) is non-text content.
 _ICON_CLASS = re.compile(r"(?:^|\s)(?:material-icons[\w-]*|material-symbols[\w-]*|fa|fas|far|fab|fal|fad|fa-[\w-]+|"
                          r"glyphicon[\w-]*|bi|bi-[\w-]+|icon|icons|icon-[\w-]+|[\w-]+-icon|icomoon[\w-]*|ti|ti-[\w-]+|"
