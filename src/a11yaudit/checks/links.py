@@ -182,13 +182,19 @@ def same_text_different_target(ctx, rule):
     groups: dict[str, list] = {}
     for el in links(ctx):
         href = el.get("href")
-        if not href or href.strip().lower().startswith("javascript:"):
+        if href and not href.strip().lower().startswith("javascript:"):
+            target = _target(ctx, href)
+        elif el.get("role", "").strip().lower() == "link" or (href or "").strip().lower().startswith("javascript:"):
+            # A scripted link (role=link + onclick, javascript:): where it goes is not in the markup, so two of them
+            # with one name cannot be shown to lead to the same place.
+            target = f"script:{el.get('data-a11y-nid')}"
+        else:
             continue
         name = accessible_name(ctx, el)
         key = clean_name(name)
         if not key:
             continue
-        groups.setdefault(key, []).append((el, _target(ctx, href), norm(name)[:60]))
+        groups.setdefault(key, []).append((el, target, norm(name)[:60]))
     for items in groups.values():
         targets = []
         for _, t, _ in items:
@@ -198,7 +204,8 @@ def same_text_different_target(ctx, rule):
             for el, _, _ in items:
                 yield Verdict(PASSED, el)
             continue
-        shown = "、".join(_short(t) for t in targets[:4]) + ("…" if len(targets) > 4 else "")
+        shown = "、".join(_short(t) if not t.startswith("script:") else "（スクリプトで移動）" for t in targets[:4]) \
+            + ("…" if len(targets) > 4 else "")
         for el, _, text in items:
             yield Verdict(CANT_TELL, el, text=text, n=len(targets), targets=shown)
 
