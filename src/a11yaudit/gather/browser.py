@@ -330,7 +330,9 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
             "axe": data["axe"] if data["axe"] else {"error": data["axeError"]},
         }
         if interactions:
-            from .interact import keyboard_walk, layout_passes
+            from .interact import contrast_pixels, keyboard_walk, layout_passes
+            if "pixels" in interactions:
+                result.artifacts["pixels"] = await contrast_pixels(page, data["axe"])
             if "keyboard" in interactions:
                 result.artifacts["keyboard"] = await keyboard_walk(page)
             if "layout" in interactions:

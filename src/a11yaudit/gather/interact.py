@@ -69,3 +69,101 @@ async def layout_passes(page, width: int, height: int) -> dict:
             pass
     out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
     return out
+
+
+# --- contrast over images and gradients: pixel sampling --------------------------------------------------------
+PIXEL_REASONS = {"bgImage", "bgGradient", "imgNode"}    # axe's reasons for not deciding that pixels can settle
+PIXEL_MAX_ITEMS = 6
+_HIDE_TEXT = ("[data-a11y-hidetext], [data-a11y-hidetext] * { color: transparent !important; "
+              "-webkit-text-fill-color: transparent !important; text-shadow: none !important; "
+              "text-decoration-color: transparent !important; caret-color: transparent !important; }")
+
+
+def _luminance(rgb) -> float:
+    def ch(v):
+        v = v / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = rgb[:3]
+    return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+
+
+def contrast_ratio(a, b) -> float:
+    la, lb = _luminance(a), _luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_contrast(with_text: bytes, without_text: bytes) -> dict:
+    """Compare two screenshots of one box, with its text and with the text made transparent. Pixels that differ are
+    the glyphs; the most changed ones are fully covered by the text colour. Returns the highest and lowest contrast
+    between those glyph pixels and the background pixels under them (the ACT rule asks for the highest possible)."""
+    import io
+
+    from PIL import Image
+    a = Image.open(io.BytesIO(with_text)).convert("RGB")
+    b = Image.open(io.BytesIO(without_text)).convert("RGB")
+    if a.size != b.size:
+        return {"glyph_px": 0}
+    pa, pb = a.getdata(), b.getdata()
+    diffs = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        d = abs(x[0] - y[0]) + abs(x[1] - y[1]) + abs(x[2] - y[2])
+        if d > 48:
+            diffs.append((d, i))
+    if not diffs:
+        return {"glyph_px": 0}
+    diffs.sort(reverse=True)
+    core = diffs[: max(1, len(diffs) * 3 // 10)]
+    ratios = [contrast_ratio(pa[i], pb[i]) for _, i in core]
+    return {"glyph_px": len(diffs), "highest": round(max(ratios), 2), "lowest": round(min(ratios), 2),
+            "median": round(sorted(ratios)[len(ratios) // 2], 2)}
+
+
+async def contrast_pixels(page, axe_out: dict | None) -> list[dict]:
+    """For text axe could not decide because of a background image or gradient, measure the contrast from pixels."""
+    facts: list[dict] = []
+    if not axe_out:
+        return facts
+    todo = []
+    for item in axe_out.get("incomplete") or []:
+        if item.get("id") not in ("color-contrast", "color-contrast-enhanced"):
+            continue
+        for node in item.get("nodes") or []:
+            data = node.get("data") or {}
+            target = node.get("target") or []
+            if data.get("messageKey") in PIXEL_REASONS and len(target) == 1 and isinstance(target[0], str):
+                todo.append((item["id"], node, data))
+    for rule_id, node, data in todo[:PIXEL_MAX_ITEMS]:
+        fact = {"rule": rule_id, "nid": node.get("nid"), "target": node["target"][0], "reason": data.get("messageKey"),
+                "fontSize": data.get("fontSize"), "fontWeight": data.get("fontWeight"),
+                "expected": data.get("expectedContrastRatio")}
+        try:
+            rect = await page.evaluate("""(sel) => {
+                const el = document.querySelector(sel);
+                if (!el) return null;
+                el.scrollIntoView({block: 'center'});
+                const r = el.getBoundingClientRect();
+                return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height,
+                        text: (el.innerText || '').slice(0, 200)};
+            }""", fact["target"])
+            if not rect or rect["w"] < 2 or rect["h"] < 2:
+                continue
+            clip = {"x": rect["x"], "y": rect["y"], "width": min(rect["w"], 1200), "height": min(rect["h"], 600)}
+            shot = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide")
+            await page.evaluate("""([sel, css]) => {
+                const el = document.querySelector(sel);
+                const st = document.createElement('style'); st.id = '__a11y_hidetext'; st.textContent = css;
+                document.head.appendChild(st); el.setAttribute('data-a11y-hidetext', '');
+            }""", [fact["target"], _HIDE_TEXT])
+            try:
+                bare = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide")
+            finally:
+                await page.evaluate("""(sel) => {
+                    const st = document.getElementById('__a11y_hidetext'); if (st) st.remove();
+                    const el = document.querySelector(sel); if (el) el.removeAttribute('data-a11y-hidetext');
+                }""", fact["target"])
+            fact.update(text_contrast(shot, bare), text=rect["text"])
+        except Exception as exc:  # noqa: BLE001 — measurement is best effort; the axe result stands
+            fact["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        facts.append(fact)
+    return facts

@@ -168,6 +168,9 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
     nodes: withNodes ? r.nodes.map((nd) => ({
       target: nd.target, html: nd.html, impact: nd.impact, summary: nd.failureSummary,
       nid: nidFor(nd.target),
+      // Colour facts of the contrast rules (fg/bg colour, ratio, font, why undecided) for the pixel pass.
+      data: (r.id === 'color-contrast' || r.id === 'color-contrast-enhanced') && nd.any && nd.any[0]
+        ? nd.any[0].data || null : undefined,
     })) : [],
     count: r.nodes.length,
   }));

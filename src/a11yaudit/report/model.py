@@ -186,5 +186,5 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
         "stats": stats, "policy": config.get("policy") or {},
         "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
-        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "表記"},
+        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "参考"},
     }
