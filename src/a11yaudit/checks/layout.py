@@ -12,7 +12,7 @@ TWO_D_ALLOWED = "table, pre, code, svg, canvas, video, iframe, img, map, object,
 
 def _layout(ctx):
     data = ctx.artifacts.get("layout") or {}
-    if data.get("error") and "base" not in data:
+    if data.get("error") and "zoom200" not in data:
         raise RuntimeError(f"layout pass failed: {data['error']}")
     return data
 

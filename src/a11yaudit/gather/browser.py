@@ -314,7 +314,8 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         result.timings = {
             "load_ms": round((t_loaded - t_start) * 1000, 1), "settle_ms": round((t_settled - t_loaded) * 1000, 1),
             "axe_inject_ms": round((t_axe_loaded - t_settled) * 1000, 1),
-            "axe_ms": round(data["timings"]["axe"], 1), "collect_ms": round(data["timings"]["collect"], 1),
+            "axe_ms": round(data["timings"]["axe"], 1), "cjk_contrast_ms": round(data["timings"].get("cjk", 0), 1),
+            "collect_ms": round(data["timings"]["collect"], 1),
             "total_ms": round((t_done - t_start) * 1000, 1),
         }
         facts = data["facts"]

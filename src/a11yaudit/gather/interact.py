@@ -3,8 +3,9 @@
 - keyboard: walk the tab order focusing each element as keyboard focus does, recording where focus really is
   afterwards (scripts may pull it back) and whether anything visible changed (facts for the keyboard-trap and
   focus-visible rules);
-- layout: clipped text and horizontal overflow at the page's viewport, at half its size (= 200 % browser zoom:
-  1280 → 640 CSS px) and at a quarter (= 400 % zoom, 320 CSS px, the reflow width of WCAG 1.4.10).
+- layout: clipped text and horizontal overflow at half the viewport (= 200 % browser zoom: 1280 → 640 CSS px) and
+  at a quarter (= 400 % zoom, 320 CSS px, the reflow width of WCAG 1.4.10);
+- pixels: contrast of text over background images and gradients, from two screenshots (with and without the text).
 
 Each returns a plain dict stored as an artifact; a fault gives {"error": …} and never fails the page.
 """
@@ -50,12 +51,11 @@ async def keyboard_walk(page, max_items: int = MAX_ITEMS) -> dict:
 
 
 async def layout_passes(page, width: int, height: int) -> dict:
-    """Clipping and overflow at the page's size, at 200 % and at 400 % zoom (viewport halved, quartered)."""
+    """Clipping and overflow at 200 % and at 400 % zoom (the viewport halved and quartered)."""
     t0 = time.perf_counter()
     out: dict = {"width": width, "height": height}
     try:
         await _install(page)
-        out["base"] = await page.evaluate("(n) => window.__a11yLayout(n)", LAYOUT_MAX_ITEMS)
         for key, factor in (("zoom200", 2), ("zoom400", 4)):
             await page.set_viewport_size({"width": width // factor, "height": height // factor})
             await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
