@@ -20,10 +20,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def run_cli(*args, env_extra=None, timeout=600, check=True):
+def run_cli(*args, env_extra=None, timeout=600, check=True, input=None):
     env = {**os.environ, **(env_extra or {})}
     proc = subprocess.run([sys.executable, "-m", "a11yaudit.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, input=input)
     if check and proc.returncode != 0:
         raise AssertionError(f"a11yaudit {' '.join(args)} exited {proc.returncode}\n{proc.stderr[-3000:]}")
     return proc
