@@ -349,6 +349,38 @@ def gate_cmd(ctx, targets, base_url, viewports, profile, timeout, baseline, fail
     sys.exit(res.exit_code)
 
 
+@cli.command("serve-gate")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep it local: the server renders whatever it is sent).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--baseline", default=None, help="Baseline file, or db:SITE, applied to every request.")
+@click.option("--profile", default=None, help="Profile when the base URL is not in a configured site.")
+@click.option("--viewport", "viewports", multiple=True, type=VIEWPORT_CHOICES, help="Default viewports.")
+@click.option("--concurrency", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="Pages gated at once.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per page load.")
+@click.pass_context
+def serve_gate(ctx, host, port, baseline, profile, viewports, concurrency, timeout):
+    """Warm CI gate for CMS integration: keeps Chromium and the rules loaded and gates posted HTML.
+
+    POST /gate?base_url=URL[&viewport=pc][&fail_on=AA][&format=json|sarif|junit] with the page HTML as the body;
+    the answer carries X-A11yaudit-Exit: 0 (passed) or 1 (new findings); 400 = bad input, 503 = not rendered.
+    GET /health reports readiness.
+    """
+    from .gate_server import ServerOptions, serve
+    opt = ServerOptions(config=ctx.obj["config"], db_url=ctx.obj["db"], baseline=baseline, profile=profile,
+                        viewports=tuple(viewports) or tuple(settings.DEFAULT_VIEWPORTS), timeout=timeout,
+                        concurrency=concurrency)
+
+    def ready(address):
+        click.echo(f"a11yaudit serve-gate: listening on http://{address[0]}:{address[1]}/gate", err=True)
+
+    try:
+        serve(opt, host=host, port=port, ready=ready)
+    except KeyboardInterrupt:
+        pass
+
+
 @cli.group("baseline")
 def baseline_group():
     """Baseline files of the CI gate: accepted findings, each with a reason and an optional expiry date."""

@@ -9,6 +9,9 @@ import yaml
 
 from .errors import ConfigError
 
+# libyaml's parser when available (~5x faster on the rule files); it keeps the marks used for line numbers.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class Located:
     """Parsed YAML data plus a map from field path (tuple of keys/indexes) to 1-based line number."""
@@ -62,7 +65,7 @@ def load_yaml(path: str | Path, text: str | None = None) -> Located:
             raise ConfigError("file not found", file=file) from None
         except UnicodeDecodeError as exc:
             raise ConfigError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", file=file) from None
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

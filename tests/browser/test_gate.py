@@ -109,3 +109,53 @@ def test_bad_input_is_exit_2_and_no_browser_is_exit_3(tmp_path, cli):
     assert proc.returncode == 2 and "--base-url" in proc.stderr
     proc = cli("gate", HOSTILE, env_extra={"A11YAUDIT_CHROMIUM": "/bin/false"}, check=False)
     assert proc.returncode == 3 and "cannot start Chromium" in proc.stderr
+
+
+def test_serve_gate_keeps_the_browser_warm_and_answers_per_request():
+    """`a11yaudit serve-gate`: one process, several posted pages — a clean page passes (exit 0), a page with planted
+    defects fails (exit 1) as JUnit, an empty body is a 400 (exit 2); /health reports the engine."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "serve-gate", "--port", "0", "--viewport", "pc"],
+                            cwd=root, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        line = proc.stderr.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/gate", line)
+        assert m, line + proc.stderr.read(2000)
+        base = f"http://127.0.0.1:{m.group(1)}"
+
+        def post(page: str, body: bytes, fmt: str = "json"):
+            url = f"{base}/gate?base_url=http://sample.invalid{page}&format={fmt}"
+            req = urllib.request.Request(url, data=body, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    return resp.status, resp.headers.get("X-A11yaudit-Exit"), resp.read().decode("utf-8")
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers.get("X-A11yaudit-Exit"), exc.read().decode("utf-8")
+
+        health = json.loads(urllib.request.urlopen(f"{base}/health", timeout=30).read())
+        assert health["status"] == "ok" and health["axe_version"] == "4.12.1"
+        clean = (root / "examples/sample-site/index.html").read_bytes()
+        status, code, body = post("/", clean)
+        assert (status, code) == (200, "0"), body[:2000]
+        assert json.loads(body)["status"] == "passed"
+        status, code, body = post("/kanko/spot/", (root / SPOT).read_bytes(), fmt="junit")
+        assert (status, code) == (200, "1")
+        suites = ET.fromstring(body)
+        assert any(tc.find("failure") is not None for tc in suites.iter("testcase"))
+        status, code, body = post("/x/", b"   ")
+        assert (status, code) == (400, "2") and "error" in json.loads(body)
+        assert json.loads(urllib.request.urlopen(f"{base}/health", timeout=30).read())["gates"] == 2
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
