@@ -159,3 +159,15 @@ def test_serve_gate_keeps_the_browser_warm_and_answers_per_request():
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_local_file_gets_its_relative_stylesheet(cli):
+    """A local HTML file: its folder is served to Chromium, so the relative stylesheet applies (the low-contrast
+    note is found) and the image without alt is found; identity is the path relative to the current folder."""
+    proc = cli("gate", "tests/fixtures/gate/page.html", "--viewport", "pc", "--format", "json", check=False,
+               timeout=120)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    rules = {f["rule"] for f in data["new"]}
+    assert {"axe:color-contrast", "axe:image-alt"} <= rules, rules
+    assert all(f["url"] == "tests/fixtures/gate/page.html" for f in data["new"])
