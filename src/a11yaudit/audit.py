@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__, settings
 from .config import Site
 from .discover.scope import IN_SCOPE, OUT_OF_SCOPE, ScopeClassifier
-from .discover.sources import fetch, load_robots, read_sitemaps
+from .discover.sources import fetch, head_size, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
@@ -88,6 +88,7 @@ class Auditor:
         self.origin_map = OriginMap(site.base_url, None)
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
+        self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
         self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "timings": {}}
 
     # --- helpers ----------------------------------------------------------------------------------------
@@ -295,6 +296,37 @@ class Auditor:
             tab = tabs[viewport] = Tab(await browser.new_context(viewport, self.crawl.user_agent_suffix))
         return tab
 
+    @property
+    def _wants_documents(self) -> bool:
+        return any("documents?" in r.requires for r in self.ruleset.python_rules(self.opt.profile))
+
+    async def _document_sizes(self, loads: dict) -> None:
+        """Sizes of the PDF/Office files a page links to (HEAD, once per URL and run, same site and robots only),
+        added to every viewport's artifacts as `documents` for the rule comparing them with the stated sizes."""
+        sizes: dict = {}
+        for load in loads.values():
+            for _raw, absolute, _nid in (load.links or []):
+                logical = self.origin_map.to_logical(absolute) if absolute else None
+                if not logical or document_type(logical) is None or logical in sizes:
+                    continue
+                if not self.scope.same_site(logical):
+                    continue
+                if self.crawl.obey_robots and self.robots and not self.robots.allowed(
+                        self.origin_map.to_physical(logical), "a11yaudit"):
+                    continue
+                cached = self.doc_sizes.get(logical)
+                if cached is None:
+                    physical = self.origin_map.to_physical(logical)
+                    await self._polite(physical)
+                    cached = await asyncio.to_thread(head_size, physical, timeout=self.crawl.timeout,
+                                                     user_agent=f"a11yaudit/{__version__}")
+                    self.doc_sizes[logical] = cached
+                sizes[logical] = cached
+                sizes[absolute] = cached
+        for load in loads.values():
+            if load.artifacts is not None:
+                load.artifacts["documents"] = sizes
+
     async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
         url, depth = item["url"], item["depth"]
         physical = self.origin_map.to_physical(url)
@@ -311,6 +343,8 @@ class Auditor:
                     await tab.context.close()
             loads[viewport] = load
             self.stats["viewport_loads"] += 1
+        if self._wants_documents:
+            await self._document_sizes(loads)
         first = next(iter(loads.values()))
         final_logical = self.origin_map.to_logical(first.final_url) if first.final_url else None
         if final_logical and not self.scope.same_site(final_logical):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import NavigableString, Tag
 
@@ -208,3 +208,49 @@ def date_notation(ctx, rule):
             yield Verdict(CANT_TELL, block.el, dates="、".join(eras[:6]), dates_en=", ".join(eras[:6]))
     if any_text:
         yield Verdict(PASSED, None)
+
+
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f}MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f}KB"
+    return f"{n}バイト"
+
+
+@check("document_size_matches")
+def document_size_matches(ctx, rule):
+    """The size stated next to a document link against the file's real size (HEAD Content-Length, gathered during
+    the audit as the `documents` artifact); also a linked document that does not exist. Without that artifact (e.g.
+    in the gate or from old artifacts) the rule is inapplicable."""
+    sizes = ctx.artifacts.get("documents")
+    if not sizes:
+        return
+    factor = float(rule.options.get("factor", 2.0))
+    slack = int(rule.options.get("slack_bytes", 10 * 1024))
+    base = ctx.page.get("final_url") or ctx.page.get("url") or ctx.url
+    for el in links(ctx):
+        href = el.get("href")
+        if not href or document_type(href) is None:
+            continue
+        absolute = urljoin(base, href.strip())
+        info = sizes.get(absolute) or sizes.get(absolute.split("#", 1)[0])
+        if not info:
+            continue
+        name = norm(accessible_name(ctx, el))[:60] or href
+        if info.get("status") and int(info["status"]) >= 400:
+            yield Verdict(FAILED, el, text=name, problem=f"リンク先の文書がありません（HTTP {info['status']}）",
+                          problem_en=f"the linked document does not exist (HTTP {info['status']})")
+            continue
+        actual = info.get("bytes")
+        size = stated_size(norm(_notice_text(ctx, el, accessible_name(ctx, el))))
+        if actual is None or size is None:
+            continue
+        stated_bytes = size[1]
+        big, small = max(stated_bytes, actual), max(1, min(stated_bytes, actual))
+        if big / small > factor and abs(stated_bytes - actual) > slack:
+            yield Verdict(FAILED, el, text=name,
+                          problem=f"記載の容量（{size[0]}）が実際の容量（{_human_size(actual)}）と大きく異なります",
+                          problem_en=f"the stated size ({size[0]}) is far from the real size ({actual} bytes)")
+        else:
+            yield Verdict(PASSED, el)

@@ -46,6 +46,22 @@ def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_SITEMAP_BYTES
         return Fetched(url, 0, b"", error=str(getattr(exc, "reason", exc)))
 
 
+def head_size(url: str, *, timeout: float = 15.0, user_agent: str = "a11yaudit") -> dict:
+    """HEAD a linked document: {"status", "bytes" (Content-Length or None), "error"}. Never raises."""
+    if not url.startswith(("http://", "https://")):
+        return {"status": 0, "bytes": None, "error": "not an http(s) URL"}
+    req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (scheme checked above)
+            length = resp.headers.get("Content-Length")
+            return {"status": resp.status, "bytes": int(length) if length and length.isdigit() else None,
+                    "error": None}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "bytes": None, "error": f"HTTP {exc.code}"}
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return {"status": 0, "bytes": None, "error": str(getattr(exc, "reason", exc))[:200]}
+
+
 @dataclass
 class Robots:
     """robots.txt rules for one origin; a missing or broken robots.txt allows everything."""

@@ -29,7 +29,9 @@ def _message(rule: Rule, details: dict, lang: str = "ja") -> str:
 
 def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
     """Run one of our Python rules; an exception or a missing artifact gives outcome `error`."""
-    missing = [a for a in rule.requires if a not in ctx.artifacts or ctx.artifacts[a] is None]
+    # "name?" marks an optional artifact: gathered when possible (e.g. document sizes during a site audit), and the
+    # check copes without it.
+    missing = [a for a in rule.requires if not a.endswith("?") and (a not in ctx.artifacts or ctx.artifacts[a] is None)]
     if missing:
         return RuleResult(rule.code, ctx.viewport, ERROR, list(rule.requirements),
                           error=f"missing artifact: {', '.join(missing)}")
