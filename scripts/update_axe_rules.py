@@ -26,7 +26,7 @@ async def main() -> None:
     rows = []
     for r in sorted(rules, key=lambda r: r["ruleId"]):
         if not set(r["tags"]) & set(AXE_TAGS):
-            continue   # best-practice and experimental rules are not run (runOnly by WCAG tags)
+            continue   # best-practice rules are not run (runOnly by WCAG tags; experimental ones via AXE_EXTRA_RULES)
         row = {"id": r["ruleId"], "tags": r["tags"], "help": r["help"], "description": r["description"],
                "helpUrl": r["helpUrl"]}
         if r.get("actIds"):

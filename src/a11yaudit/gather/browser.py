@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 _AXE_CACHE: dict[str, str] = {}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# axe-core rules marked experimental that site audits run anyway: orientation locked by CSS transforms (1.3.4) is a
+# smartphone criterion, and the rule is consistent on its W3C ACT rule (b33eff) in `a11yaudit act`.
+AXE_EXTRA_RULES = ["css-orientation-lock"]
 MAX_HTML = 8 * 1024 * 1024
 MAX_SOURCE = 4 * 1024 * 1024
 
@@ -251,8 +254,10 @@ async def _dismiss(dialog) -> None:
 def axe_run_config(rules: list[str] | None = None, result_types=("violations", "incomplete")) -> dict:
     """axe.run options: by WCAG A/AA tags (site audits) or an explicit rule list (ACT harness, gate); always into
     every frame (axe-core is registered in each frame by the context's init script)."""
-    run_only = {"type": "rule", "values": list(rules)} if rules is not None else {"type": "tag", "values": AXE_TAGS}
-    return {"runOnly": run_only, "resultTypes": list(result_types), "iframes": True}
+    if rules is not None:
+        return {"runOnly": {"type": "rule", "values": list(rules)}, "resultTypes": list(result_types), "iframes": True}
+    return {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": list(result_types), "iframes": True,
+            "rules": {rule: {"enabled": True} for rule in AXE_EXTRA_RULES}}
 
 
 DEFAULT_AXE_CONFIG = axe_run_config()
