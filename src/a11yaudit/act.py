@@ -187,19 +187,17 @@ async def run_cases(corpus: Path, cases: list[Case], ruleset: RuleSet, *, axe_on
             await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
             # Some facts are timings (autoplaying sound, timer-driven focus handlers): a case whose outcome disagrees
             # with its expectation is run once more, alone, and the second result stands. The count is reported.
-            again = [r.case for r in results if _disagrees(r)]
-            if again:
-                for case in again:
-                    queue.put_nowait(case)
-                first = {id(r.case): r for r in results}
-                results_before = len(results)
+            first = [r for r in results if _disagrees(r)]
+            for r in first:
+                queue.put_nowait(r.case)
+            if first:
+                kept = [r for r in results if not _disagrees(r)]
+                results.clear()
                 await worker()
-                retried = results[results_before:]
-                del results[results_before:]
-                by_case = {id(r.case): r for r in retried}
-                results[:] = [by_case.get(id(r.case), r) for r in results]
-                for r in retried:
-                    r.retried = first[id(r.case)].outcome
+                for again, before in zip(sorted(results, key=lambda r: id(r.case)),
+                                         sorted(first, key=lambda r: id(r.case))):
+                    again.retried = before.outcome
+                results.extend(kept)
     finally:
         await browser.close()
     return results, mapping

@@ -7,8 +7,9 @@ import re
 
 from ..rules.model import FAILED, PASSED
 from ..rules.registry import Verdict, check
+from .chars import CJK
 
-CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+CJK_RE = re.compile(f"[{CJK}]")
 
 
 @check("cjk_large_text_contrast")

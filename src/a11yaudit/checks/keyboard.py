@@ -64,6 +64,9 @@ def _is_modal(el) -> bool:
         or el.get("aria-modal") == "true"
 
 
+_ORDER = {PASSED: 2, CANT_TELL: 1, FAILED: 0}
+
+
 @check("focus_visible")
 def focus_visible(ctx, rule):
     data = _walk(ctx, rule)
@@ -79,8 +82,7 @@ def focus_visible(ctx, rule):
         else:
             verdict = FAILED
         # One visible focus for an element is enough; keep the best verdict seen.
-        order = {PASSED: 2, CANT_TELL: 1, FAILED: 0}
-        if nid not in seen or order[verdict] > order[seen[nid]]:
+        if nid not in seen or _ORDER[verdict] > _ORDER[seen[nid]]:
             seen[nid] = verdict
     for nid, verdict in seen.items():
         el = ctx.by_nid.get(str(nid))

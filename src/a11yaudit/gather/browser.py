@@ -295,13 +295,13 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                 source = _decode(body[:MAX_SOURCE], result.content_type)
             except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
                 source = ""
-        t_axe_loaded = time.perf_counter()
         for attempt in (1, 2):
             try:
                 if run_axe and not await page.evaluate("typeof axe !== 'undefined' && typeof axe.run === 'function'"):
                     await page.evaluate(axe_source())     # e.g. a document.open() wiped the init script's copy
                     if axe_locale_script():
                         await page.evaluate(axe_locale_script())
+                t_axe_loaded = time.perf_counter()
                 data = await page.evaluate(collect_js(), {"runAxe": run_axe, "maxHtml": MAX_HTML, "refine": refine_axe,
                                                           "axeConfig": axe_config or DEFAULT_AXE_CONFIG})
                 break

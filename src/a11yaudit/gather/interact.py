@@ -29,7 +29,7 @@ def interact_js() -> str:
 
 
 async def _install(page) -> None:
-    if not await page.evaluate("typeof window.__a11yKeyboard === 'object'"):
+    if not await page.evaluate("typeof window.__a11yKeyboard === 'function'"):
         await page.evaluate(interact_js())
 
 

@@ -125,16 +125,23 @@ class RuleSet:
         self.rules = rules
         self.axe_version = axe_version
         self.by_code = {r.code: r for r in rules}
+        self._memo: dict = {}     # per profile (and viewport): asked on every page × viewport, computed once
 
     def python_rules(self, profile) -> list[Rule]:
         """Our rules of a profile spec: "jis2016", "jis2016,gov-style" or a list of profile ids."""
-        wanted = profile_ids(profile)
-        return [r for r in self.rules if r.engine == "python" and r.enabled and wanted & set(r.profiles)]
+        wanted = frozenset(profile_ids(profile))
+        key = ("rules", wanted)
+        if key not in self._memo:
+            self._memo[key] = [r for r in self.rules if r.engine == "python" and r.enabled and wanted & set(r.profiles)]
+        return self._memo[key]
 
     def interactions(self, profile, viewport: str) -> frozenset:
         """Interaction gatherers (keyboard walk, layout passes) that the rules of a profile need on a viewport."""
-        return frozenset(a for r in self.python_rules(profile) if r.applies_to(viewport)
-                         for a in r.requires if a in INTERACTION_ARTIFACTS)
+        key = ("interactions", frozenset(profile_ids(profile)), viewport)
+        if key not in self._memo:
+            self._memo[key] = frozenset(a for r in self.python_rules(profile) if r.applies_to(viewport)
+                                        for a in r.requires if a in INTERACTION_ARTIFACTS)
+        return self._memo[key]
 
     def get(self, code: str) -> Rule | None:
         return self.by_code.get(code)
