@@ -396,7 +396,8 @@ class Auditor:
         results = []
         store = ArtifactStore(self.artifacts_dir) if self.opt.save_artifacts else None
         for viewport, load in loads.items():
-            results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url))
+            peer = loads["pc"].artifacts if viewport != "pc" and "pc" in loads else None
+            results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url, peer=peer))
             if store is not None:
                 store.save(url, viewport, load.artifacts)
         self.stats["timings"]["python_ms"] = round(self.stats["timings"].get("python_ms", 0.0)
@@ -442,7 +443,8 @@ def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: Au
         page_id = store.ids_for(run_id, [url])[url]
         results = []
         for viewport, artifacts in by_url[url].items():
-            results.extend(evaluate(artifacts, viewport, ruleset, options.profile, url))
+            peer = by_url[url].get("pc") if viewport != "pc" else None
+            results.extend(evaluate(artifacts, viewport, ruleset, options.profile, url, peer=peer))
         any_page = next(iter(by_url[url].values())).get("page") or {}
         store.record_page(run_id, site.id, page_id, path_of(url), {
             "state": "done", "http_status": any_page.get("status"), "title": any_page.get("title"),

@@ -5,3 +5,4 @@ from . import keyboard, layout  # noqa: F401
 from . import aria, lang, media, review  # noqa: F401
 from . import tables  # noqa: F401
 from . import contrast  # noqa: F401
+from . import smartphone  # noqa: F401

@@ -344,7 +344,13 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                 result.artifacts["keyboard"] = await keyboard_walk(page)
             if "layout" in interactions:
                 vp = settings.VIEWPORTS[viewport]
-                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"])
+                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"], vp["is_mobile"])
+            if interactions & {"textfit", "phone"}:
+                from .mobile import phone_pass, textfit_passes
+                if "textfit" in interactions:
+                    result.artifacts["textfit"] = await textfit_passes(page)
+                if "phone" in interactions:
+                    result.artifacts["phone"] = await phone_pass(page)
             result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
             result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
         return result

@@ -20,6 +20,7 @@ MAX_ITEMS = 300           # keyboard walk: elements of the tab order visited per
 SLOW_ITEMS = 60           # … when the page moves focus by script and the walk waits after each element
 SLOW_WAIT_MS = 25         # wait after each element in the slow walk (timers re-focusing)
 LAYOUT_MAX_ITEMS = 200
+REFLOW_WIDTH = 320        # WCAG 1.4.10: 1280 CSS px at 400 %
 
 
 def interact_js() -> str:
@@ -50,14 +51,16 @@ async def keyboard_walk(page, max_items: int = MAX_ITEMS) -> dict:
         return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
 
 
-async def layout_passes(page, width: int, height: int) -> dict:
-    """Clipping and overflow at 200 % and at 400 % zoom (the viewport halved and quartered)."""
+async def layout_passes(page, width: int, height: int, mobile: bool = False) -> dict:
+    """Clipping and overflow at 200 % and at 400 % zoom (the viewport halved and quartered). On a smartphone
+    viewport only the 320 CSS px reflow width is measured (its own rendering, e.g. a separate smartphone site)."""
     t0 = time.perf_counter()
     out: dict = {"width": width, "height": height}
+    passes = ((("zoom400", width / REFLOW_WIDTH),) if mobile else (("zoom200", 2), ("zoom400", 4)))
     try:
         await _install(page)
-        for key, factor in (("zoom200", 2), ("zoom400", 4)):
-            await page.set_viewport_size({"width": width // factor, "height": height // factor})
+        for key, factor in passes:
+            await page.set_viewport_size({"width": round(width / factor), "height": round(height / factor)})
             await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
             out[key] = await page.evaluate("(n) => window.__a11yLayout(n)", LAYOUT_MAX_ITEMS)
     except Exception as exc:  # noqa: BLE001

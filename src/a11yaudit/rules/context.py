@@ -17,6 +17,7 @@ class CheckContext:
     def __init__(self, artifacts: dict, viewport: str, url: str = ""):
         self.artifacts, self.viewport, self.url = artifacts, viewport, url
         self.page = artifacts.get("page") or {}
+        self.peer: dict | None = None    # the PC rendering's artifacts, for cross-viewport rules (requires: [peer])
 
     @classmethod
     def from_html(cls, html: str, viewport: str = "pc", url: str = "http://example.test/",

@@ -31,7 +31,12 @@ def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
     """Run one of our Python rules; an exception or a missing artifact gives outcome `error`."""
     # "name?" marks an optional artifact: gathered when possible (e.g. document sizes during a site audit), and the
     # check copes without it.
-    missing = [a for a in rule.requires if not a.endswith("?") and (a not in ctx.artifacts or ctx.artifacts[a] is None)]
+    # "peer": the PC rendering of the same page (cross-viewport rules); without one (a single-viewport audit) the
+    # rule does not apply.
+    if "peer" in rule.requires and ctx.peer is None:
+        return RuleResult(rule.code, ctx.viewport, INAPPLICABLE, list(rule.requirements))
+    missing = [a for a in rule.requires if not a.endswith("?") and a != "peer"
+               and (a not in ctx.artifacts or ctx.artifacts[a] is None)]
     if missing:
         return RuleResult(rule.code, ctx.viewport, ERROR, list(rule.requirements),
                           error=f"missing artifact: {', '.join(missing)}")
@@ -72,9 +77,12 @@ def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
     return RuleResult(rule.code, ctx.viewport, outcome, list(rule.requirements), findings, n_passed)
 
 
-def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url: str = "") -> list[RuleResult]:
-    """All rule results for one page × viewport: axe-core's (from the axe artifact) and ours."""
+def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url: str = "",
+             peer: dict | None = None) -> list[RuleResult]:
+    """All rule results for one page × viewport: axe-core's (from the axe artifact) and ours. `peer`: the artifacts
+    of the PC rendering of the same page, for rules comparing the two (requires: [peer])."""
     ctx = CheckContext(artifacts, viewport, url)
+    ctx.peer = peer
     results = axe_results(artifacts.get("axe"), viewport, ruleset)
     for rule in ruleset.python_rules(profile):
         if rule.applies_to(viewport) and "site" not in rule.requires:

@@ -19,7 +19,8 @@ DOC_HEADINGS = ("what", "why", "examples", "limits")   # What it checks / Why it
 RULE_FIELDS = {"code", "name", "title", "requirements", "techniques", "profiles", "requires", "viewports",
                "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids"}
 ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
-INTERACTION_ARTIFACTS = ("keyboard", "layout", "pixels")   # gathered by gather/interact.py on the rendered page
+INTERACTION_ARTIFACTS = ("keyboard", "layout", "pixels", "textfit", "phone")   # gathered on the rendered page
+# (gather/interact.py, gather/mobile.py)
 
 
 def profile_ids(profile) -> set[str]:

@@ -1,0 +1,311 @@
+"""Smartphone readiness and text resizing: pure checks on the facts of gather/mobile.py (`phone` on the smartphone
+viewport, `textfit` on PC), the DOM, and — for PC–smartphone parity — the PC rendering of the same page (`peer`)."""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ..discover.urls import document_type
+from ..rules.context import CheckContext
+from ..rules.model import CANT_TELL, FAILED, PASSED
+from ..rules.registry import Verdict, check
+from .common import HEADINGS, blocks, norm
+from .cues import _NAMED_AFTER, SENSORY_JA, _sentence
+from .layout import _control_near
+
+
+def _artifact(ctx, name: str) -> dict:
+    data = ctx.artifacts.get(name) or {}
+    if data.get("error"):
+        raise RuntimeError(f"{name} pass failed: {data['error']}")
+    return data
+
+
+def _el(ctx, nid):
+    el = ctx.by_nid.get(str(nid)) if nid is not None else None
+    return None if el is None or ctx.is_hidden(el) else el
+
+
+# ---------------------------------------------------------------- viewport meta (SP01)
+
+@check("viewport_device_width")
+def viewport_device_width(ctx, rule):
+    """A meta viewport with width=device-width: without it a phone lays the page out 980 px wide and shrinks it."""
+    metas = [m for m in ctx.soup.find_all("meta") if (m.get("name") or "").strip().lower() == "viewport"]
+    if not metas:
+        yield Verdict(FAILED, None, problem="ページに meta viewport がありません")
+        return
+    content = (metas[-1].get("content") or "").lower()
+    props = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in re.split(r"[,;]", content)) if k.strip()}
+    if props.get("width") == "device-width":
+        yield Verdict(PASSED, metas[-1])
+    else:
+        yield Verdict(FAILED, metas[-1], problem=f"width=device-width がありません（content=\"{content[:80]}\"）")
+
+
+# ---------------------------------------------------------------- text resized to 200 % / text spacing (SP02, SP03)
+
+def _clips(ctx, entries, rule):
+    checked = 0
+    for entry in entries:
+        nid, x, y = entry[0], bool(entry[1]), bool(entry[2])
+        cut = bool(entry[4]) if len(entry) > 4 else True
+        el = _el(ctx, nid)
+        if el is None:
+            continue
+        checked += 1
+        axis = "横" if x and not y else "縦" if y and not x else "縦横"
+        if _control_near(el) or (x and not y and not cut):
+            yield Verdict(CANT_TELL, el, axis=axis)
+        else:
+            yield Verdict(FAILED, el, axis=axis)
+    if not checked:
+        yield Verdict(PASSED, None)
+
+
+@check("text_resize_clip")
+def text_resize_clip(ctx, rule):
+    """1.4.4: text clipped when only the text is enlarged to 200 % (boxes sized in px keep their size)."""
+    data = _artifact(ctx, "textfit")
+    if "text200" in data:
+        yield from _clips(ctx, data["text200"].get("clipped", []), rule)
+
+
+@check("text_spacing_clip")
+def text_spacing_clip(ctx, rule):
+    """1.4.12: text clipped when the WCAG text-spacing values are applied."""
+    data = _artifact(ctx, "textfit")
+    if "spacing" in data:
+        yield from _clips(ctx, data["spacing"].get("clipped", []), rule)
+
+
+# ---------------------------------------------------------------- fixed/sticky elements (SP04, SP05)
+
+@check("sticky_cover")
+def sticky_cover(ctx, rule):
+    """Fixed or sticky elements covering a large share of the phone screen (at the top or after scrolling)."""
+    data = _artifact(ctx, "phone")
+    fail, review = float(rule.options.get("fail_share", 0.5)), float(rule.options.get("review_share", 0.3))
+    total = 0.0
+    for nid, position, share, *_ in data.get("stuck", []):
+        el = _el(ctx, nid)
+        if el is None or el.name in ("html", "body"):
+            continue
+        total += share
+        pct = round(share * 100)
+        if share >= fail:
+            yield Verdict(FAILED, el, share=pct, position=position)
+        elif share >= review:
+            yield Verdict(CANT_TELL, el, share=pct, position=position)
+        else:
+            yield Verdict(PASSED, el)
+
+
+@check("focus_obscured")
+def focus_obscured(ctx, rule):
+    """2.4.11: a focused element entirely hidden by a fixed/sticky element (failed), or mostly hidden (review)."""
+    data = _artifact(ctx, "phone")
+    if "focusHidden" not in data:
+        return
+    found = False
+    for nid, by, share in data["focusHidden"]:
+        el = _el(ctx, nid)
+        if el is None:
+            continue
+        found = True
+        cover = ctx.by_nid.get(str(by))
+        what = ctx.snippet(cover)[:60] if cover is not None else "固定表示の要素"
+        yield Verdict(FAILED if share >= 0.99 else CANT_TELL, el, share=round(share * 100), cover=what)
+    if not found and data.get("stuck") is not None:
+        yield Verdict(PASSED, None)
+
+
+# ---------------------------------------------------------------- target size (SP06)
+
+def _dist_to_rect(cx, cy, r) -> float:
+    x, y, w, h = r
+    dx = max(x - cx, 0, cx - (x + w))
+    dy = max(y - cy, 0, cy - (y + h))
+    return math.hypot(dx, dy)
+
+
+@check("target_size")
+def target_size(ctx, rule):
+    """2.5.8 (WCAG 2.2 AA): targets of at least 24×24 CSS px, or undersized targets whose 24 px circle (centred on
+    the target) touches no other target and no other undersized target's circle. Links inside a sentence are exempt
+    (the inline exception), measured from the rendered line boxes rather than guessed from the markup."""
+    data = _artifact(ctx, "phone")
+    minimum = float(rule.options.get("min_px", 24))
+    items = []
+    for nid, x, y, w, h, inline in data.get("targets", []):
+        el = _el(ctx, nid)
+        if el is not None and w > 0 and h > 0:
+            items.append((el, (x, y, w, h), bool(inline)))
+    if not items:
+        return
+    small = [i for i, (_el_, r, inline) in enumerate(items) if not inline and (r[2] < minimum - 0.5 or r[3] < minimum - 0.5)]
+    centres = {i: (items[i][1][0] + items[i][1][2] / 2, items[i][1][1] + items[i][1][3] / 2) for i in small}
+    small_set = set(small)
+    radius = minimum / 2
+    for i in small:
+        cx, cy = centres[i]
+        clash = None
+        for j, (el_j, r_j, _inline) in enumerate(items):
+            if j == i or items[j][0] is items[i][0]:
+                continue
+            if items[i][0] in el_j.parents or el_j in items[i][0].parents:
+                continue        # nested targets (a button inside a link) are one target
+            if j in small_set:
+                ox, oy = centres[j]
+                if math.hypot(cx - ox, cy - oy) < minimum - 0.01:
+                    clash = el_j
+                    break
+            elif _dist_to_rect(cx, cy, r_j) < radius - 0.01:
+                clash = el_j
+                break
+        el, (x, y, w, h), _ = items[i]
+        if clash is not None:
+            yield Verdict(FAILED, el, w=round(w), h=round(h), other=ctx.snippet(clash)[:60])
+        else:
+            yield Verdict(PASSED, el)
+    if not small:
+        yield Verdict(PASSED, None)
+
+
+# ---------------------------------------------------------------- legible text (SP07)
+
+@check("legible_text")
+def legible_text(ctx, rule):
+    """The size main-content text is seen at on the phone (computed size × page scale): the page as a whole when
+    most of its text is small, and large blocks of small text."""
+    data = _artifact(ctx, "phone")
+    hist = {float(k): v for k, v in (data.get("fontChars") or {}).items()}
+    total = sum(hist.values())
+    if not total:
+        return
+    small_px = float(rule.options.get("small_px", 12))
+    ordered = sorted(hist.items())
+    acc, median = 0, ordered[-1][0]
+    for size, n in ordered:
+        acc += n
+        if acc * 2 >= total:
+            median = size
+            break
+    if median < small_px:
+        yield Verdict(CANT_TELL, None, size=median, what="本文の文字の半分以上")
+        return
+    named = 0
+    for nid, size, n in data.get("smallText", []):
+        if n < int(rule.options.get("min_chars", 40)):
+            continue
+        el = _el(ctx, nid)
+        if el is None:
+            continue
+        named += 1
+        yield Verdict(CANT_TELL, el, size=size, what="この部分の文字")
+    if not named:
+        yield Verdict(PASSED, None)
+
+
+# ---------------------------------------------------------------- position references where columns stack (SP09)
+
+_HORIZONTAL = re.compile(r"[右左隣]")
+
+
+@check("position_reference_stacked")
+def position_reference_stacked(ctx, rule):
+    """「右の図」「左記」-type references in a block that spans the phone screen: nothing can be beside it there, so
+    the reference is wrong on the smartphone (F14)."""
+    data = _artifact(ctx, "phone")
+    width = data.get("innerWidth") or 390
+    wide_blocks = {}
+    for nid, block_nid, _left, w in data.get("positions", []):
+        wide_blocks[str(nid)] = w
+        wide_blocks.setdefault(str(block_nid), w)
+    share = float(rule.options.get("full_width_share", 0.75))
+    for block in blocks(ctx):
+        text = block.text
+        if not text or block.el.name in ("body", "html") or not _HORIZONTAL.search(text):
+            continue
+        for m in SENSORY_JA.finditer(text):
+            if not _HORIZONTAL.search(m.group(0)) or _NAMED_AFTER.match(text[m.end(): m.end() + 2]):
+                continue
+            nids = [block.el.get("data-a11y-nid")] + [d.get("data-a11y-nid") for d in block.el.find_all(True)]
+            widths = [wide_blocks[n] for n in nids if n in wide_blocks]
+            if widths and max(widths) >= share * width:
+                yield Verdict(FAILED, block.el, text=_sentence(text, m.start(), m.end()), cue=m.group(0))
+            elif widths:
+                yield Verdict(CANT_TELL, block.el, text=_sentence(text, m.start(), m.end()), cue=m.group(0))
+            break
+
+
+# ---------------------------------------------------------------- PC–smartphone parity (SP08)
+
+def _main(soup):
+    return soup.select_one("main, [role=main]") or soup.body or soup
+
+
+def _visible_text(ctx: CheckContext, root) -> str:
+    parts = []
+    for b in blocks(ctx):
+        if b.el is root or root in b.el.parents:
+            parts.append(b.text)
+    return norm(" ".join(parts)).replace(" ", "")
+
+
+def _doc_key(href: str, base: str) -> str | None:
+    absolute = urljoin(base or "", href or "")
+    if not document_type(absolute):
+        return None
+    return unquote(urlsplit(absolute).path.rsplit("/", 1)[-1]).lower()
+
+
+@check("pc_sp_parity")
+def pc_sp_parity(ctx, rule):
+    """Headings, attachments, links and paragraphs of the PC rendering's main content that the smartphone rendering
+    (possibly a separate smartphone page the phone was redirected to) does not show."""
+    peer = ctx.peer
+    if peer is None or not (peer.get("dom") or {}).get("html"):
+        return
+    pc = CheckContext(peer, "pc", ctx.url)
+    pc_main, sp_main = _main(pc.soup), _main(ctx.soup)
+    sp_text = _visible_text(ctx, sp_main)
+    sp_base = (ctx.page.get("final_url") or ctx.url)
+    pc_base = (pc.page.get("final_url") or ctx.url)
+    sp_docs = {_doc_key(a.get("href"), sp_base) for a in sp_main.select("a[href]") if not ctx.is_hidden(a)}
+    sp_links = {norm(a.get_text()).replace(" ", "") for a in sp_main.select("a[href]") if not ctx.is_hidden(a)}
+    limit = int(rule.options.get("max_items", 20))
+    checked = missing = 0
+    for el in pc_main.find_all(True):
+        if missing >= limit:
+            break
+        name = el.name
+        kind = None
+        if name in HEADINGS:
+            kind = "見出し"
+        elif name == "a" and el.get("href"):
+            kind = "添付ファイル" if _doc_key(el.get("href"), pc_base) else "リンク"
+        elif name in ("p", "li", "dd", "td", "th", "figcaption", "caption") and not el.find(
+                ["p", "li", "a", "table", "ul", "ol"] + list(HEADINGS)):
+            kind = "本文"
+        if kind is None or pc.is_hidden(el):
+            continue
+        text = norm(el.get_text()).replace(" ", "")
+        if kind == "添付ファイル":
+            present = _doc_key(el.get("href"), pc_base) in sp_docs
+        elif kind == "リンク":
+            if not text:
+                continue
+            present = text in sp_links or text in sp_text
+        else:
+            if len(text) < (2 if kind == "見出し" else 10):
+                continue
+            present = text in sp_text
+        checked += 1
+        if not present:
+            missing += 1
+            yield Verdict(FAILED, el, kind=kind, text=norm(el.get_text())[:60])
+    if checked and not missing:
+        yield Verdict(PASSED, None)
