@@ -138,18 +138,28 @@
     window.scrollTo(sx, sy);
     await frame();
     // 3. Targets: size in CSS px (document coordinates) and whether the target is a link inside a sentence.
-    const targets = [];
+    const targets = [], prose = new Map();
     for (const el of document.querySelectorAll(TARGETS)) {
       if (targets.length >= opts.maxTargets) break;
       const cs = getComputedStyle(el);
       if (!visible(el, cs) || el.closest('[inert]')) continue;
       const r = el.getBoundingClientRect();
+      // The inline exception: an inline target in a line of non-target text (a sentence), not a row of links.
       let inline = false;
       if (cs.display === 'inline') {
         const block = blockOf(el);
-        const own = (el.textContent || '').trim().length;
-        const all = block ? (block.textContent || '').trim().length : own;
-        inline = all - own >= 8 || el.getClientRects().length > 1;
+        if (block) {
+          let plain = prose.get(block);
+          if (plain === undefined) {
+            plain = 0;
+            const w = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+            for (let t = w.nextNode(); t; t = w.nextNode()) {
+              if (!t.parentElement.closest(TARGETS)) plain += t.nodeValue.replace(/\s+/g, '').length;
+            }
+            prose.set(block, plain);
+          }
+          inline = plain >= 8;
+        }
       }
       targets.push([nid(el), Math.round((r.left + window.scrollX) * 10) / 10, Math.round((r.top + window.scrollY) * 10) / 10,
                     Math.round(r.width * 10) / 10, Math.round(r.height * 10) / 10, inline]);
