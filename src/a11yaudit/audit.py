@@ -359,6 +359,12 @@ class Auditor:
         results = []
         if ok:
             results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
+            if "sp" in ok:      # a phone-width picture of smartphone findings, from the still loaded page
+                from .gather.mobile import screenshot_findings
+                shot = await screenshot_findings(tabs.get("sp"), results, self.artifacts_dir, url)
+                if shot and "ms" in shot:
+                    self.stats["timings"]["sp_screenshot_ms"] = round(
+                        self.stats["timings"].get("sp_screenshot_ms", 0.0) + shot["ms"], 1)
         errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
         primary = next(iter(ok.values())).artifacts["page"] if ok else {}
         page_values = {

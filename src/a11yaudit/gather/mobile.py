@@ -108,3 +108,18 @@ async def outline_screenshot(page, nids: list[int], path: Path) -> dict:
         return {"path": str(path), "marked": box["marked"], "ms": round((time.perf_counter() - t0) * 1000, 1)}
     except Exception as exc:  # noqa: BLE001 — a missing picture never fails the page
         return {"error": _err(exc)}
+
+
+async def screenshot_findings(tab, results, artifacts_dir: Path, url: str) -> dict | None:
+    """After the rules ran on a page: when the smartphone rendering has failed results of the 「スマートフォン対応」
+    rules, a phone-width picture with the offending elements outlined, saved as <artifacts>/screens/<page key>.jpg
+    (the page is still loaded in the smartphone tab). None when there is nothing to show."""
+    from ..rules.smartphone import PEER_RULES, SMARTPHONE_RULES
+    from .artifacts import page_key
+    wanted = set(SMARTPHONE_RULES)
+    failing = [r for r in results if r.viewport == "sp" and r.rule in wanted and r.n_failed]
+    if not failing or tab is None or tab.page is None or tab.page.is_closed():
+        return None
+    nids = sorted({f.nid for r in failing if r.rule not in PEER_RULES for f in r.findings
+                   if f.outcome == "failed" and f.nid is not None})
+    return await outline_screenshot(tab.page, nids[:60], Path(artifacts_dir) / "screens" / f"{page_key(url)}.jpg")

@@ -177,6 +177,9 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
             counts["skipped"][SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"])] += 1
     counts["skipped"] = dict(counts["skipped"])
     stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
+    from .smartphone import build_smartphone
+    jis_ids = parse_profile_spec("jis2016", all_profiles)[0].ids()
+    smartphone = build_smartphone(run, ruleset, pages, results, findings, all_criteria, jis_ids)
     return {
         "run": run, "site": site, "config": config, "profile": profile, "addons": addons, "level": level,
         "style_rules": [{"rule": code, "title": (ruleset.get(code).title["ja"] if ruleset.get(code) else code),
@@ -184,7 +187,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                         for code, v in sorted(style_totals.items())],
         "viewports": [settings.VIEWPORTS.get(v, {}).get("label", {}).get("ja", v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
-        "stats": stats, "policy": config.get("policy") or {},
+        "stats": stats, "policy": config.get("policy") or {}, "smartphone": smartphone,
         "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
         "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "参考"},
     }
