@@ -12,14 +12,13 @@
     const base = window.__a11yLayout(maxItems);
     const els = Array.from(document.body ? document.body.getElementsByTagName('*') : []);
     const sizes = els.map((el) => parseFloat(getComputedStyle(el).fontSize) || 0);
-    const saved = els.map((el) => [el.style.getPropertyValue('font-size'), el.style.getPropertyPriority('font-size')]);
-    els.forEach((el, i) => { if (sizes[i]) el.style.setProperty('font-size', (sizes[i] * 2) + 'px', 'important'); });
+    const saved = els.map((el) => el.getAttribute('style'));
+    els.forEach((el, i) => { if (sizes[i] && el.style) el.style.setProperty('font-size', (sizes[i] * 2) + 'px', 'important'); });
     await frame();
     const after = window.__a11yLayout(maxItems);
-    els.forEach((el, i) => {
-      if (saved[i][0]) el.style.setProperty('font-size', saved[i][0], saved[i][1]);
-      else el.style.removeProperty('font-size');
-    });
+    // Put the style attributes back exactly as they were (other checks and the screenshot follow on this page).
+    els.forEach((el, i) => { if (saved[i] === null) el.removeAttribute('style'); else el.setAttribute('style', saved[i]); });
+    await frame();
     const before = clippedSet(base);
     return {clipped: (after.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size};
   };

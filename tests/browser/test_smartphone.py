@@ -1,0 +1,142 @@
+"""Smartphone readiness on the sample site (the shared sample audit) and the text-resizing passes on a real page."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+
+ORIGIN = "http://sample.invalid"
+SP_RULES = ("SP01", "SP02", "SP03", "SP04", "SP05", "SP06", "SP07", "SP08", "SP09")
+
+
+def _results(store, run_id):
+    pages = {p["id"]: p["url"][len(ORIGIN):] for p in store.run_pages(run_id)}
+    return pages, store.run_results(run_id)
+
+
+def test_every_page_is_loaded_once_per_viewport(sample_audit):
+    """All passes (layout, text resize, text spacing, phone, screenshot) reuse the page of their viewport."""
+    run = sample_audit["run"]
+    stats = json.loads(run["stats_json"])
+    rendered = stats["pages_done"] + stats["pages_error"]
+    assert rendered > 30
+    assert stats["viewport_loads"] == 2 * rendered
+    assert stats["timings"]["sp_screenshot_ms"] > 0
+
+
+def test_smartphone_rules_ran_on_clean_pages_without_failures(sample_audit, manifest):
+    """Not vacuous: every smartphone rule ran (no error) on the clean pages at its viewport and failed nowhere."""
+    store, run = sample_audit["store"], sample_audit["run"]
+    pages, results = _results(store, run["id"])
+    clean = set(manifest["clean"])
+    seen = {code: 0 for code in SP_RULES}
+    for r in results:
+        if r["rule"] in seen and pages[r["page_id"]] in clean:
+            assert r["outcome"] not in ("error", "failed"), (pages[r["page_id"]], r["rule"], r["viewport"])
+            seen[r["rule"]] += 1
+    assert all(n >= len(clean) for n in seen.values()), seen
+    passed = {(r["rule"]) for r in results if pages[r["page_id"]] in clean and r["outcome"] == "passed"}
+    assert {"SP01", "SP02", "SP03", "SP05", "SP06", "SP07", "SP08"} <= passed
+
+
+def test_parity_lists_what_the_smartphone_rendering_drops(sample_audit):
+    store, run = sample_audit["store"], sample_audit["run"]
+    pages, _ = _results(store, run["id"])
+    sp08 = {}
+    for f in store.run_findings(run["id"]):
+        if f["rule"] == "SP08":
+            sp08.setdefault(pages[f["page_id"]], []).append(f["message"])
+    # CSS hides the attachment list on phones: both attachments, nothing else.
+    hojo = sp08["/kurashi/sumai/hojo/"]
+    assert len(hojo) == 2 and all("添付ファイル" in m for m in hojo)
+    assert any("交付申請書" in m for m in hojo) and any("工事費内訳書" in m for m in hojo)
+    # Phones are redirected to /sp/kenko/yobo/, which leaves out a section and its attachment.
+    yobo = " ".join(sp08["/kenko/yobo/"])
+    assert "接種後の注意" in yobo and "予防接種予診票" in yobo and "高齢者の肺炎球菌" not in yobo
+    page = next(p for p in store.run_pages(run["id"]) if p["url"].endswith("/kenko/yobo/"))
+    timings = json.loads(page["timings_json"])
+    assert set(timings) == {"pc", "sp"}
+    assert set(sp08) == {"/kurashi/sumai/hojo/", "/kenko/yobo/"}
+
+
+def test_report_has_the_smartphone_section_with_outlined_screenshots(sample_audit):
+    from PIL import Image
+
+    from a11yaudit.gather.artifacts import page_key
+
+    html = sample_audit["report"].read_text(encoding="utf-8")
+    start, end = html.index('id="h-smartphone"'), html.index('id="h-pages"')
+    section = html[start:end]
+    assert html.index('id="h-checklist"') < start          # apart from the JIS 2016 checklist
+    assert "WCAG 2.1 1.4.10" in section and "WCAG 2.2 2.4.11" in section and "WCAG 2.2 2.5.8" in section
+    assert "WCAG 2.1 1.4.12" in section and "JIS 2016 1.4.4" in section and "JIS 2016 1.3.3" in section
+    assert "気象警報・注意報" in section and "/kenko/yobo/" in section
+    imgs = re.findall(r'<img src="data:image/jpeg;base64,[^"]+" width="390" alt="([^"]+)"', section)
+    assert imgs and all("スマートフォン表示" in alt for alt in imgs)
+
+    # Pictures only for pages with smartphone failures, with the offending element outlined in red.
+    screens = sample_audit["run"]["artifacts_dir"] + "/screens"
+    import os
+    files = set(os.listdir(screens))
+    assert f"{page_key(ORIGIN + '/bosai/keiho/')}.jpg" in files
+    assert f"{page_key(ORIGIN + '/kurashi/sumai/hojo/')}.jpg" in files     # parity only: no outline, still a view
+    assert f"{page_key(ORIGIN + '/')}.jpg" not in files                    # a clean page
+    assert len(imgs) == len(files)
+    img = Image.open(os.path.join(screens, f"{page_key(ORIGIN + '/kanko/event/')}.jpg")).convert("RGB")
+    assert img.size[0] == 390
+    red = sum(1 for r, g, b in img.getdata() if r > 170 and g < 60 and b < 70)
+    assert red > 200, red
+
+
+PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title>
+<style>
+.band { height: 24px; overflow: hidden; font-size: 16px; line-height: 24px; width: 600px; }
+.em { height: 1.5em; overflow: hidden; font-size: 16px; line-height: 1.5; width: 600px; }
+.two { height: 46px; overflow: hidden; font-size: 16px; line-height: 1.4; width: 600px; }
+.free { font-size: 16px; }
+</style></head><body><main>
+<p class="band">px で高さを固定した帯</p>
+<p class="em">em で高さを指定した帯</p>
+<div class="two">1行目<br>2行目</div>
+<p class="free" style="color: #222">高さを指定しない段落</p>
+</main></body></html>"""
+
+
+def test_text_resize_and_spacing_passes_find_clipping_and_undo_themselves(tmp_path, serve):
+    from a11yaudit.gather.browser import Browser, collect_js
+    from a11yaudit.gather.mobile import textfit_passes
+
+    (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
+    base = serve(tmp_path)
+
+    async def go():
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        try:
+            ctx = await browser.new_context("pc")
+            page = await ctx.new_page()
+            await page.goto(base + "/index.html")
+            await page.evaluate(collect_js(), {"runAxe": False, "maxHtml": 1 << 20, "refine": False, "axeConfig": {}})
+            nids = await page.evaluate("""() => Object.fromEntries(['.band', '.em', '.two', '.free'].map(
+                (s) => [s, Number(document.querySelector(s).getAttribute('data-a11y-nid'))]))""")
+            before = await page.evaluate("() => [document.querySelector('.free').getAttribute('style'), "
+                                         "getComputedStyle(document.querySelector('.two')).lineHeight]")
+            data = await textfit_passes(page)
+            after = await page.evaluate("() => [document.querySelector('.free').getAttribute('style'), "
+                                        "getComputedStyle(document.querySelector('.two')).lineHeight, "
+                                        "document.querySelectorAll('#__a11y_spacing').length]")
+            return nids, before, data, after
+        finally:
+            await browser.close()
+
+    nids, before, data, after = asyncio.run(go())
+    assert "error" not in data, data
+    resized = {c[0] for c in data["text200"]["clipped"]}
+    spaced = {c[0] for c in data["spacing"]["clipped"]}
+    assert nids[".band"] in resized and nids[".two"] in resized       # px heights clip
+    assert nids[".em"] not in resized and nids[".free"] not in resized  # em heights grow with the text
+    assert spaced == {nids[".two"]}                                     # line height 1.5: 3 × 16 px > 46 px
+    assert after == before + [0]                                         # inline styles and the sheet are undone
