@@ -6,39 +6,39 @@
   const clippedSet = (layout) => new Set((layout.clipped || []).map((c) => c[0]));
 
   // Text-only resizing to 200 % (what "zoom text only" does): every element's computed font size is doubled
-  // (all read first, then all written, so nothing compounds); boxes sized in px keep their size. Reported: boxes
-  // whose text is clipped afterwards but was not before.
-  window.__a11yTextResize = async (maxItems) => {
-    const base = window.__a11yLayout(maxItems);
+  // (all read first, then all written, so nothing compounds); boxes sized in px keep their size. Then the WCAG 1.4.12
+  // text spacing: line height 1.5, paragraph spacing 2 × font size, letter spacing 0.12 em, word spacing 0.16 em
+  // (the values of the W3C text-spacing bookmarklet), as a user style sheet would set them. Reported per pass: boxes
+  // whose text is clipped afterwards but was not before. Both are undone.
+  const SPACING_CSS = '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; ' +
+    'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
+  window.__a11yTextFit = async (maxItems) => {
+    const ms = {};
+    let t0 = performance.now();
+    const before = clippedSet(window.__a11yLayout(maxItems));
+    ms.baseline = performance.now() - t0;
+    t0 = performance.now();
     const els = Array.from(document.body ? document.body.getElementsByTagName('*') : []);
     const sizes = els.map((el) => parseFloat(getComputedStyle(el).fontSize) || 0);
     const saved = els.map((el) => el.getAttribute('style'));
     els.forEach((el, i) => { if (sizes[i] && el.style) el.style.setProperty('font-size', (sizes[i] * 2) + 'px', 'important'); });
     await frame();
-    const after = window.__a11yLayout(maxItems);
+    const resized = window.__a11yLayout(maxItems);
     // Put the style attributes back exactly as they were (other checks and the screenshot follow on this page).
     els.forEach((el, i) => { if (saved[i] === null) el.removeAttribute('style'); else el.setAttribute('style', saved[i]); });
-    await frame();
-    const before = clippedSet(base);
-    return {clipped: (after.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size};
-  };
-
-  // WCAG 1.4.12 text spacing: line height 1.5, paragraph spacing 2 × font size, letter spacing 0.12 em, word
-  // spacing 0.16 em (the values of the W3C text-spacing bookmarklet), as a user style sheet would set them.
-  const SPACING_CSS = '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; ' +
-    'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
-  window.__a11yTextSpacing = async (maxItems) => {
-    const base = window.__a11yLayout(maxItems);
+    ms.text200 = performance.now() - t0;
+    t0 = performance.now();
     const st = document.createElement('style');
     st.id = '__a11y_spacing';
     st.textContent = SPACING_CSS;
     document.head.appendChild(st);
     await frame();
-    const after = window.__a11yLayout(maxItems);
+    const spaced = window.__a11yLayout(maxItems);
     st.remove();
-    await frame();
-    const before = clippedSet(base);
-    return {clipped: (after.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size};
+    ms.spacing = performance.now() - t0;
+    const fresh = (layout) => ({clipped: (layout.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size});
+    for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k] * 10) / 10;
+    return {text200: fresh(resized), spacing: fresh(spaced), ms};
   };
 
   const visible = (el, cs) => {
