@@ -359,7 +359,7 @@ class Auditor:
         results = []
         if ok:
             results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
-            if "sp" in ok:      # a phone-width picture of smartphone findings, from the still loaded page
+            if "sp" in ok and self.opt.save_artifacts:   # a phone-width picture of smartphone failures (page still loaded)
                 from .gather.mobile import screenshot_findings
                 shot = await screenshot_findings(tabs.get("sp"), results, self.artifacts_dir, url)
                 if shot and "ms" in shot:
