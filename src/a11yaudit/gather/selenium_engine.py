@@ -32,9 +32,18 @@ from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, PageLoad, axe_lo
 
 log = logging.getLogger(__name__)
 
-# Chromium flags on top of settings.CHROMIUM_ARGS: one renderer process for every frame of a page, so that the
+# Chromium flags on top of settings.CHROMIUM_ARGS. The rendering-relevant flags Playwright passes to a headless
+# Chromium (no scrollbars taking width, no hover-capable pointer, sRGB colours, no background throttling), so that
+# layout and pixels match the default engine; and one renderer process for every frame of a page, so that the
 # document-creation script (axe-core) also reaches cross-site iframes as Playwright's init script does.
-EXTRA_ARGS = ["--headless=new", "--disable-features=IsolateOrigins,site-per-process", "--lang=ja-JP"]
+EXTRA_ARGS = ["--headless=new", "--hide-scrollbars", "--force-color-profile=srgb",
+              "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
+              "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+              "--disable-renderer-backgrounding", "--disable-back-forward-cache", "--disable-popup-blocking",
+              "--disable-hang-monitor", "--disable-ipc-flooding-protection", "--disable-extensions",
+              "--disable-features=IsolateOrigins,site-per-process,PaintHolding,HttpsUpgrades,"
+              "HttpsFirstBalancedModeAutoEnable,ThirdPartyStoragePartitioning",
+              "--lang=ja-JP"]
 # CDP Network.setBlockedURLs works on URL patterns, not on resource types: media by file name extension.
 MEDIA_PATTERNS = [f"*.{ext}{q}" for ext in ("mp4", "m4v", "webm", "ogv", "ogg", "mov", "mp3", "m4a", "aac", "wav",
                                             "flac", "opus", "m3u8", "mpd") for q in ("", "?*")]
