@@ -162,10 +162,14 @@ class _Driver:
         if not self.cdp:
             return False
         try:
-            self.driver.get_log("performance")
+            self.perf_events()
             return True
         except Exception:  # noqa: BLE001
             return False
+
+    def perf_events(self) -> list:
+        """chromedriver's performance log (CDP Network events) since the last call; also through a remote end."""
+        return self.driver.execute("getLog", {"type": "performance"})["value"]
 
     def cdp_cmd(self, cmd: str, params: dict | None = None) -> dict:
         return self.driver.execute_cdp_cmd(cmd, params or {})
@@ -330,7 +334,7 @@ class SeleniumSession:
             if drv.cdp:
                 drv.emulate(viewport)
             if drv.perf_log:
-                d.get_log("performance")       # drop the events of the previous page
+                drv.perf_events()              # drop the events of the previous page
             d.get(url)
             t_loaded = time.perf_counter()
             events = self._settle(drv, settle) if drv.perf_log else []
@@ -418,7 +422,7 @@ class SeleniumSession:
         inflight: set = set()
         deadline = time.perf_counter() + limit
         while True:
-            for entry in drv.driver.get_log("performance"):
+            for entry in drv.perf_events():
                 try:
                     msg = json.loads(entry["message"])["message"]
                 except (KeyError, ValueError, TypeError):
@@ -521,6 +525,8 @@ class SeleniumEngine:
         if not self.grid and not self.chromedriver:
             raise InfrastructureError("chromedriver not found — Debian/Ubuntu: apt-get install chromium-driver "
                                       "(or set A11YAUDIT_CHROMEDRIVER, or use --grid URL)")
+        if self.grid:
+            await asyncio.to_thread(self._preflight)
         drv = await asyncio.to_thread(_Driver, self, None, "")
         self.version = drv.version
         self.cdp = drv.cdp
@@ -540,6 +546,23 @@ class SeleniumEngine:
         if not drv.perf_log:
             self.notes.append("no performance log: HTTP status from Navigation Timing, content type from the "
                               "document, source from the HTTP cache")
+
+    def _preflight(self) -> None:
+        """GET {grid}/status (Grid and chromedriver both answer it): a clear error instead of retried connections."""
+        import urllib.error
+        import urllib.request
+        url = self.grid.rstrip("/") + "/status"
+        try:
+            with urllib.request.urlopen(url, timeout=15) as resp:
+                body = json.loads(resp.read(1_000_000) or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise InfrastructureError(self.start_error(f"GET {url} answered HTTP {exc.code}")) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise InfrastructureError(self.start_error(f"GET {url} failed: {reason}")) from None
+        value = body.get("value") if isinstance(body, dict) else None
+        if isinstance(value, dict) and value.get("ready") is False:
+            self.notes.append(f"the Grid said it was not ready: {str(value.get('message'))[:200]}")
 
     def take_spare(self, ua_suffix: str, key) -> _Driver | None:
         """The driver started to learn the browser version becomes the first session's driver."""
