@@ -50,6 +50,15 @@ EXTRAS = """<!DOCTYPE html>
 <p><a class="nofocus" href="/kurashi/">くらしの情報</a> <a href="/kensei/soshiki/">組織</a></p>
 <iframe src="/engine-extras/frame.html" title="埋め込みの案内" width="400" height="120"></iframe>
 <video src="/engine-extras/clip.mp4" controls width="200"></video>
+<p><img src="/images/chosha.svg" alt="" width="20" height="20" onload="this.dataset.probe='loaded'"
+  onerror="this.dataset.probe='blocked'" id="probe-site">
+<img src="/images/chosha.svg?next=http://localhost/x" alt="" width="20" height="20" id="probe-query"
+  onload="this.dataset.probe='loaded'" onerror="this.dataset.probe='blocked'">
+<script>
+  // The same image through another loopback name: a private address that is not the site, blocked by both engines.
+  document.write('<img alt="" width="20" height="20" id="probe-local" src="http://localhost:' + location.port +
+    '/images/chosha.svg" onload="this.dataset.probe=\'loaded\'" onerror="this.dataset.probe=\'blocked\'">');
+</script></p>
 </main></body></html>
 """
 FRAME = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>枠内</title></head>
@@ -168,6 +177,11 @@ def test_selenium_engine_matches_playwright(both_runs):
                 if "highest" in p:
                     assert abs(p["highest"] - q["highest"]) <= 0.3 and abs(p["lowest"] - q["lowest"]) <= 0.3, (p, q)
     extras = B[("http://sample.invalid/engine-extras/", "pc")]
+    for vp in ("pc", "sp"):     # request blocking: the site's image loads, the one from "localhost" is blocked
+        html = B[("http://sample.invalid/engine-extras/", vp)]["dom"]["html"]
+        assert re.search(r'id="probe-site"[^>]*data-probe="loaded"|data-probe="loaded"[^>]*id="probe-site"', html)
+        assert re.search(r'id="probe-query"[^>]*data-probe="loaded"|data-probe="loaded"[^>]*id="probe-query"', html)
+        assert re.search(r'id="probe-local"[^>]*data-probe="blocked"|data-probe="blocked"[^>]*id="probe-local"', html)
     assert extras["pixels"] and "highest" in extras["pixels"][0]      # measured from two CDP screenshots
     assert extras["layout"]["zoom200"]["clipped"]
 
