@@ -57,7 +57,7 @@ EXTRAS = """<!DOCTYPE html>
 <script>
   // The same image through another loopback name: a private address that is not the site, blocked by both engines.
   document.write('<img alt="" width="20" height="20" id="probe-local" src="http://localhost:' + location.port +
-    '/images/chosha.svg" onload="this.dataset.probe=\'loaded\'" onerror="this.dataset.probe=\'blocked\'">');
+    '/images/chosha.svg" onload="this.dataset.probe=\\'loaded\\'" onerror="this.dataset.probe=\\'blocked\\'">');
 </script></p>
 </main></body></html>
 """

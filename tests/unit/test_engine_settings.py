@@ -62,16 +62,20 @@ def test_command_line_overrides():
 
 def test_blocked_url_patterns():
     patterns, notes = blocked_url_patterns({"www.pref.example.jp"}, ["media"])
-    for p in ("file:*", "http://10.*", "https://192.168.*", "http://172.16.*", "http://172.31.*", "http://127.*",
-              "http://localhost*", "http://169.254.*", "http://[*", "ws://10.*", "*.mp4", "*.mp3?*", "*.webm"):
-        assert p in patterns, p
-    assert "http://172.15.*" not in patterns and "http://172.32.*" not in patterns
-    # Anchored at the scheme: a private address in a query string of a public URL is not matched.
-    assert not any(p.startswith("*://") for p in patterns)
-    assert notes == []
-    # A site served on loopback: its own address stays reachable and the run says what could not be blocked.
+    blocked = [p["urlPattern"] for p in patterns if p["block"]]
+    # The site's own host comes first, as an exception; everything else is blocked.
+    assert patterns[0] == {"urlPattern": "*://www.pref.example.jp:*", "block": False}
+    for p in ("file:*", "*://10.*:*", "*://192.168.*:*", "*://172.16.*:*", "*://172.31.*:*", "*://127.*:*",
+              "*://localhost:*", "*://*.localhost:*", "*://169.254.*:*", "*://\\[*\\]:*", "*://*:*/*.mp4",
+              "*://*:*/*.webm"):
+        assert p in blocked, p
+    assert "*://172.15.*:*" not in blocked and "*://172.32.*:*" not in blocked
+    assert any("IPv6" in n for n in notes)
+    # A site served on loopback: its own address is an exception placed before the loopback block.
     patterns, notes = blocked_url_patterns({"sample.invalid", "127.0.0.1"}, ["media", "image"])
-    assert "http://127.*" not in patterns and "http://localhost*" in patterns
-    assert any("'127.'" in n for n in notes) and any("'image'" in n for n in notes)
+    order = [p["urlPattern"] for p in patterns]
+    assert order.index("*://127.0.0.1:*") < order.index("*://127.*:*")
+    assert {"urlPattern": "*://127.0.0.1:*", "block": False} in patterns
+    assert any("'image'" in n for n in notes)
     patterns, _ = blocked_url_patterns(set(), [])
-    assert "*.mp4" not in patterns
+    assert not any(p["urlPattern"].endswith(".mp4") for p in patterns)

@@ -44,12 +44,13 @@ EXTRA_ARGS = ["--headless=new", "--hide-scrollbars", "--force-color-profile=srgb
               "--disable-features=IsolateOrigins,site-per-process,PaintHolding,HttpsUpgrades,"
               "HttpsFirstBalancedModeAutoEnable,ThirdPartyStoragePartitioning",
               "--lang=ja-JP"]
-# CDP Network.setBlockedURLs works on URL patterns, not on resource types: media by file name extension.
-MEDIA_PATTERNS = [f"*.{ext}{q}" for ext in ("mp4", "m4v", "webm", "ogv", "ogg", "mov", "mp3", "m4a", "aac", "wav",
-                                            "flac", "opus", "m3u8", "mpd") for q in ("", "?*")]
-# Loopback, private, link-local, multicast and reserved addresses as URL prefixes (first octets).
-_PRIVATE_PREFIXES = (["localhost", "10.", "127.", "0.", "169.254.", "192.168.", "["]
-                     + [f"172.{n}." for n in range(16, 32)] + [f"{n}." for n in range(224, 256)])
+# CDP Network.setBlockedURLs takes URLPattern patterns (matched per URL component, first match wins), not resource
+# types: media by file name extension.
+MEDIA_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "ogg", "mov", "mp3", "m4a", "aac", "wav", "flac", "opus", "m3u8",
+                    "mpd")
+# Loopback, private, link-local, multicast and reserved addresses as hostname patterns.
+_PRIVATE_HOSTS = (["localhost", "*.localhost", "10.*", "127.*", "0.*", "169.254.*", "192.168.*", "\\[*\\]"]
+                  + [f"172.{n}.*" for n in range(16, 32)] + [f"{n}.*" for n in range(224, 256)])
 DEAD_DRIVER = ("invalid session id", "session deleted", "disconnected", "chrome not reachable", "no such window",
                "tab crashed", "target window already closed", "max retries exceeded", "connection refused",
                "remote end closed", "connection aborted")
@@ -65,24 +66,22 @@ def find_chromedriver() -> str | None:
     return shutil.which("chromedriver")
 
 
-def blocked_url_patterns(allowed_hosts: set[str], block_resources: list[str]) -> tuple[list[str], list[str]]:
-    """Patterns for Network.setBlockedURLs, and notes on what the patterns cannot express."""
+def blocked_url_patterns(allowed_hosts: set[str], block_resources: list[str]) -> tuple[list[dict], list[str]]:
+    """BlockPatterns for Network.setBlockedURLs (the site's own hosts first, as exceptions), and notes on what the
+    patterns cannot express."""
     notes = []
-    patterns = ["file:*", "ftp:*", "chrome:*", "chrome-extension:*", "view-source:*"]
-    allowed = {h.lower() for h in allowed_hosts}
-    for prefix in _PRIVATE_PREFIXES:
-        hit = [h for h in allowed if h.startswith(prefix) or (prefix == "localhost" and h.endswith(".localhost"))]
-        if hit:
-            notes.append(f"addresses starting {prefix!r} are not blocked because the site itself is on {hit[0]} "
-                         "(URL patterns cannot make the exception)")
-            continue
-        for scheme in ("http", "https", "ws", "wss"):
-            patterns.append(f"{scheme}://{prefix}*")
+    patterns = [{"urlPattern": f"*://{h}:*", "block": False} for h in sorted(h.lower() for h in allowed_hosts)
+                if h and not any(c in h for c in "*?[]{}()\\")]
+    patterns += [{"urlPattern": f"{scheme}:*", "block": True}
+                 for scheme in ("file", "ftp", "filesystem", "chrome", "chrome-extension", "view-source")]
+    patterns += [{"urlPattern": f"*://{host}:*", "block": True} for host in _PRIVATE_HOSTS]
     for rtype in block_resources:
         if rtype == "media":
-            patterns += MEDIA_PATTERNS
+            patterns += [{"urlPattern": f"*://*:*/*.{ext}", "block": True} for ext in MEDIA_EXTENSIONS]
         else:
             notes.append(f"block_resources {rtype!r} is not applied by the selenium engine (only media)")
+    if any(p["urlPattern"] == "*://\\[*\\]:*" for p in patterns):
+        notes.append("every IPv6 address literal is blocked (the Playwright engine blocks only private ones)")
     return patterns, notes
 
 
@@ -177,7 +176,7 @@ class _Driver:
     def _setup_cdp(self) -> None:
         self.cdp_cmd("Network.enable")
         patterns, _ = blocked_url_patterns(self.engine.allowed_hosts, self.engine.block_resources)
-        self.cdp_cmd("Network.setBlockedURLs", {"urls": patterns})
+        self.cdp_cmd("Network.setBlockedURLs", {"urlPatterns": patterns})
         with contextlib.suppress(Exception):
             self.cdp_cmd("Network.setBypassServiceWorker", {"bypass": True})
         with contextlib.suppress(Exception):
