@@ -13,10 +13,12 @@ Allowed differences (asserted below, nothing else may differ):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -200,3 +202,76 @@ def test_selenium_grid_errors(cli, tmp_path):
     proc = cli("--db", db, "audit", "sample", "--engine", "playwright", "--grid", "http://127.0.0.1:9", "-q",
                check=False, timeout=120)
     assert proc.returncode == 2 and "needs the selenium engine" in proc.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    if int(fh.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def test_selenium_driver_restart_and_no_cdp_fallback(serve, monkeypatch):
+    """A driver that dies is replaced on the next page (the page it died on is recorded as an error); a WebDriver end
+    without CDP still gathers page, dom, axe and keyboard, and leaves the layout artifact absent so that its rules
+    report an error instead of a pass."""
+    import asyncio
+
+    from a11yaudit.gather.selenium_engine import SeleniumEngine
+    from a11yaudit.rules.engine import evaluate
+    from a11yaudit.rules.loader import load_rules
+
+    base = serve(SAMPLE)
+    url = base + "/kurashi/gomi/sodai/"
+    wanted = frozenset({"keyboard", "layout"})
+
+    async def restart():
+        engine = SeleniumEngine(allowed_hosts={"127.0.0.1"}, block_resources=["media"], timeout=60)
+        await engine.start()
+        session = engine.session("a11yaudit")
+        try:
+            first = await session.gather(url, "pc", timeout=60, settle=0.3, interactions=wanted)
+            # Chromium dies under the worker: kill the browser processes this driver's chromedriver started.
+            service_pid = session.drivers[None].driver.service.process.pid
+            for pid in _children_of(service_pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            dead = await session.gather(url, "pc", timeout=60, settle=0.3)
+            again = await session.gather(url, "sp", timeout=60, settle=0.3)
+            return first, dead, again, engine.launches
+        finally:
+            await engine.close()
+
+    first, dead, again, launches = asyncio.run(restart())
+    assert first.artifacts and first.http_status == 200
+    assert dead.artifacts is None and dead.error_kind and dead.error
+    assert again.artifacts and again.artifacts["page"]["inner_width"] == 390 and launches == 2
+
+    monkeypatch.setenv("A11YAUDIT_SELENIUM_NO_CDP", "1")
+
+    async def no_cdp():
+        engine = SeleniumEngine(allowed_hosts={"127.0.0.1"}, block_resources=["media"], timeout=60)
+        await engine.start()
+        session = engine.session("a11yaudit")
+        try:
+            return await session.gather(url, "pc", timeout=60, settle=0.3, interactions=wanted), engine.notes
+        finally:
+            await engine.close()
+
+    load, notes = asyncio.run(no_cdp())
+    assert any("CDP not available" in n for n in notes) and any("layout passes" in n for n in notes)
+    arts = load.artifacts
+    assert arts and load.http_status == 200 and "html" in load.content_type
+    assert arts["axe"]["version"] == "4.12.1" and arts["dom"]["source"].lstrip().lower().startswith("<!doctype")
+    assert arts["page"]["inner_width"] == 1280 and "keyboard" in arts and "layout" not in arts
+    results = {r.rule: r for r in evaluate(arts, "pc", load_rules(), "jis2016", url)}
+    assert results["LY01"].outcome == "error" and "missing artifact: layout" in results["LY01"].error
+    # The planted focus-visibility defect is found from the keyboard walk with and without CDP.
+    assert results["KB02"].outcome == "failed"
+    assert {r.rule: r for r in evaluate(first.artifacts, "pc", load_rules(), "jis2016", url)}["KB02"].outcome == "failed"
