@@ -350,7 +350,8 @@ class Auditor:
             results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
             if "sp" in ok and self.opt.save_artifacts:   # a phone-width picture of smartphone failures (page still loaded)
                 from .gather.mobile import screenshot_findings
-                shot = await screenshot_findings(tabs.get("sp"), results, self.artifacts_dir, url)
+                shot = await screenshot_findings((getattr(session, "tabs", None) or {}).get("sp"), results,
+                                                 self.artifacts_dir, url)      # Playwright sessions only
                 if shot and "ms" in shot:
                     self.stats["timings"]["sp_screenshot_ms"] = round(
                         self.stats["timings"].get("sp_screenshot_ms", 0.0) + shot["ms"], 1)

@@ -488,7 +488,13 @@ class SeleniumSession:
                 result.artifacts["keyboard"] = await keyboard_walk(page)
             if "layout" in interactions and drv.cdp:     # resizing the viewport needs CDP; else the artifact is absent
                 vp = settings.VIEWPORTS[viewport]
-                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"])
+                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"], vp["is_mobile"])
+            if interactions & {"textfit", "phone"}:
+                from .mobile import phone_pass, textfit_passes
+                if "textfit" in interactions:
+                    result.artifacts["textfit"] = await textfit_passes(page)
+                if "phone" in interactions:
+                    result.artifacts["phone"] = await phone_pass(page)
         asyncio.run(run())
 
 
