@@ -64,6 +64,7 @@ class Crawl:
     strip_params: list[str]
     block_resources: list[str]
     user_agent_suffix: str
+    scheduler: str | None = None       # Dask scheduler address; None = render locally
 
 
 @dataclass
@@ -261,7 +262,10 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         strip_params=c.str_list("strip_params", crawl_defaults["strip_params"]),
         block_resources=c.str_list("block_resources", crawl_defaults["block_resources"]),
         user_agent_suffix=c.str("user_agent_suffix", crawl_defaults["user_agent_suffix"]),
+        scheduler=c.str("scheduler", crawl_defaults.get("scheduler")),
     )
+    if crawl.scheduler and not re.match(r"^(tcp|tls|ws|wss|ucx|inproc)://[^/\s]+$", crawl.scheduler):
+        raise c.err("scheduler", f"must be a Dask scheduler address such as tcp://host:8786, got {crawl.scheduler!r}")
     viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
     for i, vp in enumerate(viewports):
         if vp not in settings.VIEWPORTS:

@@ -19,6 +19,7 @@ CRAWL_DEFAULTS: dict = {
     "strip_params": ["utm_*", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl"],
     "block_resources": ["media"],  # resource types never loaded: they cannot change the checks
     "user_agent_suffix": "a11yaudit",
+    "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
 
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
