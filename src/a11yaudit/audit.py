@@ -21,7 +21,7 @@ from .discover.urls import OriginMap, canonicalize, document_type, host_of, path
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
 from .gather.browser import Browser, axe_version
-from .pagework import PageJob, PageOutcome, audit_page, close_tabs
+from .pagework import PageJob, PageOutcome, audit_page, close_tabs, document_sizes
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -299,6 +299,13 @@ class Auditor:
                                physical=self.origin_map.physical, robots=self.robots,
                                allowed_hosts=frozenset(self._allowed_hosts(self.origin_map.physical)))
         return self.job
+
+    @property
+    def _wants_documents(self) -> bool:
+        return self._job().wants_documents
+
+    async def _document_sizes(self, loads: dict) -> None:
+        await document_sizes(self._job(), loads, self._polite, self.doc_sizes)
 
     async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
         outcome = await audit_page(self._job(), browser, tabs, item["url"], polite=self._polite,

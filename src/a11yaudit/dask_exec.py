@@ -170,7 +170,11 @@ async def crawl_on_dask(auditor, address: str) -> None:
         client = await Client(address, asynchronous=True, timeout=30, set_as_default=False)
     except (OSError, asyncio.TimeoutError, TimeoutError) as exc:
         raise InfrastructureError(f"cannot reach the Dask scheduler {address}: {exc}") from None
-    auditor.progress.say(f"Dask scheduler {address}: {len(client.scheduler_info(n_workers=-1)['workers'])} workers")
+    try:
+        nthreads = await client.scheduler.ncores()
+    except Exception:  # noqa: BLE001 — only for the progress line
+        nthreads = {}
+    auditor.progress.say(f"Dask scheduler {address}: {len(nthreads)} workers, {sum(nthreads.values())} threads")
     inflight: dict = {}           # asyncio task → (dask future, page row)
     try:
         await client.register_plugin(BrowserPlugin(), name=PLUGIN_NAME)

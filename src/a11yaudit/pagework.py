@@ -106,7 +106,7 @@ async def close_tabs(tabs: dict) -> None:
     tabs.clear()
 
 
-async def _document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> None:
+async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> None:
     """Sizes of the PDF/Office files a page links to (HEAD, once per URL and cache, same site and robots only),
     added to every viewport's artifacts as `documents` for the rule comparing them with the stated sizes."""
     sizes: dict = {}
@@ -168,7 +168,7 @@ async def audit_page(job: PageJob, browser: Browser, tabs: dict, url: str, *,
                 await tab.context.close()
         loads[viewport] = load
     if job.wants_documents:
-        await _document_sizes(job, loads, polite, doc_sizes)
+        await document_sizes(job, loads, polite, doc_sizes)
     first = next(iter(loads.values()))
     final_logical = om.to_logical(first.final_url) if first.final_url else None
     if final_logical and not job.scope.same_site(final_logical):
