@@ -20,7 +20,7 @@ from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, axe_version
+from .gather.browser import Browser, axe_locale_script, axe_version
 from .pagework import PageJob, PageOutcome, audit_page, close_tabs, document_sizes
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
@@ -297,7 +297,8 @@ class Auditor:
             self.job = PageJob(run_id=self.run_id, site=dataclasses.replace(self.site, crawl=self.crawl),
                                profile=self.opt.profile, viewports=list(self.opt.viewports), ruleset=self.ruleset,
                                physical=self.origin_map.physical, robots=self.robots,
-                               allowed_hosts=frozenset(self._allowed_hosts(self.origin_map.physical)))
+                               allowed_hosts=frozenset(self._allowed_hosts(self.origin_map.physical)),
+                               axe_locale=axe_locale_script())
         return self.job
 
     @property

@@ -101,7 +101,10 @@ class BrowserPlugin(_PluginBase):
 
     # --- on the browser loop ----------------------------------------------------------------------------
     async def _browser(self, job: PageJob):
+        from .gather import browser as browser_mod
         from .gather.browser import Browser
+        if job.axe_locale is not None:   # the coordinator's axe locale, not whatever this worker has on disk
+            browser_mod._AXE_CACHE["locale"] = job.axe_locale
         browser = self.browsers.get(job.key)
         if browser is None:
             browser = self.browsers[job.key] = Browser(allowed_hosts=set(job.allowed_hosts),

@@ -34,6 +34,7 @@ class PageJob:
     physical: str | None           # physical origin of a served site (127.0.0.1:port), else None
     robots: object | None          # discover.sources.Robots, or None
     allowed_hosts: frozenset = frozenset()
+    axe_locale: str | None = None  # axe.configure({locale}) as read on the coordinator (workers may lack rules/)
 
     def __post_init__(self):
         self.origin_map = OriginMap(self.site.base_url, self.physical)
