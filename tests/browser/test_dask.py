@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from pgtools import postgres_or_skip  # noqa: E402
 
-# Lean: PC only, 12 pages (the budget is filled from the sitemap at the start, so the page set does not depend on
+# Lean: PC only, 8 pages (the budget is filled from the sitemap at the start, so the page set does not depend on
 # which page finishes first), two pages in flight.
-ARGS = ["audit", "sample", "--viewport", "pc", "--concurrency", "2", "--max-pages", "12", "-q"]
+ARGS = ["audit", "sample", "--viewport", "pc", "--concurrency", "2", "--max-pages", "8", "-q"]
 
 
 def _require_dask():
@@ -161,10 +161,10 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     # Same pages, same rule results, same findings as the local run into SQLite.
     assert _snapshot(store, run["id"]) == _snapshot(local, local_run["id"])
     stats, local_stats = json.loads(run["stats_json"]), json.loads(local_run["stats_json"])
-    assert stats["pages_done"] == local_stats["pages_done"] == 12 and stats["pages_error"] == 0
+    assert stats["pages_done"] == local_stats["pages_done"] == 8 and stats["pages_error"] == 0
     # The report was written from PostgreSQL, and artifacts were saved by the coordinator.
     report = Path(out.strip().splitlines()[-1])
     assert report.exists() and "UTC" in report.read_text(encoding="utf-8")
-    assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == 12
+    assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == 8
     # Only one worker is left, and it did the rest.
     assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
