@@ -168,11 +168,19 @@ class Store:
             return 0
         if self.pg:
             rows = _pg_rows(rows)
-        stmt = _insert(self.engine, pages).on_conflict_do_nothing(index_elements=["run_id", "url"])
+        # PostgreSQL: the unique index is on md5(url) (migration 0006: URLs longer than a btree entry).
+        keys = [pages.c.run_id, func.md5(pages.c.url)] if self.pg else ["run_id", "url"]
+        stmt = _insert(self.engine, pages).on_conflict_do_nothing(index_elements=keys)
+        if self.pg:   # psycopg reports no rowcount for a batched insert: count the rows it returns instead
+            stmt = stmt.returning(pages.c.id)
+
+        def run(c) -> int:
+            res = c.execute(stmt, rows)
+            return len(res.all()) if self.pg else (res.rowcount or 0)
         if conn is not None:
-            return conn.execute(stmt, rows).rowcount or 0
+            return run(conn)
         with self.engine.begin() as c:
-            return c.execute(stmt, rows).rowcount or 0
+            return run(c)
 
     def urls(self, run_id: int) -> set[str]:
         with self.engine.connect() as conn:
