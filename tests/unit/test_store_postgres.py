@@ -109,3 +109,11 @@ def test_postgresql_takes_nul_and_long_urls_and_keeps_one_transaction_per_page(p
     after = {p["url"]: p for p in store.run_pages(run_id)}
     assert after["http://sample.invalid/a/"]["state"] == "queued" and "http://sample.invalid/c/" not in after
     assert {r["page_id"] for r in store.run_results(run_id)} == {page_id}
+
+
+def test_coordinators_opening_a_new_database_at_once_migrate_it_once(pg):
+    from concurrent.futures import ThreadPoolExecutor
+    url = pg.create_db("race")
+    with ThreadPoolExecutor(4) as pool:       # one coordinator per site, all started together
+        stores = list(pool.map(lambda _: Store(url), range(4)))
+    assert {s.revision() for s in stores} == {_head()}

@@ -97,6 +97,9 @@ class Store:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    # Several coordinators (one per site) may open a new database at once: one migrates at a time.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(8341300601)")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
