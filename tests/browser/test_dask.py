@@ -102,6 +102,7 @@ def _snapshot(store, run_id):
     return page_rows, results, fps
 
 
+@pytest.mark.timeout(900)     # two audits and a cluster on 2 shared cores: generous, never a timed assertion
 def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_path, cli, dask_cluster, pg):
     from a11yaudit.store.db import Store
     sqlite = f"sqlite:///{tmp_path / 'local.sqlite'}"
