@@ -84,6 +84,9 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
     """
     import dataclasses
 
+    if scheduler:      # sites.yaml values are checked when it is read
+        from .dask_exec import check_scheduler_address
+        check_scheduler_address(scheduler)
     from .audit import AuditOptions, reevaluate_artifacts, run_audit
     from .config import load_sites
     from .report.html import write_report
@@ -112,9 +115,6 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
                                artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet,
                                scheduler=scheduler or site.crawl.scheduler)
-        if options.scheduler:
-            from .dask_exec import check_scheduler_address
-            check_scheduler_address(options.scheduler)
         if from_artifacts:
             run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
         else:
