@@ -20,8 +20,9 @@ from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, axe_locale_script, axe_version
-from .pagework import PageJob, PageOutcome, audit_page, close_tabs, document_sizes
+from .gather.browser import axe_locale_script, axe_version
+from .gather.engine import Engine, EngineSession, make_engine
+from .pagework import PageJob, PageOutcome, audit_page, document_sizes
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -145,7 +146,9 @@ class Auditor:
         server = StaticServer(self.site.serve) if self.site.serve else None
         physical = server.start() if server else None
         self.origin_map = OriginMap(self.site.base_url, physical)
-        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources)
+        browser = make_engine(self.crawl.engine, allowed_hosts=self._allowed_hosts(physical),
+                              block_resources=self.crawl.block_resources, grid=self.crawl.grid,
+                              concurrency=self.crawl.concurrency, timeout=self.crawl.timeout)
         status = "interrupted"
         try:
             if resume_run is not None:
@@ -154,10 +157,14 @@ class Auditor:
                 await self._start_new()
             if self.opt.scheduler:     # the same page work as Dask tasks; this process keeps the frontier
                 from .dask_exec import crawl_on_dask
+                self.stats["engine"] = self.crawl.engine
                 await crawl_on_dask(self, self.opt.scheduler)
             else:
                 await browser.start()
                 self.store.set_run(self.run_id, browser_version=browser.version)
+                self.stats["engine"] = browser.name
+                if browser.notes:
+                    self.stats["engine_notes"] = list(browser.notes)
                 await self._crawl(browser)
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -250,7 +257,7 @@ class Auditor:
         self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
 
-    async def _crawl(self, browser: Browser) -> None:
+    async def _crawl(self, browser: Engine) -> None:
         queue: asyncio.Queue = asyncio.Queue()
         for row in await self._db(self.store.queued, self.run_id):
             queue.put_nowait(row)
@@ -273,13 +280,13 @@ class Auditor:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _worker(self, index: int, browser: Browser, queue: asyncio.Queue) -> None:
-        tabs: dict = {}
+    async def _worker(self, index: int, browser: Engine, queue: asyncio.Queue) -> None:
+        session = browser.session(self.crawl.user_agent_suffix)
         try:
             while True:
                 item = await queue.get()
                 try:
-                    for row in await self._process(browser, tabs, item):
+                    for row in await self._process(session, item):
                         queue.put_nowait(row)
                 except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
                     log.exception("page %s", item["url"])
@@ -289,7 +296,8 @@ class Auditor:
                 finally:
                     queue.task_done()
         finally:
-            await close_tabs(tabs)
+            with contextlib.suppress(Exception):
+                await session.close()
 
     def _job(self) -> PageJob:
         """The per-run part of the page work (built once robots.txt is known; sent once to Dask workers)."""
@@ -308,8 +316,8 @@ class Auditor:
     async def _document_sizes(self, loads: dict) -> None:
         await document_sizes(self._job(), loads, self._polite, self.doc_sizes)
 
-    async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
-        outcome = await audit_page(self._job(), browser, tabs, item["url"], polite=self._polite,
+    async def _process(self, session: EngineSession, item: dict) -> list[dict]:
+        outcome = await audit_page(self._job(), session, item["url"], polite=self._polite,
                                    doc_sizes=self.doc_sizes,
                                    artifacts_dir=self.artifacts_dir if self.opt.save_artifacts else None)
         return await self._record(item, outcome)

@@ -20,7 +20,7 @@ import threading
 import uuid
 
 from .errors import ConfigError, InfrastructureError
-from .pagework import PageJob, PageOutcome, audit_page, close_tabs
+from .pagework import PageJob, PageOutcome, audit_page
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,9 @@ def check_scheduler_address(address: str) -> str:
 
 
 class BrowserPlugin(_PluginBase):
-    """Worker side: one Chromium per worker (per browser policy), started on the first task and reused; its
-    Playwright runs on a private event-loop thread so that Dask's own loop and task threads never block on it."""
+    """Worker side: one engine (Chromium via Playwright, or Selenium) per worker and browser policy, started on the
+    first task and reused, one session per page in flight; it runs on a private event-loop thread so that Dask's
+    own loop and task threads never block on it. A dead Chromium is restarted by the session, as locally."""
 
     name = PLUGIN_NAME
     idempotent = True          # a second coordinator must not replace (and close) browsers in use
@@ -52,6 +53,7 @@ class BrowserPlugin(_PluginBase):
         self.max_browsers, self.max_jobs = max_browsers, max_jobs
 
     def setup(self, worker=None):
+        self.worker_threads = getattr(getattr(worker, "state", None), "nthreads", 1) or 1
         self._lock = threading.Lock()
         self._loop = None
         self._thread = None
@@ -100,49 +102,58 @@ class BrowserPlugin(_PluginBase):
         return asyncio.run_coroutine_threadsafe(self._audit(job, url, return_artifacts), loop).result()
 
     # --- on the browser loop ----------------------------------------------------------------------------
-    async def _browser(self, job: PageJob):
+    async def _engine(self, job: PageJob):
         from .gather import browser as browser_mod
-        from .gather.browser import Browser
+        from .gather.engine import make_engine
         if job.axe_locale is not None:   # the coordinator's axe locale, not whatever this worker has on disk
             browser_mod._AXE_CACHE["locale"] = job.axe_locale
-        browser = self.browsers.get(job.key)
-        if browser is None:
-            browser = self.browsers[job.key] = Browser(allowed_hosts=set(job.allowed_hosts),
-                                                      block_resources=list(job.crawl.block_resources))
+        engine = self.browsers.get(job.key)
+        if engine is None:
+            crawl = job.crawl
+            engine = make_engine(crawl.engine, allowed_hosts=set(job.allowed_hosts),
+                                 block_resources=list(crawl.block_resources), grid=crawl.grid,
+                                 concurrency=max(1, self.worker_threads), timeout=crawl.timeout)
+            await engine.start()
+            self.browsers[job.key] = engine
             for key in [k for k in self.browsers if k != job.key and not self.active[k]]:
                 if len(self.browsers) <= self.max_browsers:
                     break
                 await self._close(key)
         self.browsers.move_to_end(job.key)
-        return browser
+        return engine
 
     async def _audit(self, job: PageJob, url: str, return_artifacts: bool) -> PageOutcome:
         self.active[job.key] += 1
         try:
-            browser = await self._browser(job)
+            engine = await self._engine(job)
             pool = self.slots.setdefault(job.key, [])
-            tabs = pool.pop() if pool else {}
+            session = pool.pop() if pool else engine.session(job.crawl.user_agent_suffix)
             try:
                 doc_sizes = self.doc_sizes.setdefault(job.run_id, {})
-                outcome = await audit_page(job, browser, tabs, url, doc_sizes=doc_sizes,
-                                           return_artifacts=return_artifacts)
+                outcome = await audit_page(job, session, url, doc_sizes=doc_sizes, return_artifacts=return_artifacts)
             except BaseException:
-                await close_tabs(tabs)
+                try:
+                    await session.close()
+                except Exception:  # noqa: BLE001
+                    pass
                 raise
-            pool.append(tabs)
-            outcome.browser = browser.version
+            pool.append(session)
+            outcome.browser = engine.version
             self.pages += 1
             return outcome
         finally:
             self.active[job.key] -= 1
 
     async def _close(self, key) -> None:
-        browser = self.browsers.pop(key, None)
-        for tabs in self.slots.pop(key, []):
-            await close_tabs(tabs)
-        if browser is not None:
+        engine = self.browsers.pop(key, None)
+        for session in self.slots.pop(key, []):
             try:
-                await browser.close()
+                await session.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if engine is not None:
+            try:
+                await engine.close()
             except Exception:  # noqa: BLE001
                 log.warning("closing a browser failed", exc_info=True)
 

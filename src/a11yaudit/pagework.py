@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
 from typing import Awaitable, Callable
@@ -17,7 +16,6 @@ from .discover.scope import ScopeClassifier
 from .discover.sources import head_size
 from .discover.urls import OriginMap, document_type
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, Tab, gather_page
 from .rules.engine import evaluate
 from .rules.loader import RuleSet
 
@@ -56,8 +54,9 @@ class PageJob:
 
     @property
     def key(self) -> tuple:
-        """Browser policy of this job: the hosts it may reach and the resources it blocks."""
-        return (tuple(sorted(self.allowed_hosts)), tuple(sorted(self.crawl.block_resources)))
+        """Browser policy of this job: engine, the hosts it may reach and the resources it blocks."""
+        return (self.crawl.engine, self.crawl.grid, tuple(sorted(self.allowed_hosts)),
+                tuple(sorted(self.crawl.block_resources)))
 
     @property
     def wants_documents(self) -> bool:
@@ -83,28 +82,6 @@ class PageOutcome:
 
 async def _noop_polite(_url: str) -> None:
     return None
-
-
-async def _tab(job: PageJob, browser: Browser, tabs: dict, viewport: str) -> Tab:
-    """A reusable tab for a viewport; after a browser restart (any task's) the tabs of the old one are dropped."""
-    if browser.browser is None or not browser.browser.is_connected():
-        tabs.clear()
-        await browser.ensure()
-    if tabs.get("_launch") != browser.launches:
-        tabs.clear()
-        tabs["_launch"] = browser.launches
-    tab = tabs.get(viewport)
-    if tab is None:
-        tab = tabs[viewport] = Tab(await browser.new_context(viewport, job.crawl.user_agent_suffix))
-    return tab
-
-
-async def close_tabs(tabs: dict) -> None:
-    for key, tab in list(tabs.items()):
-        if isinstance(tab, Tab):
-            with contextlib.suppress(Exception):
-                await tab.context.close()
-    tabs.clear()
 
 
 async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> None:
@@ -146,10 +123,11 @@ def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, fl
     return results, (time.perf_counter() - t0) * 1000
 
 
-async def audit_page(job: PageJob, browser: Browser, tabs: dict, url: str, *,
+async def audit_page(job: PageJob, session, url: str, *,
                      polite: Callable[[str], Awaitable[None]] = _noop_polite, doc_sizes: dict | None = None,
                      artifacts_dir=None, return_artifacts: bool = False) -> PageOutcome:
-    """Render `url` (a logical URL) at every viewport of the job, run the rules and describe the page.
+    """Render `url` (a logical URL) at every viewport of the job with an engine session (gather/engine.py), run the
+    rules and describe the page.
 
     `artifacts_dir`: save artifacts there (local audits); `return_artifacts`: hand them back in the outcome for
     the coordinator to save (Dask workers, whose disks the coordinator may not see)."""
@@ -159,15 +137,8 @@ async def audit_page(job: PageJob, browser: Browser, tabs: dict, url: str, *,
     loads = {}
     for viewport in job.viewports:
         await polite(physical)
-        tab = await _tab(job, browser, tabs, viewport)
-        load = await gather_page(tab, physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
-                                 interactions=job.ruleset.interactions(job.profile, viewport))
-        if load.error_kind == "renderer_crash":
-            # The context may be unusable after a crash: drop it so the next page gets a fresh one.
-            tabs.pop(viewport, None)
-            with contextlib.suppress(Exception):
-                await tab.context.close()
-        loads[viewport] = load
+        loads[viewport] = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
+                                               interactions=job.ruleset.interactions(job.profile, viewport))
     if job.wants_documents:
         await document_sizes(job, loads, polite, doc_sizes)
     first = next(iter(loads.values()))
