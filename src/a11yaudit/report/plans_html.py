@@ -37,8 +37,8 @@ def trend_view(trend: dict) -> dict:
     last_diff = None
     if diff_rows:
         d = diff_rows[-1]["d"]
-        last_diff = {"name": diff_rows[-1]["name"], "fixed_items": d.get("fixed", [])[:DETAIL_LIMIT],
-                     "new_items": d.get("new", [])[:DETAIL_LIMIT]}
+        last_diff = {"name": diff_rows[-1]["name"], "fixed_items": d.get("fixed_items", [])[:DETAIL_LIMIT],
+                     "new_items": d.get("new_items", [])[:DETAIL_LIMIT]}
     sections = [{**s, "history_text": " → ".join(pct(v) for v in s["history"])} for s in trend["sections"]]
     return {**trend, "lang": "ja", "periods": periods, "sections": sections, "share_chart": share_chart,
             "share_alt": share_alt, "diff_rows": diff_rows, "change_chart": change_chart, "change_alt": change_alt,

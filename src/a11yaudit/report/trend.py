@@ -58,7 +58,7 @@ def compare_runs(before: RunFacts, after: RunFacts, detail: bool = True) -> dict
     """New / fixed / persisting / not compared failed findings from `before` to `after`, site-wide and per
     section (see the module docstring for the definitions)."""
     total, sections = _empty(), defaultdict(_empty)
-    items = {"new": [], "fixed": []}
+    items = {"new_items": [], "fixed_items": []}
     urls = set(before.pages) | set(after.pages)
     for url in sorted(urls):
         b, a = before.pages.get(url), after.pages.get(url)
@@ -94,7 +94,7 @@ def compare_runs(before: RunFacts, after: RunFacts, detail: bool = True) -> dict
                 for k in ("new", "fixed"):
                     if counts[k]:
                         f = rows[fp]
-                        items[k].append({"url": url, "section": section, "viewport": f["viewport"], "rule": f["rule"],
+                        items[k + "_items"].append({"url": url, "section": section, "viewport": f["viewport"], "rule": f["rule"],
                                          "criteria": f["criteria"], "selector": f["selector"], "count": counts[k]})
     out = {"from_run": before.id, "to_run": after.id, **total, "sections": dict(sorted(sections.items()))}
     if detail:
@@ -158,6 +158,12 @@ def build_trend(store: Store, site_id: str, ruleset: RuleSet, *, quarterly: bool
     if not finished:
         raise ConfigError(f"site {site_id!r} has no finished run yet", field="SITE")
     facts = [load_run_facts(store, r, ruleset) for r in finished]
+    skipped = [{"run": r["id"], "status": r["status"]} for r in all_runs if r["status"] != "finished"]
+    return trend_from_facts(site, facts, skipped_runs=skipped, quarterly=quarterly, lang=lang)
+
+
+def trend_from_facts(site: dict, facts: list[RunFacts], *, skipped_runs=(), quarterly: bool = False,
+                     lang: str = "ja") -> dict:
     rows = [_run_row(f, lang) for f in facts]
     _attach_diffs(rows, facts)
     quarters = []
@@ -168,15 +174,15 @@ def build_trend(store: Store, site_id: str, ruleset: RuleSet, *, quarterly: bool
     q_facts = []
     for (fy, q), idx in sorted(groups.items()):
         last = idx[-1]            # the quarter's state is its last finished run
-        quarters.append({**rows[last], "quarter_runs": [rows[i]["run"] for i in idx], "label": quarter_label(fy, q, lang)})
+        quarters.append({**rows[last], "quarter_runs": [rows[i]["run"] for i in idx],
+                         "label": quarter_label(fy, q, lang)})
         q_facts.append(facts[last])
     _attach_diffs(quarters, q_facts)
     all_criteria, _ = load_standards()
     used = sort_criteria(c for r in rows for c in r["criteria"])
     periods = quarters if quarterly else rows
     return {"site": site, "quarterly": quarterly, "lang": lang, "runs": rows, "quarters": quarters,
-            "periods": periods,
-            "skipped_runs": [{"run": r["id"], "status": r["status"]} for r in all_runs if r["status"] != "finished"],
+            "periods": periods, "skipped_runs": list(skipped_runs),
             "criteria": [{"id": c, "name": all_criteria[c].name(lang) if c in all_criteria else c,
                           "level": all_criteria[c].level if c in all_criteria else ""} for c in used],
             "sections": _lagging(periods),
