@@ -96,7 +96,7 @@ def runs(tmp_path_factory, cli):
     audit()
     # run 3: /archive/ brought into the scope, one more fix, one page removed
     _edit(site / "kurashi/juminhyo/index.html", "<th scope=\"row\">氏　名</th>", "<th scope=\"row\">氏名</th>")
-    (site / "kanko/spot/index.html").unlink()
+    shutil.rmtree(site / "kanko/spot")
     _config(cfg, site, BASE_PAGES + ["/kurashi/shinki/"] + ARCHIVE, exclude_archive=False)
     audit()
     from a11yaudit.store.db import Store
