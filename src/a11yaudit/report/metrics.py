@@ -131,12 +131,15 @@ def conformance(pages: list[PageFacts]) -> dict:
             "criteria": {c: per_crit[c] for c in sort_criteria(per_crit)}}
 
 
-def normalise_target(selector: str, snippet: str) -> tuple[str, str]:
-    """What identifies 'the same element' across pages of one template: the selector without positional indices
-    and the HTML snippet with its whitespace collapsed (both lower-cased)."""
-    sel = _NTH.sub("", _WS.sub(" ", (selector or "").strip().lower()))
+def normalise_target(selector: str, snippet: str) -> str:
+    """What identifies 'the same element' across the pages of one template: its HTML snippet with whitespace
+    collapsed (lower-cased). axe's selectors are the shortest unique ones within each page, so the same template
+    element gets different selectors on different pages ('img' here, '.banner' there); the selector (without
+    positional indices) is used only when there is no snippet."""
     snip = _WS.sub(" ", (snippet or "").strip().lower())
-    return sel, snip
+    if snip:
+        return "html:" + snip
+    return "css:" + _NTH.sub("", _WS.sub(" ", (selector or "").strip().lower()))
 
 
 SCOPES = (IN_SCOPE, EXCLUDED, OUT_OF_SCOPE)

@@ -6,8 +6,9 @@ page count, pages with A/AA problems (the same definition as the report's share)
 an estimate of the remediation work.
 
 Remediation work = distinct fixes: the A/AA failed findings of the section grouped by rule + normalised target
-(selector without :nth-child/:nth-of-type indices, and the HTML snippet with whitespace collapsed, both
-lower-cased), across pages and viewports. The same element failing the same rule on many pages (a header, a
+(the HTML snippet with whitespace collapsed, lower-cased; the selector without :nth-child/:nth-of-type indices
+when there is no snippet — axe's selectors are the shortest unique ones per page, so one template element gets
+different selectors on different pages), across pages and viewports. The same element failing the same rule on many pages (a header, a
 footer, a banner of one template) is one fix in the template, so it counts once; the same element on the PC and
 smartphone renderings is one fix too. Sections are ranked cheapest first: fewest distinct fixes, then fewest
 pages with problems, then most pages brought in.
@@ -51,7 +52,7 @@ def remediation(pages) -> dict:
     for p in pages:
         for f in p.problem_findings:
             findings += 1
-            groups[(f["rule"], *normalise_target(f["selector"], f["snippet"]))].add(p.url)
+            groups[(f["rule"], normalise_target(f["selector"], f["snippet"]))].add(p.url)
     shared = [k for k, urls in groups.items() if len(urls) > 1]
     return {"findings": findings, "distinct": len(groups), "shared": len(shared),
             "shared_pages": sum(len(groups[k]) for k in shared), "page_specific": len(groups) - len(shared),

@@ -108,7 +108,9 @@ def _run_row(facts: RunFacts, lang: str) -> dict:
     in_scope = facts.audited(IN_SCOPE)
     conf = conformance(in_scope)
     sections = {}
-    for section, pages in group_by_section(facts.pages.values()).items():
+    # sections of the pages the run tried to render (not those skipped for depth, budget or robots.txt)
+    tried = [p for p in facts.pages.values() if p.state in ("done", "error")]
+    for section, pages in group_by_section(tried).items():
         audited = [p for p in pages if p.state == "done"]
         sec_in = [p for p in audited if p.scope == IN_SCOPE]
         c = conformance(sec_in)
