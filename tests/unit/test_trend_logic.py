@@ -107,3 +107,36 @@ def test_html_escapes_page_derived_text():
                                             "criteria": ["1.1.1"]}]}]}
     html = env().get_template("scope_plan.html.j2").render(**plan_view(plan), tool_version="t")
     assert "<script>alert" not in html and "<u>t</u>" not in html and "<i>r</i>" not in html
+
+
+def test_scope_plan_ranks_cheapest_first_and_simulates():
+    from a11yaudit.errors import ConfigError
+    from a11yaudit.report.scopeplan import plan_from_facts
+    from a11yaudit.rules.loader import load_rules
+    tmpl = dict(rule="image-alt", snippet='<img src="/t.png">')
+    pages = [
+        _page("/in/1.html", [_f("i1")]), _page("/in/2.html"),
+        _page("/a/1.html", [_f("a1", selector="img", **tmpl)], scope="excluded"),       # one template fix
+        _page("/a/2.html", [_f("a2", selector=".t", **tmpl)], scope="excluded"),
+        _page("/b/1.html", [_f("b1", rule="label", selector="#x", snippet="<input id=x>", criteria="4.1.2"),
+                            _f("b2", rule="label", selector="#y", snippet="<input id=y>", criteria="4.1.2"),
+                            _f("b3", selector="#z", snippet="<img id=z>")], scope="out_of_scope"),
+        _page("/c/1.html", scope="excluded"), _page("/c/2.html", scope="excluded"), _page("/c/3.html", scope="excluded"),
+        _page("/d/1.html", state="error", scope="excluded"),
+    ]
+    site = {"id": "s", "name": "s", "base_url": ORIGIN}
+    plan = plan_from_facts(site, _run(5, pages), load_rules(), simulate="/a/")
+    order = [(s["section"], s["distinct_fixes"], s["with_problems"]) for s in plan["sections"]]
+    assert order == [("/c/", 0, 0), ("/a/", 1, 2), ("/b/", 3, 1), ("/d/", 0, 0)]
+    a = plan["sections"][1]
+    assert (a["findings"], a["template_fixes"], a["template_pages"], a["share_after"]) == (2, 1, 2, 75.0)
+    sim = plan["simulation"]
+    assert (sim["before"]["pages"], sim["after"]["pages"]) == (2, 4)
+    assert (sim["before"]["problem_share"], sim["after"]["problem_share"]) == (50.0, 75.0)
+    assert [(r["id"], r["before"], r["after"], r["delta"]) for r in sim["criteria"]] == [("1.1.1", 1, 3, 2)]
+    try:
+        plan_from_facts(site, _run(5, pages), load_rules(), simulate="/in/")
+    except ConfigError as exc:
+        assert exc.field == "--simulate" and "/in/" in str(exc) and exc.exit_code == 2
+    else:
+        raise AssertionError("simulating an in-scope section must be refused")

@@ -11,7 +11,7 @@ when there is no snippet — axe's selectors are the shortest unique ones per pa
 different selectors on different pages), across pages and viewports. The same element failing the same rule on many pages (a header, a
 footer, a banner of one template) is one fix in the template, so it counts once; the same element on the PC and
 smartphone renderings is one fix too. Sections are ranked cheapest first: fewest distinct fixes, then fewest
-pages with problems, then most pages brought in.
+pages with problems, then most pages brought in; sections with no audited page (cost unknown) come last.
 
 --simulate PREFIX adds the audited pages under PREFIX that are outside the scope to the in-scope pages and
 recomputes the conformance picture (in-scope pages, share with A/AA problems, failures per criterion). It is an
@@ -85,6 +85,12 @@ def build_plan(store: Store, site_id: str, ruleset: RuleSet, *, run_id: int | No
     run = pick_run(store, site_id, run_id)
     site = store.site(site_id) or {"id": site_id, "name": site_id, "base_url": ""}
     facts = load_run_facts(store, run, ruleset)
+    return plan_from_facts(site, facts, ruleset, simulate=simulate, lang=lang)
+
+
+def plan_from_facts(site: dict, facts: RunFacts, ruleset: RuleSet, *, simulate: str | None = None,
+                    lang: str = "ja") -> dict:
+    run = facts.run
     in_scope = facts.audited(IN_SCOPE)
     current = conformance(in_scope)
     sections = []
@@ -102,7 +108,9 @@ def build_plan(store: Store, site_id: str, ruleset: RuleSet, *, run_id: int | No
             "template_pages": rem["shared_pages"], "page_specific_fixes": rem["page_specific"],
             "top_problems": _top_problems(audited, ruleset, lang),
             "share_after": after["problem_share"], "in_scope_after": after["pages"]})
-    sections.sort(key=lambda s: (s["distinct_fixes"], s["with_problems"], -s["audited"], s["section"]))
+    # a section none of whose pages was audited has no known cost: it goes last, not first
+    sections.sort(key=lambda s: (s["audited"] == 0, s["distinct_fixes"], s["with_problems"], -s["audited"],
+                                 s["section"]))
     for i, s in enumerate(sections, 1):
         s["rank"] = i
     out = {"site": {k: site[k] for k in ("id", "name", "base_url")}, "run": run["id"],
