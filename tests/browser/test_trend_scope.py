@@ -157,6 +157,9 @@ def test_trend_counts_follow_the_changes(runs, cli):
     # in scope besides the /archive/ pages with title defects
     assert rows[r3]["criteria"]["1.1.1"] == rows[r2]["criteria"]["1.1.1"] - 1 + 5
     assert rows[r2]["criteria"]["2.4.2"] == 1
+    # ... and per section: every /archive/ page fails 1.1.1 (its own image / the banner) once in scope
+    assert rows[r3]["sections"]["/archive/"]["criteria"]["1.1.1"] == 5
+    assert rows[r2]["sections"]["/archive/"]["criteria"] == {}
 
 
 def test_trend_matches_the_audit_report(runs):

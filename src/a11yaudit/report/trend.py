@@ -115,7 +115,7 @@ def _run_row(facts: RunFacts, lang: str) -> dict:
         sec_in = [p for p in audited if p.scope == IN_SCOPE]
         c = conformance(sec_in)
         sections[section] = {"audited": len(audited), "in_scope": len(sec_in), "with_problems": c["with_problems"],
-                             "problem_share": c["problem_share"],
+                             "problem_share": c["problem_share"], "criteria": c["criteria"],
                              "failed_findings": sum(len(p.findings) for p in audited)}
     return {"run": facts.id, "started_at": started.isoformat(timespec="minutes") if started else None,
             "date": started.strftime("%Y-%m-%d") if started else "", "fiscal_year": fy, "quarter": q,
