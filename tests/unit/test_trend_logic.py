@@ -121,7 +121,7 @@ def test_scope_plan_ranks_cheapest_first_and_simulates():
         _page("/b/1.html", [_f("b1", rule="label", selector="#x", snippet="<input id=x>", criteria="4.1.2"),
                             _f("b2", rule="label", selector="#y", snippet="<input id=y>", criteria="4.1.2"),
                             _f("b3", selector="#z", snippet="<img id=z>")], scope="out_of_scope"),
-        _page("/c/1.html", scope="excluded"), _page("/c/2.html", scope="excluded"), _page("/c/3.html", scope="excluded"),
+        *(_page(f"/c/{i}.html", scope="excluded") for i in (1, 2, 3)),
         _page("/d/1.html", state="error", scope="excluded"),
     ]
     site = {"id": "s", "name": "s", "base_url": ORIGIN}

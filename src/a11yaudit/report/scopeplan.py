@@ -8,8 +8,8 @@ an estimate of the remediation work.
 Remediation work = distinct fixes: the A/AA failed findings of the section grouped by rule + normalised target
 (the HTML snippet with whitespace collapsed, lower-cased; the selector without :nth-child/:nth-of-type indices
 when there is no snippet — axe's selectors are the shortest unique ones per page, so one template element gets
-different selectors on different pages), across pages and viewports. The same element failing the same rule on many pages (a header, a
-footer, a banner of one template) is one fix in the template, so it counts once; the same element on the PC and
+different selectors on different pages), across pages and viewports. The same element failing the same rule on
+many pages (a header, a footer, a banner of one template) is one fix in the template, so it counts once; the same element on the PC and
 smartphone renderings is one fix too. Sections are ranked cheapest first: fewest distinct fixes, then fewest
 pages with problems, then most pages brought in; sections with no audited page (cost unknown) come last.
 

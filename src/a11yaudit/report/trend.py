@@ -94,8 +94,9 @@ def compare_runs(before: RunFacts, after: RunFacts, detail: bool = True) -> dict
                 for k in ("new", "fixed"):
                     if counts[k]:
                         f = rows[fp]
-                        items[k + "_items"].append({"url": url, "section": section, "viewport": f["viewport"], "rule": f["rule"],
-                                         "criteria": f["criteria"], "selector": f["selector"], "count": counts[k]})
+                        items[k + "_items"].append({
+                            "url": url, "section": section, "viewport": f["viewport"], "rule": f["rule"],
+                            "criteria": f["criteria"], "selector": f["selector"], "count": counts[k]})
     out = {"from_run": before.id, "to_run": after.id, **total, "sections": dict(sorted(sections.items()))}
     if detail:
         out.update(items)
