@@ -436,6 +436,15 @@ def baseline_accept(ctx, targets, base_url, viewports, profile, timeout, baselin
     click.echo(baseline)
 
 
+def _register_plans() -> None:
+    from .cli_plans import scope_group, trend_cmd
+    cli.add_command(trend_cmd)
+    cli.add_command(scope_group)
+
+
+_register_plans()
+
+
 def main() -> None:
     cli(prog_name="a11yaudit")
 
