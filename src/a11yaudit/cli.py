@@ -423,6 +423,11 @@ def baseline_accept(ctx, targets, base_url, viewports, profile, timeout, baselin
     click.echo(baseline)
 
 
+from .cli_shiken import register as _register_shiken  # noqa: E402  (policy lint, sample, shiken)
+
+_register_shiken(cli)
+
+
 def main() -> None:
     cli(prog_name="a11yaudit")
 
