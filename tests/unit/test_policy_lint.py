@@ -161,3 +161,12 @@ def test_policy_lint_command_exit_codes(tmp_path):
     assert res.exit_code == 0 and "sites[0].policy.degree: warning:" in res.output
     res = runner.invoke(cli, ["--config", str(cfg), "policy", "lint", "--no-db", "--strict"])
     assert res.exit_code == 1
+
+
+def test_check_config_refuses_policy_errors(tmp_path):
+    cfg = tmp_path / "sites.yaml"
+    cfg.write_text(POLICY.replace("{prefix: /archive/, reason: 旧ページ}", '{pattern: "", reason: 全部}'),
+                   encoding="utf-8")
+    res = CliRunner().invoke(cli, ["--config", str(cfg), "check-config"])
+    assert res.exit_code == 2
+    assert f"{cfg}:16: sites[0].policy.scope.exclude[0].pattern: pattern '' matches every URL" in res.output
