@@ -57,8 +57,8 @@ def test_policy_fields_load(tmp_path):
     assert (pol.sampling.method, pol.sampling.random, pol.sampling.seed) == ("d", 25, 7)
     # External services are excluded with their reason and never treated as part of the site.
     scope = ScopeClassifier(site)
-    assert scope.classify("https://maps.example.com/embed?x=1") == (EXCLUDED, "外部の地図サービス") or \
-        scope.classify("https://maps.example.com/embed?x=1").status == EXCLUDED
+    decision = scope.classify("https://maps.example.com/embed?x=1")
+    assert (decision.status, decision.reason) == (EXCLUDED, "外部の地図サービス")
     assert scope.classify("https://sub.maps.example.com/a").reason == "外部の地図サービス"
     assert scope.classify("https://other.example.com/").status == OUT_OF_SCOPE
     assert scope.classify("https://www.pref.example.jp/archive/a.html").status == EXCLUDED
