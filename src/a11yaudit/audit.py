@@ -20,7 +20,8 @@ from .discover.sources import fetch, head_size, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, Tab, axe_version, gather_page
+from .gather.browser import Browser, Tab, axe_version
+from .hardening import TrapGuard, gather_with_deadline, is_transient, retry_delay
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -89,7 +90,8 @@ class Auditor:
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
-        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "timings": {}}
+        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "timings": {}}
+        self.traps = TrapGuard(site.crawl)
 
     # --- helpers ----------------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):
@@ -106,7 +108,7 @@ class Auditor:
         doc = document_type(url)
         entry = {"url": url, "kind": "document" if doc else "html", "doc_type": doc, "depth": depth,
                  "found_via": via, "referrer": referrer, "scope": decision.status,
-                 "scope_reason": decision.reason, "state": "queued", "skip_reason": None}
+                 "scope_reason": decision.reason, "state": "queued", "skip_reason": None, "error": None}
         if decision.status == OUT_OF_SCOPE and not self.scope.same_site(url):
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
@@ -118,10 +120,13 @@ class Auditor:
             entry.update(state="skipped", skip_reason="outside_scope")
         elif depth > self.crawl.max_depth:
             entry.update(state="skipped", skip_reason="depth")
+        elif (trap := self.traps.check(url)) is not None:
+            entry.update(state="skipped", skip_reason=f"trap:{trap[0]}", error=trap[1])
         elif self.admitted >= self.crawl.max_pages:
             entry.update(state="skipped", skip_reason="budget")
         else:
             self.admitted += 1
+            self.traps.note_admitted(url)
         return entry
 
     def _new_entries(self, raw_urls, depth: int, via: str, referrer: str | None, base: str | None = None) -> list[dict]:
@@ -142,7 +147,8 @@ class Auditor:
         server = StaticServer(self.site.serve) if self.site.serve else None
         physical = server.start() if server else None
         self.origin_map = OriginMap(self.site.base_url, physical)
-        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources)
+        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources,
+                          navigation_hosts=self._allowed_hosts(physical))
         status = "interrupted"
         try:
             if resume_run is not None:
@@ -152,6 +158,7 @@ class Auditor:
             await browser.start()
             self.store.set_run(self.run_id, browser_version=browser.version)
             await self._crawl(browser)
+            self.stats["browser_launches"] = browser.launches
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
@@ -218,9 +225,14 @@ class Auditor:
     async def _sitemap_entries(self) -> list[dict]:
         start = [self.origin_map.to_logical(u) for u in (self.robots.sitemaps if self.robots else [])]
         start = start or [self.site.base_url + "/sitemap.xml"]
-        result = await asyncio.to_thread(read_sitemaps, start, self._fetch)
+        result = await asyncio.to_thread(read_sitemaps, start, self._fetch, max_urls=self.crawl.max_sitemap_urls)
         for url, err in result.errors:
             self.progress.say(f"sitemap {url}: {err}")
+        self.stats["sitemaps"] = {"read": len(result.sitemaps_read), "urls": len(result.urls),
+                                  "dropped": result.dropped, "errors": [f"{u}: {e}" for u, e in result.errors][:50]}
+        if result.dropped:
+            self.progress.say(f"sitemap: {result.dropped} URLs past max_sitemap_urls={self.crawl.max_sitemap_urls} "
+                              "not queued")
         # Sitemap URLs of a served site use its logical origin already; others may use the physical one.
         return self._new_entries(result.urls, 1, "sitemap", None)
 
@@ -239,6 +251,9 @@ class Auditor:
         rows = self.store.run_pages(run_id)
         self.seen = {r["url"] for r in rows}
         self.admitted = sum(1 for r in rows if r["kind"] == "html" and r["state"] != "skipped")
+        for r in rows:
+            if r["kind"] == "html" and r["state"] != "skipped":
+                self.traps.note_admitted(r["url"])
         done = sum(1 for r in rows if r["state"] in ("done", "error"))
         self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
@@ -257,8 +272,6 @@ class Auditor:
             await asyncio.gather(*workers, return_exceptions=True)
 
     async def _polite(self, url: str) -> None:
-        if self.crawl.delay <= 0:
-            return
         host = host_of(url)
         now = time.monotonic()
         start = max(now, self.host_next.get(host, 0.0))
@@ -332,15 +345,7 @@ class Auditor:
         physical = self.origin_map.to_physical(url)
         loads = {}
         for viewport in self.opt.viewports:
-            await self._polite(physical)
-            tab = await self._tab(browser, tabs, viewport)
-            load = await gather_page(tab, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
-                                     interactions=self.ruleset.interactions(self.opt.profile, viewport))
-            if load.error_kind == "renderer_crash":
-                # The context may be unusable after a crash: drop it so the next page gets a fresh one.
-                tabs.pop(viewport, None)
-                with contextlib.suppress(Exception):
-                    await tab.context.close()
+            load = await self._gather(browser, tabs, physical, viewport)
             loads[viewport] = load
             self.stats["viewport_loads"] += 1
         if self._wants_documents:
@@ -390,6 +395,36 @@ class Auditor:
         ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
         return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
                 for e in queued if e["url"] in ids]
+
+    async def _gather(self, browser: Browser, tabs: dict, physical: str, viewport: str):
+        """One page × viewport, politely, within the page deadline; transient failures (429, 5xx, network) are
+        tried again after Retry-After or an exponential backoff, during which the whole host is left alone."""
+        attempt = 0
+        while True:
+            await self._polite(physical)
+            tab = await self._tab(browser, tabs, viewport)
+            load, dead = await gather_with_deadline(
+                tab, physical, viewport, deadline=self.crawl.page_timeout, timeout=self.crawl.timeout,
+                settle=self.crawl.settle, interactions=self.ruleset.interactions(self.opt.profile, viewport))
+            if dead or load.error_kind == "renderer_crash":
+                # A crashed or hung renderer: drop the context so the next page gets a fresh one.
+                tabs.pop(viewport, None)
+                try:
+                    await asyncio.wait_for(tab.context.close(), timeout=30)
+                except Exception:  # noqa: BLE001 — a context that cannot close: restart the browser
+                    log.warning("context did not close after %s; restarting the browser", physical)
+                    tabs.clear()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(browser.close(), timeout=30)
+            if not is_transient(load) or attempt >= self.crawl.retries:
+                if attempt:
+                    load.error = f"{load.error} (after {attempt + 1} attempts)" if load.error else load.error
+                return load
+            wait = retry_delay(load, attempt, self.crawl.retry_max_wait)
+            host = host_of(physical)
+            self.host_next[host] = max(self.host_next.get(host, 0.0), time.monotonic() + wait)
+            attempt += 1
+            self.stats["retries"] += 1
 
     def _evaluate_and_save(self, url: str, loads: dict) -> list:
         t0 = time.perf_counter()
