@@ -148,7 +148,7 @@ class Auditor:
         physical = server.start() if server else None
         self.origin_map = OriginMap(self.site.base_url, physical)
         browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources,
-                          navigation_hosts=self._allowed_hosts(physical))
+                          navigation_hosts=self._allowed_hosts(physical), guard=True)
         status = "interrupted"
         try:
             if resume_run is not None:

@@ -33,7 +33,7 @@ CRAWL_DEFAULTS: dict = {
 
 # Each renderer's JavaScript heap is capped: a page that exhausts it crashes its own renderer (recorded, restarted),
 # not the machine.
-RENDERER_HEAP_MB = 1024
+RENDERER_HEAP_MB = 512
 
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
 # that sites which redirect phones to a separate smartphone site are followed.

@@ -109,6 +109,13 @@ def _decode(body: bytes, content_type: str) -> str:
     """The raw HTML as text, decoded as a browser would: header charset, then BOM / <meta charset>, then (old
     Japanese sites often declare nothing) UTF-8 if valid, else Shift_JIS or EUC-JP, whichever decodes cleanly.
     Broken byte sequences become U+FFFD, never mojibake."""
+    # Chromium hands back the body already transcoded to UTF-8 whenever it knew the page's encoding (header or
+    # <meta>), and the raw bytes otherwise: valid UTF-8 first (Japanese Shift_JIS/EUC-JP text is never valid
+    # UTF-8), then the declared charset.
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     m = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
     charset = m.group(1) if m else None
     if not charset:
@@ -123,23 +130,39 @@ def _decode(body: bytes, content_type: str) -> str:
             return body.decode(codec, errors="replace")
         except LookupError:
             pass
-    for codec in ("utf-8", "cp932", "euc_jis_2004"):
+    candidates = []
+    for codec in ("cp932", "euc_jis_2004"):
         try:
-            return body.decode(codec)
+            candidates.append((_japanese_score(text := body.decode(codec)), text))
         except UnicodeDecodeError:
             continue
+    if candidates:
+        return max(candidates, key=lambda c: c[0])[1]
     return body.decode("utf-8", errors="replace")
+
+
+def _japanese_score(text: str) -> int:
+    """Kana and common kanji count for, half-width katakana and private-use characters against: EUC-JP bytes read
+    as Shift_JIS come out as half-width kana soup."""
+    good = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
+    bad = sum(1 for ch in text if "\uff61" <= ch <= "\uff9f" or "\ue000" <= ch <= "\uf8ff")
+    return good - 2 * bad
 
 
 class Browser:
     """One Chromium for the whole audit; restarted if it dies."""
 
     def __init__(self, *, executable: str | None = None, allowed_hosts: set[str] | None = None,
-                 block_resources: list[str] | None = None, navigation_hosts: set[str] | None = None):
+                 block_resources: list[str] | None = None, navigation_hosts: set[str] | None = None,
+                 guard: bool = False):
         self.executable = executable if executable is not None else find_chromium()
         self.allowed_hosts = allowed_hosts or set()
         # When set (site audits): top-level navigations (redirects, location=…) only to these hosts.
         self.navigation_hosts = navigation_hosts
+        # Site audits send every request through a filtering proxy (gather/guard_proxy.py): redirect hops to
+        # private/loopback addresses are refused there, where Playwright's routes cannot see them.
+        self.guard = guard
+        self.proxy = None
         self.block_resources = set(block_resources or [])
         self._pw = None
         self.browser = None
@@ -151,9 +174,16 @@ class Browser:
         from playwright.async_api import async_playwright
         if self._pw is None:
             self._pw = await async_playwright().start()
+        kwargs = {}
+        if self.guard:
+            if self.proxy is None:
+                from .guard_proxy import GuardProxy
+                self.proxy = GuardProxy(self.allowed_hosts)
+                self.proxy_url = self.proxy.start()
+            kwargs["proxy"] = {"server": self.proxy_url, "bypass": "<-loopback>"}
         try:
             self.browser = await self._pw.chromium.launch(
-                executable_path=self.executable, headless=True, args=settings.CHROMIUM_ARGS)
+                executable_path=self.executable, headless=True, args=settings.CHROMIUM_ARGS, **kwargs)
         except PWError as exc:
             hint = ("install Chromium from the system packages (Debian/Ubuntu: apt-get install chromium), "
                     "or point A11YAUDIT_CHROMIUM at a Chromium/Chrome binary")
@@ -174,6 +204,9 @@ class Browser:
             if self._pw is not None:
                 await self._pw.stop()
             self._pw = self.browser = None
+            if self.proxy is not None:
+                await asyncio.to_thread(self.proxy.stop)
+                self.proxy = None
 
     async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit"):
         await self.ensure()
