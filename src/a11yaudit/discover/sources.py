@@ -111,31 +111,28 @@ def _iter_sitemap(body: bytes):
         if len(data) > MAX_SITEMAP_BYTES:
             raise ValueError(f"gzip sitemap larger than {MAX_SITEMAP_BYTES} bytes uncompressed")
         stream = io.BytesIO(data)
-    root_seen = False
-    for event, el in etree.iterparse(stream, events=("start", "end"), recover=True, resolve_entities=False,
-                                     no_network=True, huge_tree=False):
-        if not isinstance(el.tag, str):
-            continue
-        name = etree.QName(el).localname
-        if event == "start":
-            if not root_seen:
-                root_seen = True
-                if name not in ("urlset", "sitemapindex"):
-                    raise ValueError(f"unexpected root element <{name}>")
-                yield name
-            continue
-        if name == "loc":
-            text = (el.text or "").strip()
-            if text:
-                yield text
-        if name in ("url", "sitemap", "loc"):
-            el.clear()
-            parent = el.getparent()
-            if name != "loc" and parent is not None:
-                while el.getprevious() is not None:   # drop already-read siblings: memory stays flat
-                    del parent[0]
-    if not root_seen:
+    head = stream.getvalue()[:65536]
+    root = None
+    for _event, el in etree.iterparse(io.BytesIO(head), events=("start",), recover=True, resolve_entities=False,
+                                      no_network=True):
+        if isinstance(el.tag, str):
+            root = etree.QName(el).localname
+            break
+    if root is None:
         raise ValueError("not XML")
+    if root not in ("urlset", "sitemapindex"):
+        raise ValueError(f"unexpected root element <{root}>")
+    yield root
+    for _event, el in etree.iterparse(stream, events=("end",), tag="{*}loc", recover=True, resolve_entities=False,
+                                      no_network=True, huge_tree=False):
+        text = (el.text or "").strip()
+        if text:
+            yield text
+        el.clear()
+        entry = el.getparent()            # <url> / <sitemap>: drop the ones already read, memory stays flat
+        if entry is not None and entry.getparent() is not None:
+            while entry.getprevious() is not None:
+                del entry.getparent()[0]
 
 
 def _parse_sitemap(body: bytes, max_urls: int | None = None) -> tuple[str, list[str], int]:

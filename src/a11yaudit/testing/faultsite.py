@@ -197,7 +197,8 @@ class FaultSite:
                                       "</script>"))
 
     def r_membomb(self, h, path, query, count):
-        script = ("<script>const hog = []; for (let i = 0; ; i++) { hog.push(new Array(4e6).fill(i + 0.5)); }</script>")
+        # Until the renderer's JS heap (settings.RENDERER_HEAP_MB) is exhausted and the renderer dies.
+        script = ("<script>const hog = []; for (let i = 0; ; i++) { hog.push(new Array(1e6).fill(i + 0.5)); }</script>")
         self._send(h, 200, _page("メモリ爆弾", "<p>メモリを食い尽くす</p>" + script))
 
     def r_hugedom(self, h, path, query, count):
