@@ -21,7 +21,7 @@ sites:
     start_urls: ["{base}/"]
     viewports: [pc]
     retention: {{keep_runs: 1}}
-    crawl: {{timeout: 6, page_timeout: 12, max_pages: 60, max_depth: 8, concurrency: 2, max_sitemap_urls: 100,
+    crawl: {{timeout: 10, page_timeout: 30, max_pages: 60, max_depth: 8, concurrency: 2, max_sitemap_urls: 100,
              max_query_variants: 3, retry_max_wait: 3, audit_outside_scope: false}}
     policy:
       scope:
@@ -46,7 +46,8 @@ def fault_audit(tmp_path_factory, cli):
         site.stop()
     store = Store(db)
     run = store.list_runs("faults")[-1]
-    pages = {p["url"][len(base):] or "/": p for p in store.run_pages(run["id"])}
+    pages = {(p["url"][len(base):] or "/") if p["url"].startswith(base + "/") else p["url"]: p
+             for p in store.run_pages(run["id"])}
     return {"tmp": tmp, "base": base, "site": site, "store": store, "run": run, "pages": pages, "cfg": cfg,
             "db": db, "report": Path(proc.stdout.strip().splitlines()[-1]), "stderr": proc.stderr,
             "elapsed": time.monotonic() - started}
@@ -67,12 +68,14 @@ def test_every_fault_is_accounted_for(fault_audit):
     assert got == expect
     # The memory bomb exhausts its renderer's heap: a crash, or the navigation timeout when the crash comes later.
     assert (pages["/membomb"]["state"], pages["/membomb"]["error_kind"]) in (("error", "renderer_crash"),
-                                                                           ("error", "timeout"))    assert pages["/burst500"]["http_status"] == 500 and "3 attempts" in pages["/burst500"]["error"]
+                                                                           ("error", "timeout"))
+    assert pages["/burst500"]["http_status"] == 500 and "3 attempts" in pages["/burst500"]["error"]
     # Huge pages finish in time (audited) or hit the whole-page deadline: never hang the audit.
     for u in ("/hugedom", "/links10k"):
         assert (pages[u]["state"], pages[u]["error_kind"]) in (("done", None), ("error", "timeout")), pages[u]
-    # The client-side redirect is followed to the same-site page it leads to.
-    assert pages["/navaway"]["state"] == "done" and pages["/navaway"]["final_url"].endswith("/ok")
+    # A page that navigates away on load is audited; one that navigates to another host is not rendered there.
+    assert pages["/navaway"]["state"] == "done"
+    assert (pages["/navaway-offsite"]["state"], pages["/navaway-offsite"]["error_kind"]) == ("error", "redirect_offsite")
     stats = json.loads(run["stats_json"])
     assert stats["retries"] >= 4 and stats["sitemaps"]["dropped"] > 100_000   # the big sitemap, read to the end
 
@@ -173,23 +176,31 @@ def test_gate_outputs_carry_payloads_as_text(fault_audit, tmp_path):
 
 
 def test_retention_prunes_old_runs_and_reports_disk_use(fault_audit, cli):
-    from a11yaudit.gather.artifacts import ArtifactStore
-    from a11yaudit.store.db import Store
-    tmp = fault_audit["tmp"]
-    db = f"sqlite:///{tmp / 'retention.sqlite'}"
-    arts = tmp / "art" / "faults" / str(fault_audit["run"]["id"])
-    # Two runs re-evaluated from the fault audit's artifacts (no browser), then a crawl-like run to prune.
+    from a11yaudit.config import load_sites
+    tmp, store = fault_audit["tmp"], fault_audit["store"]
+    site = load_sites(fault_audit["cfg"]).get("faults")
+    assert site.keep_runs == 1
+    crawl_run = fault_audit["run"]
+    crawl_art = Path(crawl_run["artifacts_dir"])
+    assert crawl_art.is_dir()
+    # Two newer runs in the same database, each with artifacts of its own.
+    newer = []
     for _ in range(2):
-        cli("--config", str(fault_audit["cfg"]), "--db", db, "audit", "faults", "--from-artifacts", str(arts),
-            "--no-report", "-q")
-    store = Store(db)
-    assert len(store.list_runs("faults")) == 2
-    runs = cli("--config", str(fault_audit["cfg"]), "--db", db, "runs", "faults")
-    assert "artifacts total:" in runs.stderr and all("\tartifacts " in ln for ln in runs.stdout.splitlines())
+        rid = store.create_run(site, profile="jis2016", viewports=["pc"], axe_version="x", tool_version="x",
+                               source="crawl", artifacts_dir=None, config={})
+        folder = tmp / "art" / "faults" / str(rid)
+        folder.mkdir(parents=True)
+        (folder / "a.json.gz").write_bytes(b"x" * 1000)
+        store.set_run(rid, artifacts_dir=str(folder), status="finished")
+        newer.append(rid)
     listing = cli("--config", str(fault_audit["cfg"]), "--db", fault_audit["db"], "runs", "faults")
-    assert "artifacts 0 B" not in listing.stdout.splitlines()[-1]      # the crawl's own artifacts are counted
-    out = cli("--config", str(fault_audit["cfg"]), "--db", db, "prune", "faults", "--keep", "1")
-    left = store.list_runs("faults")
-    assert [r["id"] for r in left] == [2] and "pruned run 1" in out.stdout
-    assert store.run_pages(1) == [] and store.run_pages(2)
-    assert ArtifactStore(arts).size_bytes() > 0          # a re-evaluated run never owns its source artifacts
+    lines = listing.stdout.splitlines()
+    assert "artifacts total:" in listing.stderr and all("\tartifacts " in ln for ln in lines)
+    assert "artifacts 0 B" not in lines[0] and lines[-1].endswith("artifacts 1000 B")
+    dry = cli("--config", str(fault_audit["cfg"]), "--db", fault_audit["db"], "prune", "faults", "--dry-run")
+    assert f"would prune run {crawl_run['id']}" in dry.stdout and crawl_art.is_dir()
+    out = cli("--config", str(fault_audit["cfg"]), "--db", fault_audit["db"], "prune", "faults")   # keep_runs: 1
+    assert [r["id"] for r in store.list_runs("faults")] == [newer[-1]]
+    assert f"pruned run {crawl_run['id']}" in out.stdout and not crawl_art.exists()
+    assert store.run_pages(crawl_run["id"]) == [] and store.run_findings(crawl_run["id"]) == []
+    assert (tmp / "art" / "faults" / str(newer[-1])).is_dir()
