@@ -20,7 +20,8 @@ from .discover.sources import fetch, head_size, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, Tab, axe_version
+from .gather.browser import axe_version
+from .gather.engine import Engine, EngineSession, make_engine
 from .hardening import TrapGuard, gather_with_deadline, is_transient, retry_delay
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
@@ -147,8 +148,9 @@ class Auditor:
         server = StaticServer(self.site.serve) if self.site.serve else None
         physical = server.start() if server else None
         self.origin_map = OriginMap(self.site.base_url, physical)
-        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources,
-                          navigation_hosts=self._allowed_hosts(physical), guard=True)
+        browser = make_engine(self.crawl.engine, allowed_hosts=self._allowed_hosts(physical),
+                              block_resources=self.crawl.block_resources, grid=self.crawl.grid,
+                              concurrency=self.crawl.concurrency, timeout=self.crawl.timeout, guard=True)
         status = "interrupted"
         try:
             if resume_run is not None:
@@ -157,8 +159,12 @@ class Auditor:
                 await self._start_new()
             await browser.start()
             self.store.set_run(self.run_id, browser_version=browser.version)
+            self.stats["engine"] = browser.name
+            if browser.notes:
+                self.stats["engine_notes"] = list(browser.notes)
             await self._crawl(browser)
-            self.stats["browser_launches"] = browser.launches
+            if getattr(browser, "launches", None):
+                self.stats["browser_launches"] = browser.launches
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
@@ -258,7 +264,7 @@ class Auditor:
         self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
 
-    async def _crawl(self, browser: Browser) -> None:
+    async def _crawl(self, browser: Engine) -> None:
         queue: asyncio.Queue = asyncio.Queue()
         for row in await self._db(self.store.queued, self.run_id):
             queue.put_nowait(row)
@@ -279,13 +285,13 @@ class Auditor:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _worker(self, index: int, browser: Browser, queue: asyncio.Queue) -> None:
-        tabs: dict[str, Tab] = {}
+    async def _worker(self, index: int, browser: Engine, queue: asyncio.Queue) -> None:
+        session = browser.session(self.crawl.user_agent_suffix)
         try:
             while True:
                 item = await queue.get()
                 try:
-                    for row in await self._process(browser, tabs, item):
+                    for row in await self._process(session, item):
                         queue.put_nowait(row)
                 except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
                     log.exception("page %s", item["url"])
@@ -295,19 +301,8 @@ class Auditor:
                 finally:
                     queue.task_done()
         finally:
-            for tab in tabs.values():
-                with contextlib.suppress(Exception):
-                    await tab.context.close()
-
-    async def _tab(self, browser: Browser, tabs: dict, viewport: str) -> Tab:
-        """This worker's reusable tab for a viewport; a dead browser is restarted and the tabs rebuilt."""
-        if browser.browser is None or not browser.browser.is_connected():
-            tabs.clear()
-            await browser.ensure()
-        tab = tabs.get(viewport)
-        if tab is None:
-            tab = tabs[viewport] = Tab(await browser.new_context(viewport, self.crawl.user_agent_suffix))
-        return tab
+            with contextlib.suppress(Exception):
+                await session.close()
 
     @property
     def _wants_documents(self) -> bool:
@@ -340,12 +335,12 @@ class Auditor:
             if load.artifacts is not None:
                 load.artifacts["documents"] = sizes
 
-    async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
+    async def _process(self, session: EngineSession, item: dict) -> list[dict]:
         url, depth = item["url"], item["depth"]
         physical = self.origin_map.to_physical(url)
         loads = {}
         for viewport in self.opt.viewports:
-            load = await self._gather(browser, tabs, physical, viewport)
+            load = await self._gather(session, physical, viewport)
             loads[viewport] = load
             self.stats["viewport_loads"] += 1
         if self._wants_documents:
@@ -396,29 +391,21 @@ class Auditor:
         return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
                 for e in queued if e["url"] in ids]
 
-    async def _gather(self, browser: Browser, tabs: dict, physical: str, viewport: str):
+    async def _gather(self, session: EngineSession, physical: str, viewport: str):
         """One page × viewport, politely, within the page deadline; transient failures (429, 5xx, network) are
         tried again after Retry-After or an exponential backoff, during which the whole host is left alone."""
         attempt = 0
         while True:
             await self._polite(physical)
-            tab = await self._tab(browser, tabs, viewport)
             load, dead = await gather_with_deadline(
-                tab, physical, viewport, deadline=self.crawl.page_timeout, timeout=self.crawl.timeout,
-                settle=self.crawl.settle, interactions=self.ruleset.interactions(self.opt.profile, viewport))
-            if dead or load.error_kind == "renderer_crash":
-                # A crashed or hung renderer: drop the context so the next page gets a fresh one.
-                tabs.pop(viewport, None)
-                try:
-                    await asyncio.wait_for(tab.context.close(), timeout=30)
-                except Exception:  # noqa: BLE001 — a context that cannot close: restart the browser
-                    log.warning("context did not close after %s; restarting the browser", physical)
-                    tabs.clear()
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(browser.close(), timeout=30)
+                session.gather(physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
+                               interactions=self.ruleset.interactions(self.opt.profile, viewport)),
+                physical, viewport, deadline=self.crawl.page_timeout)
+            if dead and hasattr(session, "discard"):
+                await session.discard(viewport)      # a hung renderer: a fresh context for the next page
             if not is_transient(load) or attempt >= self.crawl.retries:
-                if attempt:
-                    load.error = f"{load.error} (after {attempt + 1} attempts)" if load.error else load.error
+                if attempt and load.error:
+                    load.error = f"{load.error} (after {attempt + 1} attempts)"
                 return load
             wait = retry_delay(load, attempt, self.crawl.retry_max_wait)
             host = host_of(physical)

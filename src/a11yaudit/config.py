@@ -71,6 +71,8 @@ class Crawl:
     retries: int = 2
     retry_max_wait: float = 30.0
     page_timeout: float = 120.0
+    engine: str = "playwright"
+    grid: str | None = None
 
 
 @dataclass
@@ -276,7 +278,16 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         retries=c.num("retries", crawl_defaults["retries"], kind=int, minimum=0),
         retry_max_wait=c.num("retry_max_wait", crawl_defaults["retry_max_wait"]),
         page_timeout=c.num("page_timeout", crawl_defaults["page_timeout"], minimum=5),
+        engine=c.str("engine", crawl_defaults["engine"], choices=("playwright", "selenium")),
+        grid=c.str("grid", crawl_defaults["grid"]),
     )
+    if crawl.grid is not None:
+        from urllib.parse import urlsplit as _split
+        if _split(crawl.grid).scheme not in ("http", "https") or not _split(crawl.grid).hostname:
+            raise c.err("grid", f"must be an http(s) URL of a Selenium Grid (e.g. http://grid.example.jp:4444), "
+                                f"got {crawl.grid!r}")
+        if crawl.engine != "selenium":
+            raise c.err("grid", "a Selenium Grid URL needs `engine: selenium`")
     keep_runs = None
     if r.has("retention"):
         ret = _Reader(doc, path + ("retention",), {"keep_runs"})

@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from .gather.browser import PageLoad, gather_page
+from .gather.browser import PageLoad
 
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 TRANSIENT_KINDS = {"network"}
@@ -69,11 +69,11 @@ def retry_delay(load: PageLoad, attempt: int, cap: float, base: float = 0.5) -> 
     return min(wait, cap)
 
 
-async def gather_with_deadline(tab, url: str, viewport: str, *, deadline: float, **kwargs) -> tuple[PageLoad, bool]:
-    """gather_page bounded as a whole: a script that never yields after `load` would otherwise keep
-    page.evaluate waiting for ever (navigation timeouts do not cover it). Returns (load, tab_is_dead)."""
+async def gather_with_deadline(coro, url: str, viewport: str, *, deadline: float) -> tuple[PageLoad, bool]:
+    """An engine's gather bounded as a whole: a script that never yields after `load` would otherwise keep
+    page.evaluate waiting for ever (navigation timeouts do not cover it). Returns (load, renderer_is_dead)."""
     try:
-        return await asyncio.wait_for(gather_page(tab, url, viewport, **kwargs), timeout=deadline), False
+        return await asyncio.wait_for(coro, timeout=deadline), False
     except asyncio.TimeoutError:
         load = PageLoad(url=url, viewport=viewport, error_kind="timeout",
                         error=f"page did not finish within {deadline:g} s (runaway script?)")

@@ -29,6 +29,8 @@ CRAWL_DEFAULTS: dict = {
     "retries": 2,              # extra attempts for 429/5xx and network errors, with exponential backoff
     "retry_max_wait": 30.0,    # cap (seconds) on Retry-After and on the backoff between attempts
     "page_timeout": 120.0,     # seconds for one page × viewport as a whole (load, axe, checks): runaway scripts
+    "engine": "playwright",    # playwright | selenium (WebDriver: local chromedriver, or a Selenium Grid with `grid`)
+    "grid": None,              # Selenium Grid URL (http://host:4444) for the selenium engine; none = local chromedriver
 }
 
 # Each renderer's JavaScript heap is capped: a page that exhausts it crashes its own renderer (recorded, restarted),
