@@ -77,15 +77,20 @@ def _store(ctx):
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--no-report", is_flag=True, help="Store results only; write no report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option("--scheduler", default=None, envvar="A11YAUDIT_SCHEDULER", metavar="tcp://HOST:8786",
+              help="Render pages on this Dask cluster's workers (overrides crawl.scheduler; docs/scale-out.md).")
 @click.pass_context
 def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, engine, grid, resume_run,
-          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet):
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, scheduler):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
     Prints the path of each HTML report on stdout.
     """
     import dataclasses
 
+    if scheduler:      # sites.yaml values are checked when it is read
+        from .dask_exec import check_scheduler_address
+        check_scheduler_address(scheduler)
     from .audit import AuditOptions, reevaluate_artifacts, run_audit
     from .config import load_sites
     from .report.html import write_report
@@ -115,7 +120,8 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             site = dataclasses.replace(site, crawl=dataclasses.replace(crawl, **overrides))
         prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
-                               artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet)
+                               artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet,
+                               scheduler=scheduler or site.crawl.scheduler)
         if from_artifacts:
             run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
         else:
@@ -461,6 +467,15 @@ def baseline_accept(ctx, targets, base_url, viewports, profile, timeout, baselin
     click.echo(f"{baseline}: {stats['added']} added, {stats['kept']} kept, {stats['dropped']} dropped (fixed), "
                f"{len(merged)} entries", err=True)
     click.echo(baseline)
+
+
+def _register_plans() -> None:
+    from .cli_plans import scope_group, trend_cmd
+    cli.add_command(trend_cmd)
+    cli.add_command(scope_group)
+
+
+_register_plans()
 
 
 def main() -> None:

@@ -73,6 +73,7 @@ class Crawl:
     page_timeout: float = 120.0
     engine: str = "playwright"
     grid: str | None = None
+    scheduler: str | None = None       # Dask scheduler address; None = render locally
 
 
 @dataclass
@@ -280,7 +281,10 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         page_timeout=c.num("page_timeout", crawl_defaults["page_timeout"], minimum=5),
         engine=c.str("engine", crawl_defaults["engine"], choices=("playwright", "selenium")),
         grid=c.str("grid", crawl_defaults["grid"]),
+        scheduler=c.str("scheduler", crawl_defaults.get("scheduler")),
     )
+    if crawl.scheduler and not re.match(r"^(tcp|tls|ws|wss|ucx|inproc)://[^/\s]+$", crawl.scheduler):
+        raise c.err("scheduler", f"must be a Dask scheduler address such as tcp://host:8786, got {crawl.scheduler!r}")
     if crawl.grid is not None:
         from urllib.parse import urlsplit as _split
         if _split(crawl.grid).scheme not in ("http", "https") or not _split(crawl.grid).hostname:

@@ -78,3 +78,35 @@ async def gather_with_deadline(coro, url: str, viewport: str, *, deadline: float
         load = PageLoad(url=url, viewport=viewport, error_kind="timeout",
                         error=f"page did not finish within {deadline:g} s (runaway script?)")
         return load, True
+
+
+class HardenedSession:
+    """Wraps an engine session (gather/engine.py): each gather is bounded by the page deadline, and transient
+    failures (429, 5xx, network) are tried again after Retry-After or an exponential backoff, during which the
+    whole host is held (`host_next`, the audit's per-host politeness clock) for every worker."""
+
+    def __init__(self, session, crawl, polite, host_next: dict, stats: dict):
+        self.session, self.crawl, self.polite, self.host_next, self.stats = session, crawl, polite, host_next, stats
+
+    async def gather(self, url: str, viewport: str, **kwargs) -> PageLoad:
+        from .discover.urls import host_of
+        attempt = 0
+        while True:
+            if attempt:
+                await self.polite(url)
+            load, dead = await gather_with_deadline(self.session.gather(url, viewport, **kwargs), url, viewport,
+                                                    deadline=self.crawl.page_timeout)
+            if dead and hasattr(self.session, "discard"):
+                await self.session.discard(viewport)     # a hung renderer: a fresh context for the next page
+            if not is_transient(load) or attempt >= self.crawl.retries:
+                if attempt and load.error:
+                    load.error = f"{load.error} (after {attempt + 1} attempts)"
+                return load
+            wait = retry_delay(load, attempt, self.crawl.retry_max_wait)
+            host = host_of(url)
+            self.host_next[host] = max(self.host_next.get(host, 0.0), time.monotonic() + wait)
+            attempt += 1
+            self.stats["retries"] = self.stats.get("retries", 0) + 1
+
+    async def close(self) -> None:
+        await self.session.close()

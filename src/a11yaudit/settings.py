@@ -31,6 +31,7 @@ CRAWL_DEFAULTS: dict = {
     "page_timeout": 120.0,     # seconds for one page × viewport as a whole (load, axe, checks): runaway scripts
     "engine": "playwright",    # playwright | selenium (WebDriver: local chromedriver, or a Selenium Grid with `grid`)
     "grid": None,              # Selenium Grid URL (http://host:4444) for the selenium engine; none = local chromedriver
+    "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
 
 # Each renderer's JavaScript heap is capped: a page that exhausts it crashes its own renderer (recorded, restarted),
