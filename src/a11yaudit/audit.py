@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__, settings
 from .config import Site
-from .discover.scope import IN_SCOPE, OUT_OF_SCOPE, ScopeClassifier
+from .discover.scope import IN_SCOPE, ScopeClassifier
 from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
@@ -73,8 +73,8 @@ class AuditOptions:
 def site_config_dict(site: Site) -> dict:
     d = dataclasses.asdict(site)
     d["serve"] = str(site.serve) if site.serve else None
-    for key in ("include", "exclude"):
-        for rule in d["policy"][key]:
+    for rules in [d["policy"]["include"], d["policy"]["exclude"]] + [ph["include"] for ph in d["policy"]["phases"]]:
+        for rule in rules:
             rule.pop("regex", None)
     return d
 
@@ -113,7 +113,7 @@ class Auditor:
         entry = {"url": url, "kind": "document" if doc else "html", "doc_type": doc, "depth": depth,
                  "found_via": via, "referrer": referrer, "scope": decision.status,
                  "scope_reason": decision.reason, "state": "queued", "skip_reason": None, "error": None}
-        if decision.status == OUT_OF_SCOPE and not self.scope.same_site(url):
+        if not self.scope.same_site(url):   # other hosts (also excluded external services) are never crawled
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
             entry.update(state="skipped", skip_reason="document")

@@ -267,6 +267,11 @@ def check_config(ctx):
     _, profiles = load_standards()
     sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
     rs = load_rules()
+    from .policy import lint_policy
+    for i, site in enumerate(sites_file.sites):   # policy errors beyond the schema (`policy lint` also warns)
+        errors = [x for x in lint_policy(site, i) if x.severity == "error"]
+        if errors:
+            raise ConfigError(errors[0].message, file=errors[0].file, line=errors[0].line, field=errors[0].field)
     for site in sites_file.sites:
         click.echo(f"{site.id}\t{site.name}\t{site.base_url}\t{site.profile}")
     click.echo(f"ok: {len(sites_file.sites)} sites, {len(rs.rules)} rules", err=True)
@@ -476,6 +481,11 @@ def _register_plans() -> None:
 
 
 _register_plans()
+
+
+from .cli_shiken import register as _register_shiken  # noqa: E402  (policy lint, sample, shiken)
+
+_register_shiken(cli)
 
 
 def main() -> None:
