@@ -23,6 +23,7 @@ from .gather.artifacts import ArtifactStore
 from .gather.browser import axe_locale_script, axe_version
 from .gather.engine import Engine, EngineSession, make_engine
 from .pagework import PageJob, PageOutcome, audit_page, document_sizes
+from .hardening import HardenedSession, TrapGuard
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -92,7 +93,8 @@ class Auditor:
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
-        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "timings": {}}
+        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "timings": {}}
+        self.traps = TrapGuard(site.crawl)
         self.job: PageJob | None = None
 
     # --- helpers ----------------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ class Auditor:
         doc = document_type(url)
         entry = {"url": url, "kind": "document" if doc else "html", "doc_type": doc, "depth": depth,
                  "found_via": via, "referrer": referrer, "scope": decision.status,
-                 "scope_reason": decision.reason, "state": "queued", "skip_reason": None}
+                 "scope_reason": decision.reason, "state": "queued", "skip_reason": None, "error": None}
         if not self.scope.same_site(url):   # other hosts (also excluded external services) are never crawled
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
@@ -122,10 +124,13 @@ class Auditor:
             entry.update(state="skipped", skip_reason="outside_scope")
         elif depth > self.crawl.max_depth:
             entry.update(state="skipped", skip_reason="depth")
+        elif (trap := self.traps.check(url)) is not None:
+            entry.update(state="skipped", skip_reason=f"trap:{trap[0]}", error=trap[1])
         elif self.admitted >= self.crawl.max_pages:
             entry.update(state="skipped", skip_reason="budget")
         else:
             self.admitted += 1
+            self.traps.note_admitted(url)
         return entry
 
     def _new_entries(self, raw_urls, depth: int, via: str, referrer: str | None, base: str | None = None) -> list[dict]:
@@ -148,7 +153,7 @@ class Auditor:
         self.origin_map = OriginMap(self.site.base_url, physical)
         browser = make_engine(self.crawl.engine, allowed_hosts=self._allowed_hosts(physical),
                               block_resources=self.crawl.block_resources, grid=self.crawl.grid,
-                              concurrency=self.crawl.concurrency, timeout=self.crawl.timeout)
+                              concurrency=self.crawl.concurrency, timeout=self.crawl.timeout, guard=True)
         status = "interrupted"
         try:
             if resume_run is not None:
@@ -232,9 +237,14 @@ class Auditor:
     async def _sitemap_entries(self) -> list[dict]:
         start = [self.origin_map.to_logical(u) for u in (self.robots.sitemaps if self.robots else [])]
         start = start or [self.site.base_url + "/sitemap.xml"]
-        result = await asyncio.to_thread(read_sitemaps, start, self._fetch)
+        result = await asyncio.to_thread(read_sitemaps, start, self._fetch, max_urls=self.crawl.max_sitemap_urls)
         for url, err in result.errors:
             self.progress.say(f"sitemap {url}: {err}")
+        self.stats["sitemaps"] = {"read": len(result.sitemaps_read), "urls": len(result.urls),
+                                  "dropped": result.dropped, "errors": [f"{u}: {e}" for u, e in result.errors][:50]}
+        if result.dropped:
+            self.progress.say(f"sitemap: {result.dropped} URLs past max_sitemap_urls={self.crawl.max_sitemap_urls} "
+                              "not queued")
         # Sitemap URLs of a served site use its logical origin already; others may use the physical one.
         return self._new_entries(result.urls, 1, "sitemap", None)
 
@@ -253,6 +263,9 @@ class Auditor:
         rows = self.store.run_pages(run_id)
         self.seen = {r["url"] for r in rows}
         self.admitted = sum(1 for r in rows if r["kind"] == "html" and r["state"] != "skipped")
+        for r in rows:
+            if r["kind"] == "html" and r["state"] != "skipped":
+                self.traps.note_admitted(r["url"])
         done = sum(1 for r in rows if r["state"] in ("done", "error"))
         self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
@@ -271,8 +284,6 @@ class Auditor:
             await asyncio.gather(*workers, return_exceptions=True)
 
     async def _polite(self, url: str) -> None:
-        if self.crawl.delay <= 0:
-            return
         host = host_of(url)
         now = time.monotonic()
         start = max(now, self.host_next.get(host, 0.0))
@@ -317,6 +328,8 @@ class Auditor:
         await document_sizes(self._job(), loads, self._polite, self.doc_sizes)
 
     async def _process(self, session: EngineSession, item: dict) -> list[dict]:
+        # Retries (Retry-After, backoff with the host held), the whole-page deadline: hardening.HardenedSession.
+        session = HardenedSession(session, self.crawl, self._polite, self.host_next, self.stats)
         outcome = await audit_page(self._job(), session, item["url"], polite=self._polite,
                                    doc_sizes=self.doc_sizes,
                                    artifacts_dir=self.artifacts_dir if self.opt.save_artifacts else None)

@@ -130,6 +130,10 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         stats = json.loads(run["stats_json"] or "{}")
         click.echo(f"[{site.id}] run {run_id} {run['status']}: {stats.get('pages_done', 0)} pages, "
                    f"{stats.get('pages_error', 0)} failed to load, {stats.get('elapsed_s', 0)} s", err=True)
+        if site.keep_runs and run["status"] == "finished":
+            from .retention import prune
+            for row in prune(store, site.id, site.keep_runs):
+                click.echo(f"[{site.id}] retention: pruned run {row['id']} ({row['bytes']} bytes)", err=True)
         if not no_report:
             click.echo(str(write_report(store, run_id, ruleset, reports_dir).resolve()))
         else:
@@ -217,12 +221,40 @@ def rules_docs(output):
 @click.argument("site_id", required=False)
 @click.pass_context
 def runs_cmd(ctx, site_id):
-    """List stored runs (id, site, status, pages) as tab-separated lines."""
+    """List stored runs (id, site, status, pages, artifacts on disk) as tab-separated lines."""
+    from .retention import dir_bytes, human, owned_artifacts
     store = _store(ctx)
+    total = 0
     for run in store.list_runs(site_id):
         stats = json.loads(run["stats_json"] or "{}")
+        size = dir_bytes(owned_artifacts(run))
+        total += size
         click.echo(f"{run['id']}\t{run['site_id']}\t{run['status']}\t{run['started_at']:%Y-%m-%d %H:%M}\t"
-                   f"{stats.get('pages_done', '')}\t{run['profile']}\taxe {run['axe_version']}")
+                   f"{stats.get('pages_done', '')}\t{run['profile']}\taxe {run['axe_version']}\t"
+                   f"artifacts {human(size)}")
+    click.echo(f"artifacts total: {human(total)}", err=True)
+
+
+@cli.command("prune")
+@click.argument("site_id")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Runs to keep (default: the site's retention.keep_runs in sites.yaml).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be pruned.")
+@click.pass_context
+def prune_cmd(ctx, site_id, keep, dry_run):
+    """Delete a site's old runs (rows and artifacts); the latest run is never touched."""
+    from .retention import human, prune
+    if keep is None:
+        from .config import load_sites
+        keep = load_sites(ctx.obj["config"]).get(site_id).keep_runs
+        if keep is None:
+            raise ConfigError("no --keep given and no retention.keep_runs for this site in sites.yaml",
+                              field="--keep")
+    pruned = prune(_store(ctx), site_id, keep, dry_run=dry_run)
+    for row in pruned:
+        click.echo(f"{'would prune' if dry_run else 'pruned'} run {row['id']} ({row['status']}): "
+                   f"{human(row['bytes'])} of artifacts")
+    click.echo(f"{len(pruned)} run(s), {human(sum(r['bytes'] for r in pruned))}", err=True)
 
 
 @cli.command()
@@ -435,7 +467,8 @@ def baseline_accept(ctx, targets, base_url, viewports, profile, timeout, baselin
     merged, stats = gate.merge_baseline(existing, res.findings, gated, set(opt.viewports), reason=reason,
                                         expires=exp, today=today)
     _P(baseline).parent.mkdir(parents=True, exist_ok=True)
-    _P(baseline).write_text(gate.dump_baseline(merged, baseline), encoding="utf-8")
+    from .fsutil import atomic_write_text
+    atomic_write_text(_P(baseline), gate.dump_baseline(merged, baseline))
     click.echo(f"{baseline}: {stats['added']} added, {stats['kept']} kept, {stats['dropped']} dropped (fixed), "
                f"{len(merged)} entries", err=True)
     click.echo(baseline)

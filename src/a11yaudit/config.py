@@ -76,6 +76,13 @@ class Crawl:
     strip_params: list[str]
     block_resources: list[str]
     user_agent_suffix: str
+    max_query_variants: int = 20
+    max_url_length: int = 1024
+    max_path_repeats: int = 3
+    max_sitemap_urls: int = 50000
+    retries: int = 2
+    retry_max_wait: float = 30.0
+    page_timeout: float = 120.0
     engine: str = "playwright"
     grid: str | None = None
     scheduler: str | None = None       # Dask scheduler address; None = render locally
@@ -93,6 +100,7 @@ class Site:
     serve: Path | None = None          # local folder served on 127.0.0.1 for the audit
     origin: str | None = None          # logical origin of a served site (stable across runs)
     allowed_hosts: list[str] = field(default_factory=list)
+    keep_runs: int | None = None       # retention: runs kept per site (older ones pruned after an audit)
     source_file: str = ""
     source_line: int | None = None
 
@@ -253,7 +261,7 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
 
 def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_profiles: set[str]) -> Site:
     r = _Reader(doc, path, {"id", "name", "start_urls", "serve", "origin", "crawl", "viewports", "profile",
-                            "policy", "allowed_hosts"})
+                            "policy", "allowed_hosts", "retention"})
     site_id = r.str("id")
     if not SITE_ID_RE.match(site_id):
         raise r.err("id", "must be lower-case letters, digits, '-' or '_' (used in file names), got "
@@ -292,6 +300,13 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         strip_params=c.str_list("strip_params", crawl_defaults["strip_params"]),
         block_resources=c.str_list("block_resources", crawl_defaults["block_resources"]),
         user_agent_suffix=c.str("user_agent_suffix", crawl_defaults["user_agent_suffix"]),
+        max_query_variants=c.num("max_query_variants", crawl_defaults["max_query_variants"], kind=int, minimum=1),
+        max_url_length=c.num("max_url_length", crawl_defaults["max_url_length"], kind=int, minimum=64),
+        max_path_repeats=c.num("max_path_repeats", crawl_defaults["max_path_repeats"], kind=int, minimum=1),
+        max_sitemap_urls=c.num("max_sitemap_urls", crawl_defaults["max_sitemap_urls"], kind=int, minimum=0),
+        retries=c.num("retries", crawl_defaults["retries"], kind=int, minimum=0),
+        retry_max_wait=c.num("retry_max_wait", crawl_defaults["retry_max_wait"]),
+        page_timeout=c.num("page_timeout", crawl_defaults["page_timeout"], minimum=5),
         engine=c.str("engine", crawl_defaults["engine"], choices=("playwright", "selenium")),
         grid=c.str("grid", crawl_defaults["grid"]),
         scheduler=c.str("scheduler", crawl_defaults.get("scheduler")),
@@ -305,6 +320,11 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
                                 f"got {crawl.grid!r}")
         if crawl.engine != "selenium":
             raise c.err("grid", "a Selenium Grid URL needs `engine: selenium`")
+    keep_runs = None
+    if r.has("retention"):
+        ret = _Reader(doc, path + ("retention",), {"keep_runs"})
+        if ret.value.get("keep_runs") is not None:
+            keep_runs = ret.num("keep_runs", None, kind=int, minimum=1)
     viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
     for i, vp in enumerate(viewports):
         if vp not in settings.VIEWPORTS:
@@ -339,7 +359,7 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
     allowed_hosts = r.str_list("allowed_hosts", [])
     return Site(id=site_id, name=r.str("name", site_id), start_urls=start_urls, crawl=crawl,
                 viewports=viewports, profile=profile, policy=policy, serve=serve, origin=origin,
-                allowed_hosts=allowed_hosts, source_file=doc.file, source_line=doc.line(path))
+                allowed_hosts=allowed_hosts, keep_runs=keep_runs, source_file=doc.file, source_line=doc.line(path))
 
 
 def load_sites(path: str | Path = settings.DEFAULT_CONFIG, *, known_profiles: set[str] | None = None,

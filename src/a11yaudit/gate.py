@@ -881,8 +881,8 @@ def load_baseline_spec(spec: str | None, db_url: str | None) -> list[BaselineEnt
 
 def write_output(text: str, output: str | None) -> None:
     if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        from .fsutil import atomic_write_text
+        atomic_write_text(output, text + ("" if text.endswith("\n") else "\n"))
     else:
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
         sys.stdout.flush()

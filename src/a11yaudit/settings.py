@@ -16,13 +16,27 @@ CRAWL_DEFAULTS: dict = {
     "timeout": 30.0,           # seconds for one navigation
     "settle": 0.3,             # extra seconds to wait for network idle after `load` (bounded)
     "audit_outside_scope": True,  # also audit same-site pages outside the policy scope (for expansion planning)
-    "strip_params": ["utm_*", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl"],
+    # Tracking and session parameters: never part of a page's identity (session ids would make every visit new).
+    "strip_params": ["utm_*", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl",
+                     "jsessionid", "phpsessid", "aspsessionid*", "sessionid", "sid", "cfid", "cftoken"],
     "block_resources": ["media"],  # resource types never loaded: they cannot change the checks
     "user_agent_suffix": "a11yaudit",
+    # Hardening (issue 8): crawl traps, transient errors, runaway pages.
+    "max_query_variants": 20,  # distinct query strings per path (calendars, search pages): the rest is a trap
+    "max_url_length": 1024,    # longer URLs (ever-growing query strings) are a trap
+    "max_path_repeats": 3,     # the same path segment more than this many times (/a/a/a/a/) is a trap
+    "max_sitemap_urls": 50000,  # URLs kept from all sitemaps together; the rest is counted in the run stats
+    "retries": 2,              # extra attempts for 429/5xx and network errors, with exponential backoff
+    "retry_max_wait": 30.0,    # cap (seconds) on Retry-After and on the backoff between attempts
+    "page_timeout": 120.0,     # seconds for one page × viewport as a whole (load, axe, checks): runaway scripts
     "engine": "playwright",    # playwright | selenium (WebDriver: local chromedriver, or a Selenium Grid with `grid`)
     "grid": None,              # Selenium Grid URL (http://host:4444) for the selenium engine; none = local chromedriver
     "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
+
+# Each renderer's JavaScript heap is capped: a page that exhausts it crashes its own renderer (recorded, restarted),
+# not the machine.
+RENDERER_HEAP_MB = 512
 
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
 # that sites which redirect phones to a separate smartphone site are followed.
@@ -49,6 +63,7 @@ CHROMIUM_ARGS = [
     # Media that a page starts by itself must really start, so that its sound and duration can be measured (1.4.2);
     # nothing is heard.
     "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+    f"--js-flags=--max-old-space-size={RENDERER_HEAP_MB}",
 ]
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
                        "/usr/bin/google-chrome-stable"]

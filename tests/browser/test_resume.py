@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,33 +25,48 @@ def _snapshot(store: Store, run_id: int):
     return pages, fps, results
 
 
-def test_kill_and_resume_equals_uninterrupted(tmp_path, cli, root):
-    db = f"sqlite:///{tmp_path / 'resume.sqlite'}"
-    env = {**os.environ}
-    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, *ARGS,
-                             "--artifacts-dir", str(tmp_path / "art")], cwd=root, env=env,
+def _start(root, db, tmp_path, extra=()):
+    return subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, *ARGS, *extra,
+                             "--artifacts-dir", str(tmp_path / "art")], cwd=root, env={**os.environ},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    store = None
-    deadline = time.monotonic() + 120
+
+
+def _kill_when(proc, db, target: int, store=None):
+    """kill -9 the whole process group (Python and Chromium) once `target` pages are stored."""
+    deadline = time.monotonic() + 150
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
-            if store is None and os.path.exists(tmp_path / "resume.sqlite"):
+            if store is None and os.path.exists(db[len("sqlite:///"):]):
                 try:
                     store = Store(db)
                 except Exception:  # noqa: BLE001 — schema still being created
                     store = None
             if store is not None:
                 runs = store.list_runs("sample")
-                if runs and _done(store, runs[0]["id"]) >= 5:
+                if runs and _done(store, runs[0]["id"]) >= target:
                     break
-        # kill -9 the whole process group (Python and Chromium) mid-audit.
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+    return store
+
+
+def test_kill_and_resume_equals_uninterrupted(tmp_path, cli, root):
+    """Killed three times at different points (the second and third time while resuming), then resumed."""
+    db = f"sqlite:///{tmp_path / 'resume.sqlite'}"
+    store = _kill_when(_start(root, db, tmp_path), db, 4)
     run_id = store.list_runs("sample")[0]["id"]
-    before = _done(store, run_id)
-    assert store.get_run(run_id)["status"] == "running" and 5 <= before < 14
+    seen_done = set()
+    for target in (7, 10):
+        before = _done(store, run_id)
+        assert store.get_run(run_id)["status"] == "running" and before < 14
+        done_now = {p["url"] for p in store.run_pages(run_id) if p["state"] == "done"}
+        assert seen_done <= done_now          # nothing stored is ever lost
+        seen_done = done_now
+        _kill_when(_start(root, db, tmp_path, ("--resume", str(run_id))), db, target, store)
+    assert 4 <= len(seen_done) and _done(store, run_id) < 14
     stored_before = {p["url"] for p in store.run_pages(run_id) if p["state"] == "done"}
 
     cli("--db", db, *ARGS, "--resume", str(run_id), "--artifacts-dir", str(tmp_path / "art"))
@@ -61,6 +77,11 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path, cli, root):
     cli("--db", db2, *ARGS, "--artifacts-dir", str(tmp_path / "art2"))
     straight = Store(db2)
     assert _snapshot(store, run_id) == _snapshot(straight, straight.list_runs("sample")[0]["id"])
+    # No page twice, no result twice.
+    urls = [p["url"] for p in store.run_pages(run_id)]
+    assert len(urls) == len(set(urls))
+    keys = [(r["page_id"], r["viewport"], r["rule"]) for r in store.run_results(run_id)]
+    assert len(keys) == len(set(keys))
 
 
 def test_resume_refuses_a_finished_run(tmp_path, cli):

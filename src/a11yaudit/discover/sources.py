@@ -96,28 +96,64 @@ class SitemapResult:
     urls: list[str] = field(default_factory=list)
     sitemaps_read: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    dropped: int = 0                      # URLs past the cap, counted only
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-
-
-def _parse_sitemap(body: bytes) -> tuple[str, list[str]]:
+def _iter_sitemap(body: bytes):
+    """Yield the sitemap's root element name, then each <loc>, streaming: a 50 MB sitemap is never built as a
+    tree (elements are cleared as they are read). The XML declaration's encoding (Shift_JIS …) is honoured;
+    entities are not resolved and nothing is fetched from the network."""
+    import io
+    stream = io.BytesIO(body)
     if body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
-    root = etree.fromstring(body, parser=_PARSER)
+        with gzip.GzipFile(fileobj=stream) as gz:
+            data = gz.read(MAX_SITEMAP_BYTES + 1)
+        if len(data) > MAX_SITEMAP_BYTES:
+            raise ValueError(f"gzip sitemap larger than {MAX_SITEMAP_BYTES} bytes uncompressed")
+        stream = io.BytesIO(data)
+    head = stream.getvalue()[:65536]
+    root = None
+    for _event, el in etree.iterparse(io.BytesIO(head), events=("start",), recover=True, resolve_entities=False,
+                                      no_network=True):
+        if isinstance(el.tag, str):
+            root = etree.QName(el).localname
+            break
     if root is None:
         raise ValueError("not XML")
-    kind = etree.QName(root).localname
-    if kind not in ("urlset", "sitemapindex"):
-        raise ValueError(f"unexpected root element <{kind}>")
-    locs = [(el.text or "").strip() for el in root.iter() if isinstance(el.tag, str)
-            and etree.QName(el).localname == "loc"]
-    return kind, [loc for loc in locs if loc]
+    if root not in ("urlset", "sitemapindex"):
+        raise ValueError(f"unexpected root element <{root}>")
+    yield root
+    for _event, el in etree.iterparse(stream, events=("end",), tag="{*}loc", recover=True, resolve_entities=False,
+                                      no_network=True, huge_tree=False):
+        text = (el.text or "").strip()
+        if text:
+            yield text
+        el.clear()
+        entry = el.getparent()            # <url> / <sitemap>: drop the ones already read, memory stays flat
+        if entry is not None and entry.getparent() is not None:
+            while entry.getprevious() is not None:
+                del entry.getparent()[0]
+
+
+def _parse_sitemap(body: bytes, max_urls: int | None = None) -> tuple[str, list[str], int]:
+    """(kind, locs, dropped): at most `max_urls` locs are kept, the rest only counted."""
+    it = _iter_sitemap(body)
+    kind = next(it)
+    if kind == "sitemapindex":
+        max_urls = MAX_SITEMAPS
+    locs, dropped = [], 0
+    for loc in it:
+        if max_urls is None or len(locs) < max_urls:
+            locs.append(loc)
+        else:
+            dropped += 1
+    return kind, locs, dropped
 
 
 def read_sitemaps(start: list[str], get: Callable[[str], Fetched] = fetch, *,
                   max_sitemaps: int = MAX_SITEMAPS, max_urls: int = MAX_SITEMAP_URLS) -> SitemapResult:
-    """Read sitemaps and sitemap indexes breadth-first; self-references and loops are read once."""
+    """Read sitemaps and sitemap indexes breadth-first; self-references and loops are read once. URLs past
+    `max_urls` are counted in `dropped`, not kept."""
     result = SitemapResult()
     queue, seen = list(start), set()
     while queue and len(result.sitemaps_read) < max_sitemaps:
@@ -130,14 +166,19 @@ def read_sitemaps(start: list[str], get: Callable[[str], Fetched] = fetch, *,
             result.errors.append((url, res.error or f"HTTP {res.status}"))
             continue
         try:
-            kind, locs = _parse_sitemap(res.body)
-        except (ValueError, OSError, EOFError, etree.XMLSyntaxError) as exc:
+            room = max(max_urls - len(result.urls), 0)
+            kind, locs, dropped = _parse_sitemap(res.body, room)
+        except (ValueError, OSError, EOFError, StopIteration, etree.XMLSyntaxError) as exc:
             result.errors.append((url, f"malformed sitemap: {exc}"))
             continue
+        finally:
+            res.body = b""
         result.sitemaps_read.append(url)
         if kind == "sitemapindex":
             queue.extend(loc for loc in locs if loc not in seen)
         else:
-            room = max_urls - len(result.urls)
-            result.urls.extend(locs[:max(room, 0)])
+            result.urls.extend(locs)
+            result.dropped += dropped
+    if queue:
+        result.errors.append((queue[0], f"more than {max_sitemaps} sitemaps; the rest were not read"))
     return result

@@ -12,6 +12,8 @@ from .. import settings
 DEFAULT_PORTS = {"http": 80, "https": 443}
 INDEX_FILES = ("index.html", "index.htm", "index.php", "default.htm", "default.html", "default.aspx")
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+# Session ids carried as path parameters (/page;jsessionid=ABC): never part of a page's identity.
+_SESSION_IN_PATH = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;]*", re.I)
 
 
 def _normalise_percent(path: str) -> str:
@@ -54,7 +56,7 @@ def canonicalize(url: str, base: str | None = None, *, strip_params: list[str] |
     netloc = host if ":" not in host else f"[{host}]"
     if port and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
-    path = parts.path or "/"
+    path = _SESSION_IN_PATH.sub("", parts.path) or "/"
     trailing = path.endswith("/")
     path = posixpath.normpath(path)
     if path in (".", "//"):

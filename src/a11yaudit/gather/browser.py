@@ -94,29 +94,75 @@ class PageLoad:
     http_status: int | None = None
     final_url: str | None = None
     content_type: str | None = None
+    retry_after: str | None = None     # the Retry-After header of a 429/503 answer
     links: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
 
+# What browsers mean by these labels (WHATWG Encoding): Shift_JIS is Windows-31J (①, 髙 …), EUC-JP likewise.
+_CHARSET_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+                    "ms_kanji": "cp932", "windows-31j": "cp932", "csshiftjis": "cp932", "ms932": "cp932",
+                    "euc-jp": "euc_jis_2004", "x-euc-jp": "euc_jis_2004", "cseucpkdfmtjapanese": "euc_jis_2004"}
+
+
 def _decode(body: bytes, content_type: str) -> str:
-    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    """The raw HTML as text, decoded as a browser would: header charset, then BOM / <meta charset>, then (old
+    Japanese sites often declare nothing) UTF-8 if valid, else Shift_JIS or EUC-JP, whichever decodes cleanly.
+    Broken byte sequences become U+FFFD, never mojibake."""
+    # Chromium hands back the body already transcoded to UTF-8 whenever it knew the page's encoding (header or
+    # <meta>), and the raw bytes otherwise: valid UTF-8 first (Japanese Shift_JIS/EUC-JP text is never valid
+    # UTF-8), then the declared charset.
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    m = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
     charset = m.group(1) if m else None
     if not charset:
-        m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
-        charset = m.group(1).decode("ascii") if m else "utf-8"
-    try:
-        return body.decode(charset, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
+        if body[:3] == b"\xef\xbb\xbf":
+            charset = "utf-8"
+        else:
+            m = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", body[:4096], re.I)
+            charset = m.group(1).decode("ascii") if m else None
+    if charset:
+        codec = _CHARSET_ALIASES.get(charset.lower(), charset)
+        try:
+            return body.decode(codec, errors="replace")
+        except LookupError:
+            pass
+    candidates = []
+    for codec in ("cp932", "euc_jis_2004"):
+        try:
+            candidates.append((_japanese_score(text := body.decode(codec)), text))
+        except UnicodeDecodeError:
+            continue
+    if candidates:
+        return max(candidates, key=lambda c: c[0])[1]
+    return body.decode("utf-8", errors="replace")
+
+
+def _japanese_score(text: str) -> int:
+    """Kana and common kanji count for, half-width katakana and private-use characters against: EUC-JP bytes read
+    as Shift_JIS come out as half-width kana soup."""
+    good = sum(1 for ch in text if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff")
+    bad = sum(1 for ch in text if "\uff61" <= ch <= "\uff9f" or "\ue000" <= ch <= "\uf8ff")
+    return good - 2 * bad
 
 
 class Browser:
     """One Chromium for the whole audit; restarted if it dies."""
 
     def __init__(self, *, executable: str | None = None, allowed_hosts: set[str] | None = None,
-                 block_resources: list[str] | None = None):
+                 block_resources: list[str] | None = None, navigation_hosts: set[str] | None = None,
+                 guard: bool = False):
         self.executable = executable if executable is not None else find_chromium()
         self.allowed_hosts = allowed_hosts or set()
+        # When set (site audits): top-level navigations (redirects, location=…) only to these hosts.
+        self.navigation_hosts = navigation_hosts
+        # Site audits send every request through a filtering proxy (gather/guard_proxy.py): redirect hops to
+        # private/loopback addresses are refused there, where Playwright's routes cannot see them.
+        self.guard = guard
+        self.proxy = None
         self.block_resources = set(block_resources or [])
         self._pw = None
         self.browser = None
@@ -128,9 +174,16 @@ class Browser:
         from playwright.async_api import async_playwright
         if self._pw is None:
             self._pw = await async_playwright().start()
+        kwargs = {}
+        if self.guard:
+            if self.proxy is None:
+                from .guard_proxy import GuardProxy
+                self.proxy = GuardProxy(self.allowed_hosts)
+                self.proxy_url = self.proxy.start()
+            kwargs["proxy"] = {"server": self.proxy_url, "bypass": "<-loopback>"}
         try:
             self.browser = await self._pw.chromium.launch(
-                executable_path=self.executable, headless=True, args=settings.CHROMIUM_ARGS)
+                executable_path=self.executable, headless=True, args=settings.CHROMIUM_ARGS, **kwargs)
         except PWError as exc:
             hint = ("install Chromium from the system packages (Debian/Ubuntu: apt-get install chromium), "
                     "or point A11YAUDIT_CHROMIUM at a Chromium/Chrome binary")
@@ -151,6 +204,9 @@ class Browser:
             if self._pw is not None:
                 await self._pw.stop()
             self._pw = self.browser = None
+            if self.proxy is not None:
+                await asyncio.to_thread(self.proxy.stop)
+                self.proxy = None
 
     async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit"):
         await self.ensure()
@@ -198,11 +254,25 @@ class Browser:
         if _is_forbidden_host(host, self.allowed_hosts) or req.resource_type in self.block_resources:
             await route.abort("blockedbyclient")
             return
+        if self.navigation_hosts is not None and host not in self.navigation_hosts and _is_main_navigation(req):
+            await route.abort("blockedbyclient")
+            return
         await route.continue_()
+
+
+def _is_main_navigation(req) -> bool:
+    try:
+        return req.is_navigation_request() and req.frame.parent_frame is None
+    except Exception:  # noqa: BLE001 — e.g. a service-worker request has no frame
+        return False
 
 
 def classify_error(exc: BaseException) -> str:
     text = str(exc)
+    if "ERR_TOO_MANY_REDIRECTS" in text:
+        return "redirect_loop"
+    if "ERR_BLOCKED_BY_CLIENT" in text:
+        return "blocked"          # a redirect or navigation to a host outside the site / a forbidden address
     if "Timeout" in type(exc).__name__ or "Timeout " in text or "timeout" in text.split("\n")[0].lower():
         return "timeout"
     if "crash" in text.lower() or "Target closed" in text or "has been closed" in text:
@@ -247,8 +317,12 @@ class Tab:
 
 
 async def _dismiss(dialog) -> None:
+    """alert/confirm/prompt are dismissed; a beforeunload prompt is accepted (else the page could keep us)."""
     with contextlib.suppress(Exception):
-        await dialog.dismiss()
+        if dialog.type == "beforeunload":
+            await dialog.accept()
+        else:
+            await dialog.dismiss()
 
 
 def axe_run_config(rules: list[str] | None = None, result_types=("violations", "incomplete")) -> dict:
@@ -306,6 +380,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         result.http_status = response.status if response else None
         result.final_url = page.url
         result.content_type = headers.get("content-type", "")
+        result.retry_after = headers.get("retry-after")
         if response is not None and response.status >= 400:
             result.error_kind, result.error = "http_error", f"HTTP {response.status}"
             return result

@@ -8,6 +8,7 @@ a local chromedriver or a remote Selenium Grid).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -64,6 +65,19 @@ class PlaywrightSession:
                 await tab.context.close()
         return load
 
+    async def discard(self, viewport: str) -> None:
+        """Drop a viewport's context after a page overran its deadline (a renderer stuck in a script); when the
+        context will not close, the browser is restarted (the next page rebuilds the tabs)."""
+        tab = self.tabs.pop(viewport, None)
+        if tab is None:
+            return
+        try:
+            await asyncio.wait_for(tab.context.close(), timeout=30)
+        except Exception:  # noqa: BLE001
+            self.tabs.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.browser.close(), timeout=30)
+
     async def close(self) -> None:
         for tab in self.tabs.values():
             with contextlib.suppress(Exception):
@@ -110,11 +124,14 @@ def engine_overrides(engine: str | None, grid: str | None) -> dict:
 
 
 def make_engine(name: str, *, allowed_hosts: set[str], block_resources: list[str], grid: str | None = None,
-                concurrency: int = 1, timeout: float = 30.0) -> Engine:
+                concurrency: int = 1, timeout: float = 30.0, guard: bool = False) -> Engine:
+    """`guard` (site audits): top-level navigations stay on the site's hosts and every request of the Playwright
+    engine goes through the filtering proxy (gather/guard_proxy.py), which also sees redirect hops."""
     if name == "playwright":
         if grid:
             raise ConfigError("a Selenium Grid URL needs the selenium engine (--engine selenium)", field="--grid")
-        return PlaywrightEngine(allowed_hosts=allowed_hosts, block_resources=block_resources)
+        return PlaywrightEngine(allowed_hosts=allowed_hosts, block_resources=block_resources,
+                                navigation_hosts=set(allowed_hosts) if guard else None, guard=guard)
     if name == "selenium":
         from .selenium_engine import SeleniumEngine
         return SeleniumEngine(allowed_hosts=allowed_hosts, block_resources=block_resources,

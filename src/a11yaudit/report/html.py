@@ -33,12 +33,11 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
     out = Path(reports_root) / view["site"]["id"] / str(run_id)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
-    tmp = html_path.with_suffix(".tmp")
-    tmp.write_text(render_html(view), encoding="utf-8")
-    tmp.replace(html_path)
+    from ..fsutil import atomic_write_text
+    atomic_write_text(html_path, render_html(view))
     summary = {"site": view["site"]["id"], "run": run_id, "status": view["run"]["status"],
                "profile": view["profile"].id, "axe_version": view["run"]["axe_version"],
                "counts": view["counts"],
                "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]]}
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return html_path
