@@ -157,8 +157,9 @@ async def audit_page(job: PageJob, session, url: str, *,
         results, python_ms = await asyncio.to_thread(_evaluate, job, url, ok, artifacts_dir)
         if "sp" in ok and artifacts_dir is not None:    # a phone-width picture of smartphone failures (page still loaded)
             from .gather.mobile import screenshot_findings
-            shot = await screenshot_findings((getattr(session, "tabs", None) or {}).get("sp"), results,
-                                             artifacts_dir, url)      # Playwright sessions only
+            inner = getattr(session, "session", session)          # a HardenedSession wraps the engine's session
+            tabs = getattr(session, "tabs", None) or getattr(inner, "tabs", None) or {}
+            shot = await screenshot_findings(tabs.get("sp"), results, artifacts_dir, url)   # Playwright sessions only
             if shot and "ms" in shot:
                 ok["sp"].timings["sp_screenshot_ms"] = shot["ms"]
     errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
