@@ -64,6 +64,7 @@ class AuditOptions:
     artifacts_root: Path
     save_artifacts: bool = True
     quiet: bool = False
+    full: bool = False          # no incremental reuse of unchanged pages
 
 
 def site_config_dict(site: Site) -> dict:
@@ -89,12 +90,21 @@ class Auditor:
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
-        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "timings": {}}
+        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "pages_reused": 0, "timings": {}}
+        self.incremental = None     # incremental.Incremental when earlier results may be reused
 
     # --- helpers ----------------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.db_pool, lambda: fn(*args, **kwargs))
+
+        def timed():
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                t = self.stats["timings"]
+                t["db_ms"] = round(t.get("db_ms", 0.0) + (time.perf_counter() - t0) * 1000, 1)
+        return await loop.run_in_executor(self.db_pool, timed)
 
     def _fetch(self, url: str):
         return fetch(self.origin_map.to_physical(url), timeout=self.crawl.timeout,
@@ -149,9 +159,13 @@ class Auditor:
                 await self._resume(resume_run)
             else:
                 await self._start_new()
-            await browser.start()
-            self.store.set_run(self.run_id, browser_version=browser.version)
+            self._setup_incremental()
+            if self.incremental is None or not self.incremental.prev:
+                await browser.start()      # else started on the first page that must be rendered
+                self.store.set_run(self.run_id, browser_version=browser.version)
             await self._crawl(browser)
+            if browser.version:
+                self.store.set_run(self.run_id, browser_version=browser.version)
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
@@ -167,6 +181,39 @@ class Auditor:
                 self._finish(status)
             self.db_pool.shutdown(wait=True)
         return self.run_id
+
+    def _setup_incremental(self) -> None:
+        """Earlier states of this site's pages (none with --full: everything is audited, states are still stored)."""
+        from .incremental import Incremental, reuse_key
+        from .store.reuse import previous_states
+        key = reuse_key(self.opt.profile, self.opt.viewports, axe_version())
+        self.incremental = Incremental(self, {} if self.opt.full else previous_states(self.store, self.site.id, key),
+                                       key)
+
+    async def _reuse(self, item: dict, prev: dict) -> list[dict]:
+        """Validators say the page is unchanged: copy its results, continue the crawl with its stored links."""
+        from .store.reuse import record_reused_page
+        url = item["url"]
+        new_entries = self._new_entries(prev["links"], item["depth"] + 1, "link", url)
+        state = {"reuse_key": self.incremental.key, "etag": prev["etag"], "last_modified": prev["last_modified"],
+                 "dom_hash": prev["dom_hash"], "subresources": prev["subresources"], "links": prev["links"],
+                 "reused_from": prev["page_id"], "reuse_via": "validators"}
+        n = await self._db(record_reused_page, self.store, self.run_id, item["id"], prev["page_id"],
+                           self.incremental.page_values(prev, "validators"), state, new_entries)
+        self.incremental.reused["validators"] += 1
+        self.stats["pages_done"] += 1
+        self.stats["pages_reused"] += 1
+        self.progress.found = len(self.seen)
+        self.progress.page(url, True, f"再利用 (HTTP 304) 指摘行 {n}")
+        return await self._queued_rows(new_entries)
+
+    async def _queued_rows(self, new_entries: list[dict]) -> list[dict]:
+        queued = [e for e in new_entries if e["state"] == "queued"]
+        if not queued:
+            return []
+        ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
+        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
+                for e in queued if e["url"] in ids]
 
     def _allowed_hosts(self, physical: str | None) -> set[str]:
         hosts = set(self.scope.hosts)
@@ -330,6 +377,10 @@ class Auditor:
     async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
         url, depth = item["url"], item["depth"]
         physical = self.origin_map.to_physical(url)
+        if self.incremental is not None:
+            prev = await self.incremental.validators_unchanged(url)
+            if prev is not None:
+                return await self._reuse(item, prev)
         loads = {}
         for viewport in self.opt.viewports:
             await self._polite(physical)
@@ -357,8 +408,12 @@ class Auditor:
             raw_links.extend(link[1] or link[0] for link in load.links)
         new_entries = self._new_entries(raw_links, depth + 1, "link", url, base=first.final_url or physical)
         results = []
+        state = reuse_src = None
+        if ok and self.incremental is not None:
+            state = self.incremental.state_of(loads, ok, first.final_url or physical)
+            reuse_src = self.incremental.dom_unchanged(url, state["dom_hash"], len(ok) == len(self.opt.viewports))
         if ok:
-            results = await asyncio.to_thread(self._evaluate_and_save, url, ok)
+            results = await asyncio.to_thread(self._evaluate_and_save, url, ok, reuse_src is None)
         errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
         primary = next(iter(ok.values())).artifacts["page"] if ok else {}
         page_values = {
@@ -372,8 +427,19 @@ class Auditor:
         }
         if not ok and first.error_kind == "not_html":
             page_values.update(kind="document", state="skipped", skip_reason="document")
-        await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), page_values,
-                       results, new_entries)
+        if reuse_src is not None:
+            from .store.reuse import record_reused_page
+            state.update(reused_from=reuse_src["page_id"], reuse_via="dom_hash")
+            await self._db(record_reused_page, self.store, self.run_id, item["id"], reuse_src["page_id"],
+                           page_values, state, new_entries)
+            self.incremental.reused["dom_hash"] += 1
+            self.stats["pages_reused"] += 1
+        else:
+            await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), page_values,
+                           results, new_entries)
+            if state is not None:
+                from .store.reuse import save_state
+                await self._db(save_state, self.store, self.run_id, item["id"], state)
         for load in ok.values():
             for key, ms in load.timings.items():
                 self.stats["timings"][key] = round(self.stats["timings"].get(key, 0.0) + ms, 1)
@@ -383,20 +449,18 @@ class Auditor:
             self.stats["pages_error"] += 1
         self.progress.found = len(self.seen)
         n_fail = sum(r.n_failed for r in results)
-        self.progress.page(url, bool(ok), f"指摘 {n_fail}" if ok else "; ".join(errors.values())[:160])
-        queued = [e for e in new_entries if e["state"] == "queued"]
-        if not queued:
-            return []
-        ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
-        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
-                for e in queued if e["url"] in ids]
+        note = ("再利用 (DOM 同一)" if reuse_src is not None else f"指摘 {n_fail}") if ok else \
+            "; ".join(errors.values())[:160]
+        self.progress.page(url, bool(ok), note)
+        return await self._queued_rows(new_entries)
 
-    def _evaluate_and_save(self, url: str, loads: dict) -> list:
+    def _evaluate_and_save(self, url: str, loads: dict, run_rules: bool = True) -> list:
         t0 = time.perf_counter()
         results = []
         store = ArtifactStore(self.artifacts_dir) if self.opt.save_artifacts else None
         for viewport, load in loads.items():
-            results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url))
+            if run_rules:
+                results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url))
             if store is not None:
                 store.save(url, viewport, load.artifacts)
         self.stats["timings"]["python_ms"] = round(self.stats["timings"].get("python_ms", 0.0)

@@ -73,9 +73,11 @@ def _store(ctx):
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--no-report", is_flag=True, help="Store results only; write no report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option("--full", is_flag=True,
+              help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
 @click.pass_context
 def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, resume_run,
-          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet):
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, full):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
     Prints the path of each HTML report on stdout.
@@ -108,7 +110,8 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             site = dataclasses.replace(site, crawl=dataclasses.replace(crawl, **overrides))
         prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
-                               artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet)
+                               artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet,
+                               full=full)
         if from_artifacts:
             run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
         else:

@@ -96,6 +96,8 @@ class PageLoad:
     content_type: str | None = None
     links: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    validators: dict = field(default_factory=dict)     # etag / last-modified of the page (incremental re-audit)
+    subresources: list = field(default_factory=list)   # [url, etag, last-modified] of scripts and stylesheets
 
 
 def _decode(body: bytes, content_type: str) -> str:
@@ -222,6 +224,7 @@ class Tab:
         self.context = context
         self.page = None
         self.inflight: set = set()
+        self.subresources: dict = {}
 
     async def ensure(self):
         if self.page is None or self.page.is_closed():
@@ -232,7 +235,14 @@ class Tab:
             self.page.on("requestfinished", lambda r: inflight.discard(r))
             self.page.on("requestfailed", lambda r: inflight.discard(r))
             self.page.on("dialog", lambda d: asyncio.ensure_future(_dismiss(d)))
+            self.page.on("response", self._on_response)
         return self.page
+
+    def _on_response(self, response) -> None:
+        # Validators of scripts and stylesheets, for the incremental re-audit (a changed script re-renders a page).
+        if response.request.resource_type in ("script", "stylesheet"):
+            h = response.headers
+            self.subresources[response.url] = [response.url, h.get("etag"), h.get("last-modified")]
 
     async def settle(self, limit: float) -> None:
         deadline = time.perf_counter() + limit
@@ -273,6 +283,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         page = await tab.ensure()
         page.set_default_timeout(timeout * 1000)
         tab.inflight.clear()
+        tab.subresources.clear()
         response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
         t_loaded = time.perf_counter()
         if settle > 0:
@@ -282,6 +293,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         result.http_status = response.status if response else None
         result.final_url = page.url
         result.content_type = headers.get("content-type", "")
+        result.validators = {k: headers[k] for k in ("etag", "last-modified") if headers.get(k)}
         if response is not None and response.status >= 400:
             result.error_kind, result.error = "http_error", f"HTTP {response.status}"
             return result
@@ -326,6 +338,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         }
         facts = data["facts"]
         result.links = data["dom"].pop("links")
+        result.subresources = list(tab.subresources.values())
         result.artifacts = {
             "page": {"url": url, "final_url": page.url, "status": result.http_status,
                      "content_type": result.content_type, "title": facts["title"], "lang": facts["lang"],

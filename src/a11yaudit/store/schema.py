@@ -98,3 +98,19 @@ findings = Table(
     Index("ix_findings_run", "run_id", "page_id"),
     Index("ix_findings_fp", "fingerprint"),
 )
+
+# Incremental re-audit (migration 0002): what is needed to decide, on the next audit, that a page is unchanged.
+page_state = Table(
+    "page_state", metadata,
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("reuse_key", String(40), nullable=False),      # tool + rules + axe + profile + viewports fingerprint
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("dom_hash", String(40)),                       # rendered DOM of every viewport + script/style validators
+    Column("subresources_json", Text),                    # [[url, etag, last_modified], …] same-site scripts/styles
+    Column("links_json", Text),                           # links the page revealed (to continue the crawl)
+    Column("reused_from", Integer),                       # page id whose results were copied (None: audited)
+    Column("reuse_via", String(16)),                      # validators | dom_hash | None
+    Index("ix_page_state_run", "run_id"),
+)
