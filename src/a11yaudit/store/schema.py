@@ -79,6 +79,7 @@ rule_results = Table(
     Column("error", Text),
     UniqueConstraint("page_id", "viewport", "rule", name="uq_results_page_vp_rule"),
     Index("ix_results_run_rule", "run_id", "rule"),
+    Index("ix_results_run_outcome", "run_id", "outcome", "rule", "criteria", "page_id"),   # migration 0002
 )
 
 findings = Table(

@@ -1,5 +1,6 @@
 """Incremental re-audit: per audited page, the HTTP validators, rendered-DOM hash, same-site script/style
-validators and links seen at render time, and whether its results were reused from an earlier run.
+validators and links seen at render time, and whether its results were reused from an earlier run; an index for
+reports of large runs.
 
 Revision ID: 0002
 Revises: 0001
@@ -28,8 +29,12 @@ def upgrade():
         sa.Column("reuse_via", sa.String(16)),
     )
     op.create_index("ix_page_state_run", "page_state", ["run_id"])
+    # Reports of large runs read only the non-passing results and the (rule, criteria) pairs: a covering index
+    # answers both without touching the ~2 million rows of a 10,000-page run.
+    op.create_index("ix_results_run_outcome", "rule_results", ["run_id", "outcome", "rule", "criteria", "page_id"])
 
 
 def downgrade():
+    op.drop_index("ix_results_run_outcome", table_name="rule_results")
     op.drop_index("ix_page_state_run", table_name="page_state")
     op.drop_table("page_state")
