@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..rules.model import CANT_TELL, ERROR, FAILED, OUTCOMES
 from .db import Store
 from .schema import rule_results
-
-from ..rules.model import CANT_TELL, ERROR, FAILED, OUTCOMES
 
 NOT_PASSING = (FAILED, CANT_TELL, ERROR)
 
