@@ -56,15 +56,20 @@ def main() -> None:
     ap.add_argument("--run", type=int, default=None, help="run to replicate (default: the first)")
     ap.add_argument("--pages", type=int, default=10000)
     ap.add_argument("--keep", type=Path, default=None, help="keep the synthetic database here")
+    ap.add_argument("--report-only", type=int, default=None, metavar="RUN",
+                    help="DB is already synthetic: only time the report of this run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="a11yreport-") as tmp:
-        db = args.keep or Path(tmp) / "synthetic.sqlite"
-        shutil.copy(args.db, db)
-        src_run = args.run or sqlite3.connect(db).execute("SELECT min(id) FROM runs").fetchone()[0]
-        t0 = time.monotonic()
-        print(f"SYNTHETIC run: run {src_run} of {args.db} replicated across {args.pages} URLs")
-        run = synthesise(db, src_run, args.pages)
-        print(f"  built in {time.monotonic() - t0:.1f} s; database {db.stat().st_size / 2**20:.0f} MB")
+        if args.report_only:
+            db, run = args.db, args.report_only
+        else:
+            db = args.keep or Path(tmp) / "synthetic.sqlite"
+            shutil.copy(args.db, db)
+            src_run = args.run or sqlite3.connect(db).execute("SELECT min(id) FROM runs").fetchone()[0]
+            t0 = time.monotonic()
+            print(f"SYNTHETIC run: run {src_run} of {args.db} replicated across {args.pages} URLs")
+            run = synthesise(db, src_run, args.pages)
+            print(f"  built in {time.monotonic() - t0:.1f} s; database {db.stat().st_size / 2**20:.0f} MB")
         t0 = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", "a11yaudit.cli", "--db", f"sqlite:///{db}", "report",
                                "--run", str(run), "--reports-dir", str(Path(tmp) / "reports")], cwd=ROOT,
@@ -72,9 +77,11 @@ def main() -> None:
         wall = time.monotonic() - t0
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-3000:])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = usage.ru_maxrss / 1024
         html = Path(proc.stdout.strip().splitlines()[-1])
-        print(f"report of {args.pages} pages: {wall:.1f} s wall, peak RSS {peak:.0f} MB, "
+        print(f"report of run {run}: {wall:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU, "
+              f"peak RSS {peak:.0f} MB, "
               f"index.html {html.stat().st_size / 2**20:.1f} MB")
 
 
