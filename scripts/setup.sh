@@ -18,12 +18,18 @@ have_chromium() {
   return 1
 }
 
-if ! have_chromium || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# chromedriver (Debian: chromium-driver, the same Chromium build) is what `audit --engine selenium` drives locally.
+have_chromedriver() {
+  [ -n "${A11YAUDIT_CHROMEDRIVER:-}" ] && [ -x "${A11YAUDIT_CHROMEDRIVER}" ] && return 0
+  command -v chromedriver >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromedriver ]
+}
+
+if ! have_chromium || ! have_chromedriver || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing Chromium and Japanese fonts from the system packages (apt-get)" >&2
+    echo "== installing Chromium, chromedriver and Japanese fonts from the system packages (apt-get)" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium fonts-noto-cjk fontconfig >/dev/null
+      chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null
   elif ! have_chromium; then
     cat >&2 <<'MSG'
 Chromium was not found and cannot be installed automatically (not root, or no apt-get).

@@ -20,7 +20,8 @@ from .discover.sources import fetch, head_size, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import Browser, Tab, axe_version, gather_page
+from .gather.browser import axe_version
+from .gather.engine import Engine, EngineSession, make_engine
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -152,7 +153,9 @@ class Auditor:
         server = StaticServer(self.site.serve) if self.site.serve else None
         physical = server.start() if server else None
         self.origin_map = OriginMap(self.site.base_url, physical)
-        browser = Browser(allowed_hosts=self._allowed_hosts(physical), block_resources=self.crawl.block_resources)
+        browser = make_engine(self.crawl.engine, allowed_hosts=self._allowed_hosts(physical),
+                              block_resources=self.crawl.block_resources, grid=self.crawl.grid,
+                              concurrency=self.crawl.concurrency, timeout=self.crawl.timeout)
         status = "interrupted"
         try:
             if resume_run is not None:
@@ -160,9 +163,12 @@ class Auditor:
             else:
                 await self._start_new()
             self._setup_incremental()
-            if self.incremental is None or not self.incremental.prev:
-                await browser.start()      # else started on the first page that must be rendered
+            if browser.name != "playwright" or not self.incremental.prev:
+                await browser.start()      # else Playwright starts on the first page that must be rendered
                 self.store.set_run(self.run_id, browser_version=browser.version)
+            self.stats["engine"] = browser.name
+            if browser.notes:
+                self.stats["engine_notes"] = list(browser.notes)
             await self._crawl(browser)
             if browser.version:
                 self.store.set_run(self.run_id, browser_version=browser.version)
@@ -186,7 +192,7 @@ class Auditor:
         """Earlier states of this site's pages (none with --full: everything is audited, states are still stored)."""
         from .incremental import Incremental, reuse_key
         from .store.reuse import previous_states
-        key = reuse_key(self.opt.profile, self.opt.viewports, axe_version())
+        key = reuse_key(self.opt.profile, self.opt.viewports, axe_version(), self.crawl.engine)
         self.incremental = Incremental(self, {} if self.opt.full else previous_states(self.store, self.site.id, key),
                                        key)
 
@@ -290,7 +296,7 @@ class Auditor:
         self.progress.say(f"resuming run {run_id}: {done} pages already stored, "
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
 
-    async def _crawl(self, browser: Browser) -> None:
+    async def _crawl(self, browser: Engine) -> None:
         queue: asyncio.Queue = asyncio.Queue()
         for row in await self._db(self.store.queued, self.run_id):
             queue.put_nowait(row)
@@ -313,13 +319,13 @@ class Auditor:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _worker(self, index: int, browser: Browser, queue: asyncio.Queue) -> None:
-        tabs: dict[str, Tab] = {}
+    async def _worker(self, index: int, browser: Engine, queue: asyncio.Queue) -> None:
+        session = browser.session(self.crawl.user_agent_suffix)
         try:
             while True:
                 item = await queue.get()
                 try:
-                    for row in await self._process(browser, tabs, item):
+                    for row in await self._process(session, item):
                         queue.put_nowait(row)
                 except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
                     log.exception("page %s", item["url"])
@@ -329,19 +335,8 @@ class Auditor:
                 finally:
                     queue.task_done()
         finally:
-            for tab in tabs.values():
-                with contextlib.suppress(Exception):
-                    await tab.context.close()
-
-    async def _tab(self, browser: Browser, tabs: dict, viewport: str) -> Tab:
-        """This worker's reusable tab for a viewport; a dead browser is restarted and the tabs rebuilt."""
-        if browser.browser is None or not browser.browser.is_connected():
-            tabs.clear()
-            await browser.ensure()
-        tab = tabs.get(viewport)
-        if tab is None:
-            tab = tabs[viewport] = Tab(await browser.new_context(viewport, self.crawl.user_agent_suffix))
-        return tab
+            with contextlib.suppress(Exception):
+                await session.close()
 
     @property
     def _wants_documents(self) -> bool:
@@ -374,7 +369,7 @@ class Auditor:
             if load.artifacts is not None:
                 load.artifacts["documents"] = sizes
 
-    async def _process(self, browser: Browser, tabs: dict, item: dict) -> list[dict]:
+    async def _process(self, session: EngineSession, item: dict) -> list[dict]:
         url, depth = item["url"], item["depth"]
         physical = self.origin_map.to_physical(url)
         if self.incremental is not None:
@@ -384,14 +379,8 @@ class Auditor:
         loads = {}
         for viewport in self.opt.viewports:
             await self._polite(physical)
-            tab = await self._tab(browser, tabs, viewport)
-            load = await gather_page(tab, physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
-                                     interactions=self.ruleset.interactions(self.opt.profile, viewport))
-            if load.error_kind == "renderer_crash":
-                # The context may be unusable after a crash: drop it so the next page gets a fresh one.
-                tabs.pop(viewport, None)
-                with contextlib.suppress(Exception):
-                    await tab.context.close()
+            load = await session.gather(physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
+                                        interactions=self.ruleset.interactions(self.opt.profile, viewport))
             loads[viewport] = load
             self.stats["viewport_loads"] += 1
         if self._wants_documents:

@@ -63,6 +63,10 @@ def _store(ctx):
 @click.option("--max-depth", type=click.IntRange(min=0), default=None, help="Link depth (overrides sites.yaml).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=32), default=None,
               help="Pages rendered at once (overrides sites.yaml).")
+@click.option("--engine", type=click.Choice(["playwright", "selenium"]), default=None,
+              help="Browser engine: playwright (default) or selenium (WebDriver; overrides sites.yaml crawl.engine).")
+@click.option("--grid", default=None, metavar="URL",
+              help="Selenium Grid URL (http://host:4444) for the selenium engine; implies --engine selenium.")
 @click.option("--resume", "resume_run", type=int, default=None, help="Finish an interrupted run.")
 @click.option("--from-artifacts", "from_artifacts", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Re-evaluate saved artifacts (artifacts/<site>/<run>) without a browser.")
@@ -76,7 +80,7 @@ def _store(ctx):
 @click.option("--full", is_flag=True,
               help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
 @click.pass_context
-def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, resume_run,
+def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, engine, grid, resume_run,
           from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, full):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
@@ -100,12 +104,15 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         chosen = sites_file.sites[:1]
     if (resume_run or from_artifacts) and len(chosen) != 1:
         raise ConfigError("--resume and --from-artifacts take exactly one site", field="SITE_IDS")
+    from .gather.engine import engine_overrides
+    engine_overrides(engine, grid)          # a bad --grid is a usage error before anything starts
     ruleset = load_rules()
     store = _store(ctx)
     for site in chosen:
         crawl = site.crawl
         overrides = {k: v for k, v in (("max_pages", max_pages), ("max_depth", max_depth),
                                        ("concurrency", concurrency)) if v is not None}
+        overrides.update(engine_overrides(engine, grid))
         if overrides:
             site = dataclasses.replace(site, crawl=dataclasses.replace(crawl, **overrides))
         prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
@@ -424,6 +431,15 @@ def baseline_accept(ctx, targets, base_url, viewports, profile, timeout, baselin
     click.echo(f"{baseline}: {stats['added']} added, {stats['kept']} kept, {stats['dropped']} dropped (fixed), "
                f"{len(merged)} entries", err=True)
     click.echo(baseline)
+
+
+def _register_plans() -> None:
+    from .cli_plans import scope_group, trend_cmd
+    cli.add_command(trend_cmd)
+    cli.add_command(scope_group)
+
+
+_register_plans()
 
 
 def main() -> None:

@@ -64,6 +64,8 @@ class Crawl:
     strip_params: list[str]
     block_resources: list[str]
     user_agent_suffix: str
+    engine: str = "playwright"
+    grid: str | None = None
 
 
 @dataclass
@@ -261,7 +263,16 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         strip_params=c.str_list("strip_params", crawl_defaults["strip_params"]),
         block_resources=c.str_list("block_resources", crawl_defaults["block_resources"]),
         user_agent_suffix=c.str("user_agent_suffix", crawl_defaults["user_agent_suffix"]),
+        engine=c.str("engine", crawl_defaults["engine"], choices=("playwright", "selenium")),
+        grid=c.str("grid", crawl_defaults["grid"]),
     )
+    if crawl.grid is not None:
+        from urllib.parse import urlsplit as _split
+        if _split(crawl.grid).scheme not in ("http", "https") or not _split(crawl.grid).hostname:
+            raise c.err("grid", f"must be an http(s) URL of a Selenium Grid (e.g. http://grid.example.jp:4444), "
+                                f"got {crawl.grid!r}")
+        if crawl.engine != "selenium":
+            raise c.err("grid", "a Selenium Grid URL needs `engine: selenium`")
     viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
     for i, vp in enumerate(viewports):
         if vp not in settings.VIEWPORTS:

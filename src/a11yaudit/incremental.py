@@ -13,7 +13,8 @@ Two ways to know a page is unchanged, cheapest first:
 Decisions (see bench/README.md): a page whose HTML is unchanged but whose same-site script or stylesheet changed is
 re-rendered (the script may change the DOM, the style the contrast and layout). Third-party scripts, images, fonts
 and the linked PDF/Office files (JP19 sizes) are not compared. Results are reused only from a run made with the
-same reuse key: tool version, the installed checks and rule files, axe-core version, profile and viewports — any
+same reuse key: tool version, the installed checks and rule files, axe-core version, profile, viewports and
+engine — any
 change there audits everything again. `--full` turns reuse off.
 """
 
@@ -49,8 +50,8 @@ def code_fingerprint() -> str:
     return _KEY_CACHE["fp"]
 
 
-def reuse_key(profile: str, viewports: list[str], axe_version: str) -> str:
-    return hashlib.sha1("\x1f".join((code_fingerprint(), axe_version or "", profile, ",".join(viewports)))
+def reuse_key(profile: str, viewports: list[str], axe_version: str, engine: str = "playwright") -> str:
+    return hashlib.sha1("\x1f".join((code_fingerprint(), axe_version or "", profile, ",".join(viewports), engine))
                         .encode()).hexdigest()
 
 

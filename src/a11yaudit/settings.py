@@ -19,6 +19,8 @@ CRAWL_DEFAULTS: dict = {
     "strip_params": ["utm_*", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl"],
     "block_resources": ["media"],  # resource types never loaded: they cannot change the checks
     "user_agent_suffix": "a11yaudit",
+    "engine": "playwright",    # playwright | selenium (WebDriver: local chromedriver, or a Selenium Grid with `grid`)
+    "grid": None,              # Selenium Grid URL (http://host:4444) for the selenium engine; none = local chromedriver
 }
 
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so

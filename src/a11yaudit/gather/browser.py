@@ -273,6 +273,30 @@ def axe_run_config(rules: list[str] | None = None, result_types=("violations", "
 DEFAULT_AXE_CONFIG = axe_run_config()
 
 
+def build_artifacts(result: PageLoad, url: str, final_url: str, data: dict, source: str, marks: tuple) -> None:
+    """The page, dom and axe artifacts from collect.js's output: one shape whichever engine gathered them."""
+    t_start, t_loaded, t_settled, t_axe_loaded, t_done = marks
+    result.timings = {
+        "load_ms": round((t_loaded - t_start) * 1000, 1), "settle_ms": round((t_settled - t_loaded) * 1000, 1),
+        "axe_inject_ms": round((t_axe_loaded - t_settled) * 1000, 1),
+        "axe_ms": round(data["timings"]["axe"], 1), "cjk_contrast_ms": round(data["timings"].get("cjk", 0), 1),
+        "collect_ms": round(data["timings"]["collect"], 1),
+        "total_ms": round((t_done - t_start) * 1000, 1),
+    }
+    facts = data["facts"]
+    result.links = data["dom"].pop("links")
+    result.artifacts = {
+        "page": {"url": url, "final_url": final_url, "status": result.http_status,
+                 "content_type": result.content_type, "title": facts["title"], "lang": facts["lang"],
+                 "charset": facts["charset"], "viewport_meta": facts["viewportMeta"],
+                 "scroll_width": facts["scrollWidth"], "client_width": facts["clientWidth"],
+                 "inner_width": facts["innerWidth"], "inner_height": facts["innerHeight"],
+                 "timings": result.timings, "links": result.links},
+        "dom": {**data["dom"], "source": source},
+        "axe": data["axe"] if data["axe"] else {"error": data["axeError"]},
+    }
+
+
 async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, settle: float,
                       run_axe: bool = True, axe_config: dict | None = None, refine_axe: bool = True,
                       interactions: tuple[str, ...] | frozenset = ()) -> PageLoad:
@@ -329,26 +353,9 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                     result.error_kind, result.error = "network", f"client-side redirect failed ({page.url})"
                     return result
         t_done = time.perf_counter()
-        result.timings = {
-            "load_ms": round((t_loaded - t_start) * 1000, 1), "settle_ms": round((t_settled - t_loaded) * 1000, 1),
-            "axe_inject_ms": round((t_axe_loaded - t_settled) * 1000, 1),
-            "axe_ms": round(data["timings"]["axe"], 1), "cjk_contrast_ms": round(data["timings"].get("cjk", 0), 1),
-            "collect_ms": round(data["timings"]["collect"], 1),
-            "total_ms": round((t_done - t_start) * 1000, 1),
-        }
-        facts = data["facts"]
-        result.links = data["dom"].pop("links")
+        build_artifacts(result, url, page.url, data, source,
+                        (t_start, t_loaded, t_settled, t_axe_loaded, t_done))
         result.subresources = list(tab.subresources.values())
-        result.artifacts = {
-            "page": {"url": url, "final_url": page.url, "status": result.http_status,
-                     "content_type": result.content_type, "title": facts["title"], "lang": facts["lang"],
-                     "charset": facts["charset"], "viewport_meta": facts["viewportMeta"],
-                     "scroll_width": facts["scrollWidth"], "client_width": facts["clientWidth"],
-                     "inner_width": facts["innerWidth"], "inner_height": facts["innerHeight"],
-                     "timings": result.timings, "links": result.links},
-            "dom": {**data["dom"], "source": source},
-            "axe": data["axe"] if data["axe"] else {"error": data["axeError"]},
-        }
         if interactions:
             from .interact import contrast_pixels, keyboard_walk, layout_passes
             if "pixels" in interactions:

@@ -1,0 +1,122 @@
+"""The engine seam: how a page is opened at a viewport and turned into artifacts.
+
+An engine is started once per audit and hands each audit worker a session; a session opens one URL at one viewport and
+returns a PageLoad (artifacts, or an error kind). Rules, store and reports only see the artifacts, so they do not know
+which engine ran. Two engines: Playwright (default, gather/browser.py) and Selenium WebDriver (gather/selenium_engine.py,
+a local chromedriver or a remote Selenium Grid).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from ..errors import ConfigError
+from .browser import Browser, PageLoad, Tab, gather_page
+
+ENGINES = ("playwright", "selenium")
+
+
+class EngineSession(Protocol):
+    async def gather(self, url: str, viewport: str, *, timeout: float, settle: float,
+                     interactions: frozenset | tuple = ()) -> PageLoad: ...
+
+    async def close(self) -> None: ...
+
+
+class Engine(Protocol):
+    name: str
+    version: str | None          # browser version recorded in the run
+    notes: list[str]             # what this engine could not do like the default one (recorded in the run)
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def session(self, ua_suffix: str) -> EngineSession: ...
+
+
+class PlaywrightSession:
+    """One audit worker's tabs (one context per viewport), rebuilt when the browser or a renderer died."""
+
+    def __init__(self, browser: "PlaywrightEngine", ua_suffix: str):
+        self.browser, self.ua_suffix = browser, ua_suffix
+        self.tabs: dict[str, Tab] = {}
+
+    async def _tab(self, viewport: str) -> Tab:
+        if self.browser.browser is None or not self.browser.browser.is_connected():
+            self.tabs.clear()
+            await self.browser.ensure()
+        tab = self.tabs.get(viewport)
+        if tab is None:
+            tab = self.tabs[viewport] = Tab(await self.browser.new_context(viewport, self.ua_suffix))
+        return tab
+
+    async def gather(self, url: str, viewport: str, *, timeout: float, settle: float,
+                     interactions: frozenset | tuple = ()) -> PageLoad:
+        tab = await self._tab(viewport)
+        load = await gather_page(tab, url, viewport, timeout=timeout, settle=settle, interactions=interactions)
+        if load.error_kind == "renderer_crash":
+            # The context may be unusable after a crash: drop it so the next page gets a fresh one.
+            self.tabs.pop(viewport, None)
+            with contextlib.suppress(Exception):
+                await tab.context.close()
+        return load
+
+    async def close(self) -> None:
+        for tab in self.tabs.values():
+            with contextlib.suppress(Exception):
+                await tab.context.close()
+        self.tabs.clear()
+
+
+class PlaywrightEngine(Browser):
+    name = "playwright"
+    notes: list[str] = []
+
+    def session(self, ua_suffix: str) -> PlaywrightSession:
+        return PlaywrightSession(self, ua_suffix)
+
+
+def check_grid_url(grid: str | None, *, field: str = "--grid") -> str | None:
+    """A Selenium Grid (or any WebDriver remote end) URL: http(s)://host[:port][/path]."""
+    if grid is None:
+        return None
+    parts = urlsplit(grid)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"must be an http(s) URL of a Selenium Grid (e.g. http://grid.example.jp:4444), "
+                          f"got {grid!r}", field=field)
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"bad port in {grid!r}", field=field) from None
+    return grid
+
+
+def engine_overrides(engine: str | None, grid: str | None) -> dict:
+    """Crawl settings from `--engine` and `--grid` (a Grid URL implies the selenium engine)."""
+    out: dict = {}
+    if grid is not None:
+        check_grid_url(grid)
+        if engine == "playwright":
+            raise ConfigError("a Selenium Grid URL needs the selenium engine (--engine selenium)", field="--grid")
+        out.update(engine="selenium", grid=grid)
+    elif engine is not None:
+        out["engine"] = engine
+        if engine == "playwright":
+            out["grid"] = None
+    return out
+
+
+def make_engine(name: str, *, allowed_hosts: set[str], block_resources: list[str], grid: str | None = None,
+                concurrency: int = 1, timeout: float = 30.0) -> Engine:
+    if name == "playwright":
+        if grid:
+            raise ConfigError("a Selenium Grid URL needs the selenium engine (--engine selenium)", field="--grid")
+        return PlaywrightEngine(allowed_hosts=allowed_hosts, block_resources=block_resources)
+    if name == "selenium":
+        from .selenium_engine import SeleniumEngine
+        return SeleniumEngine(allowed_hosts=allowed_hosts, block_resources=block_resources,
+                              grid=check_grid_url(grid), concurrency=concurrency, timeout=timeout)
+    raise ConfigError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}", field="--engine")

@@ -1,0 +1,588 @@
+"""Selenium WebDriver engine: the same artifacts as the Playwright engine, through a local chromedriver (Debian's
+`chromium-driver`) or a remote Selenium Grid, for organisations that already run Grid.
+
+Same pinned axe-core (the axe.min.js bundled by axe-playwright-python) registered the same way (a script evaluated at
+document creation in every frame: CDP Page.addScriptToEvaluateOnNewDocument, the call behind Playwright's
+add_init_script), the same js/collect.js and js/interact.js, the same artifact shape (browser.build_artifacts).
+
+WebDriver is synchronous: each audit worker owns one driver, used from one thread of its own, reused across pages and
+restarted if it dies. Viewports are switched on that driver with CDP (Emulation.setDeviceMetricsOverride, touch, user
+agent). A remote end without CDP falls back to one driver per viewport (window size and --user-agent); what that
+fallback cannot do (request blocking, layout passes) is recorded in the run's notes, and the artifacts it cannot
+gather are absent so that their rules report an error ("missing artifact") instead of passing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import json
+import logging
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .. import settings
+from ..errors import InfrastructureError
+from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, PageLoad, axe_locale_script, axe_source,
+                      build_artifacts, classify_error, collect_js, find_chromium, _decode)
+
+log = logging.getLogger(__name__)
+
+# Chromium flags on top of settings.CHROMIUM_ARGS. The rendering-relevant flags Playwright passes to a headless
+# Chromium (no scrollbars taking width, no hover-capable pointer, sRGB colours, no background throttling), so that
+# layout and pixels match the default engine; and one renderer process for every frame of a page, so that the
+# document-creation script (axe-core) also reaches cross-site iframes as Playwright's init script does.
+EXTRA_ARGS = ["--headless=new", "--hide-scrollbars", "--force-color-profile=srgb",
+              "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
+              "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+              "--disable-renderer-backgrounding", "--disable-back-forward-cache", "--disable-popup-blocking",
+              "--disable-hang-monitor", "--disable-ipc-flooding-protection", "--disable-extensions",
+              "--disable-features=IsolateOrigins,site-per-process,PaintHolding,HttpsUpgrades,"
+              "HttpsFirstBalancedModeAutoEnable,ThirdPartyStoragePartitioning",
+              "--lang=ja-JP"]
+# CDP Network.setBlockedURLs takes URLPattern patterns (matched per URL component, first match wins), not resource
+# types: media by file name extension.
+MEDIA_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "ogg", "mov", "mp3", "m4a", "aac", "wav", "flac", "opus", "m3u8",
+                    "mpd")
+# Loopback, private, link-local, multicast and reserved addresses as hostname patterns.
+_PRIVATE_HOSTS = (["localhost", "*.localhost", "10.*", "127.*", "0.*", "169.254.*", "192.168.*", "\\[*\\]"]
+                  + [f"172.{n}.*" for n in range(16, 32)] + [f"{n}.*" for n in range(224, 256)])
+DEAD_DRIVER = ("invalid session id", "session deleted", "disconnected", "chrome not reachable", "no such window",
+               "tab crashed", "target window already closed", "max retries exceeded", "connection refused",
+               "remote end closed", "connection aborted")
+
+
+def find_chromedriver() -> str | None:
+    env = os.environ.get("A11YAUDIT_CHROMEDRIVER")
+    if env:
+        return env
+    for cand in ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"):
+        if os.path.exists(cand):
+            return cand
+    return shutil.which("chromedriver")
+
+
+def blocked_url_patterns(allowed_hosts: set[str], block_resources: list[str]) -> tuple[list[dict], list[str]]:
+    """BlockPatterns for Network.setBlockedURLs (the site's own hosts first, as exceptions), and notes on what the
+    patterns cannot express."""
+    notes = []
+    patterns = [{"urlPattern": f"*://{h}:*", "block": False} for h in sorted(h.lower() for h in allowed_hosts)
+                if h and not any(c in h for c in "*?[]{}()\\")]
+    patterns += [{"urlPattern": f"{scheme}:*", "block": True}
+                 for scheme in ("file", "ftp", "filesystem", "chrome", "chrome-extension", "view-source")]
+    patterns += [{"urlPattern": f"*://{host}:*", "block": True} for host in _PRIVATE_HOSTS]
+    for rtype in block_resources:
+        if rtype == "media":
+            patterns += [{"urlPattern": f"*://*:*/*.{ext}", "block": True} for ext in MEDIA_EXTENSIONS]
+        else:
+            notes.append(f"block_resources {rtype!r} is not applied by the selenium engine (only media)")
+    if any(p["urlPattern"] == "*://\\[*\\]:*" for p in patterns):
+        notes.append("every IPv6 address literal is blocked (the Playwright engine blocks only private ones)")
+    return patterns, notes
+
+
+def _dead(exc: BaseException) -> bool:
+    from selenium.common.exceptions import InvalidSessionIdException, NoSuchWindowException
+    if isinstance(exc, (InvalidSessionIdException, NoSuchWindowException, ConnectionError)):
+        return True
+    text = str(exc).lower()
+    return any(m in text for m in DEAD_DRIVER)
+
+
+def _short(exc: BaseException) -> str:
+    text = getattr(exc, "msg", None) or str(exc)
+    return (str(text).strip().splitlines() or [type(exc).__name__])[0][:500]
+
+
+class _Driver:
+    """One WebDriver session and what it can do (CDP, performance log)."""
+
+    def __init__(self, engine: "SeleniumEngine", viewport: str | None, ua_suffix: str):
+        from selenium import webdriver
+        from selenium.common.exceptions import WebDriverException
+        self.engine, self.ua_suffix = engine, ua_suffix
+        self.fixed_viewport = viewport           # set when the remote end has no CDP: one driver per viewport
+        opts = webdriver.ChromeOptions()
+        for arg in settings.CHROMIUM_ARGS + EXTRA_ARGS:
+            opts.add_argument(arg)
+        opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        opts.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
+        opts.add_experimental_option("prefs", {"intl.accept_languages": "ja-JP,ja"})
+        opts.set_capability("unhandledPromptBehavior", "dismiss")
+        opts.page_load_strategy = "normal"
+        if viewport is not None:
+            vp = settings.VIEWPORTS[viewport]
+            opts.add_argument(f"--window-size={vp['width']},{vp['height']}")
+            if vp["user_agent"]:
+                opts.add_argument(f"--user-agent={vp['user_agent']} {ua_suffix}")
+            if vp["is_mobile"]:
+                opts.add_experimental_option("mobileEmulation", {
+                    "deviceMetrics": {"width": vp["width"], "height": vp["height"],
+                                      "pixelRatio": vp["device_scale_factor"], "touch": vp["has_touch"],
+                                      "mobile": True},
+                    "userAgent": f"{vp['user_agent']} {ua_suffix}"})
+        try:
+            if engine.grid:
+                self.driver = webdriver.Remote(command_executor=engine.grid, options=opts)
+            else:
+                from selenium.webdriver.chrome.service import Service
+                opts.binary_location = engine.chromium or ""
+                self.driver = webdriver.Chrome(options=opts, service=Service(engine.chromedriver))
+        except WebDriverException as exc:
+            raise InfrastructureError(engine.start_error(_short(exc))) from None
+        except Exception as exc:  # noqa: BLE001 — urllib3 connection errors, bad hosts …
+            raise InfrastructureError(engine.start_error(f"{type(exc).__name__}: {_short(exc)}")) from None
+        self.version = (self.driver.capabilities or {}).get("browserVersion")
+        self.cdp = self._probe_cdp()
+        self.perf_log = self._probe_perf_log()
+        self.viewport: str | None = viewport
+        self.main_frame: str | None = None
+        self.driver.set_page_load_timeout(engine.timeout)
+        self.driver.set_script_timeout(max(120.0, engine.timeout * 4))
+        if self.cdp:
+            self._setup_cdp()
+        self.pages = 0
+
+    # --- capabilities ------------------------------------------------------------------------------------
+    def _probe_cdp(self) -> bool:
+        if os.environ.get("A11YAUDIT_SELENIUM_NO_CDP") == "1":     # behave as a Grid that does not forward CDP
+            return False
+        try:
+            self.driver.execute_cdp_cmd("Browser.getVersion", {})
+            return True
+        except Exception:  # noqa: BLE001 — the remote end does not forward goog/cdp/execute
+            return False
+
+    def _probe_perf_log(self) -> bool:
+        if not self.cdp:
+            return False
+        try:
+            self.perf_events()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    def perf_events(self) -> list:
+        """chromedriver's performance log (CDP Network events) since the last call; also through a remote end."""
+        return self.driver.execute("getLog", {"type": "performance"})["value"]
+
+    def cdp_cmd(self, cmd: str, params: dict | None = None) -> dict:
+        return self.driver.execute_cdp_cmd(cmd, params or {})
+
+    def _setup_cdp(self) -> None:
+        self.cdp_cmd("Network.enable")
+        patterns, _ = blocked_url_patterns(self.engine.allowed_hosts, self.engine.block_resources)
+        self.cdp_cmd("Network.setBlockedURLs", {"urlPatterns": patterns})
+        with contextlib.suppress(Exception):
+            self.cdp_cmd("Network.setBypassServiceWorker", {"bypass": True})
+        with contextlib.suppress(Exception):
+            self.cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
+        with contextlib.suppress(Exception):
+            self.cdp_cmd("Emulation.setLocaleOverride", {"locale": "ja-JP"})
+        # axe-core registered at document creation in every frame, exactly like the Playwright engine.
+        self.cdp_cmd("Page.enable")
+        self.cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": axe_source()})
+        locale = axe_locale_script()
+        if locale:
+            self.cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": locale})
+
+    def emulate(self, viewport: str) -> None:
+        """Switch this driver to a viewport (CDP): metrics, touch, mobile flag and user agent as Playwright sets them."""
+        if self.viewport == viewport:
+            return
+        vp = settings.VIEWPORTS[viewport]
+        self.cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": vp["width"], "height": vp["height"], "deviceScaleFactor": vp["device_scale_factor"],
+            "mobile": vp["is_mobile"]})
+        self.cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": bool(vp["has_touch"]),
+                                                           **({"maxTouchPoints": 5} if vp["has_touch"] else {})})
+        ua = vp["user_agent"] or (f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                  f"Chrome/{self.version} Safari/537.36")
+        self.cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": f"{ua} {self.ua_suffix}",
+                                                        "acceptLanguage": "ja-JP"})
+        self.viewport = viewport
+
+    def quit(self) -> None:
+        with contextlib.suppress(Exception):
+            self.driver.quit()
+
+    # --- in-page evaluation --------------------------------------------------------------------------------
+    def evaluate(self, expression: str, arg=None):
+        """page.evaluate's meaning: a function expression is called with `arg` and awaited; any other expression's
+        value is returned. Runs through execute_async_script (not eval, so a page's CSP does not stop it)."""
+        expr = expression.strip()
+        while expr.endswith(";"):
+            expr = expr[:-1].rstrip()
+        script = ("const __done = arguments[arguments.length - 1];\nlet __v;\n"
+                  "try { __v = (" + expr + "\n); } catch (e) { __done({e: String((e && e.message) || e)}); return; }\n"
+                  "Promise.resolve(typeof __v === 'function' ? __v(arguments[0]) : __v).then("
+                  "(v) => __done({v: v === undefined ? null : v}), (e) => __done({e: String((e && e.message) || e)}));")
+        out = self.driver.execute_async_script(script, arg)
+        if not isinstance(out, dict):
+            raise RuntimeError(f"unexpected script result: {type(out).__name__}")
+        if "e" in out:
+            raise RuntimeError(f"page script error: {out['e']}")
+        return out.get("v")
+
+    def inject_axe_frames(self, depth: int = 0) -> None:
+        """Without CDP: axe-core evaluated into the top document and every same-session frame after load."""
+        drv = self.driver
+        if not drv.execute_script("return typeof axe !== 'undefined' && typeof axe.run === 'function'"):
+            drv.execute_script(axe_source())
+            if axe_locale_script():
+                drv.execute_script(axe_locale_script())
+        if depth >= 3:
+            return
+        from selenium.webdriver.common.by import By
+        for frame in drv.find_elements(By.CSS_SELECTOR, "iframe, frame")[:20]:
+            try:
+                drv.switch_to.frame(frame)
+                self.inject_axe_frames(depth + 1)
+            except Exception:  # noqa: BLE001 — a frame that went away: axe reports it
+                pass
+            finally:
+                drv.switch_to.parent_frame()
+
+
+class _PageAdapter:
+    """The few Playwright page methods gather/interact.py uses, on a WebDriver session (called from its thread)."""
+
+    def __init__(self, drv: _Driver):
+        self.drv = drv
+
+    async def evaluate(self, expression: str, arg=None):
+        return self.drv.evaluate(expression, arg)
+
+    async def set_viewport_size(self, size: dict) -> None:
+        vp = settings.VIEWPORTS[self.drv.viewport]
+        self.drv.cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": size["width"], "height": size["height"], "deviceScaleFactor": vp["device_scale_factor"],
+            "mobile": vp["is_mobile"]})
+
+    async def screenshot(self, *, clip: dict, **_ignored) -> bytes:
+        if self.drv.cdp:
+            shot = self.drv.cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": clip["x"], "y": clip["y"], "width": clip["width"], "height": clip["height"], "scale": 1}})
+            return base64.b64decode(shot["data"])
+        # No CDP: the viewport's screenshot, cropped to the box (the element was scrolled into view).
+        from PIL import Image
+        sx, sy, dpr = self.drv.evaluate("[window.scrollX, window.scrollY, window.devicePixelRatio]")
+        img = Image.open(io.BytesIO(self.drv.driver.get_screenshot_as_png()))
+        box = tuple(round(v * dpr) for v in (clip["x"] - sx, clip["y"] - sy, clip["x"] - sx + clip["width"],
+                                             clip["y"] - sy + clip["height"]))
+        out = io.BytesIO()
+        img.crop(box).resize((max(1, round(clip["width"])), max(1, round(clip["height"])))).save(out, "PNG")
+        return out.getvalue()
+
+
+class SeleniumSession:
+    """One audit worker: one driver (or one per viewport without CDP) used from one thread of its own."""
+
+    def __init__(self, engine: "SeleniumEngine", ua_suffix: str):
+        self.engine, self.ua_suffix = engine, ua_suffix
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11yaudit-webdriver")
+        self.drivers: dict[str | None, _Driver] = {}
+
+    def _driver(self, viewport: str) -> _Driver:
+        if self.engine.cdp is False:
+            key = viewport
+        else:
+            key = None
+        drv = self.drivers.get(key)
+        if drv is None:
+            drv = self.engine.take_spare(self.ua_suffix, key) or _Driver(self.engine, key, self.ua_suffix)
+            self.engine.launches += 1
+            self.drivers[key] = drv
+        return drv
+
+    def _drop(self, drv: _Driver) -> None:
+        for key, d in list(self.drivers.items()):
+            if d is drv:
+                del self.drivers[key]
+        drv.quit()
+
+    async def gather(self, url: str, viewport: str, *, timeout: float, settle: float,
+                     interactions: frozenset | tuple = ()) -> PageLoad:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, self._gather, url, viewport, timeout, settle,
+                                          frozenset(interactions))
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.pool, self._close)
+        self.pool.shutdown(wait=False)
+
+    def _close(self) -> None:
+        for drv in self.drivers.values():
+            drv.quit()
+        self.drivers.clear()
+
+    # --- one page × viewport, in the session's thread ------------------------------------------------------
+    def _gather(self, url: str, viewport: str, timeout: float, settle: float, interactions: frozenset) -> PageLoad:
+        result = PageLoad(url=url, viewport=viewport)
+        t_start = time.perf_counter()
+        drv = None
+        try:
+            drv = self._driver(viewport)
+            d = drv.driver
+            if drv.cdp:
+                drv.emulate(viewport)
+            if drv.perf_log:
+                drv.perf_events()              # drop the events of the previous page
+            d.get(url)
+            t_loaded = time.perf_counter()
+            events = self._settle(drv, settle) if drv.perf_log else []
+            t_settled = time.perf_counter()
+            result.final_url = d.current_url
+            source = self._response(drv, result, events)
+            if result.http_status is not None and result.http_status >= 400:
+                result.error_kind, result.error = "http_error", f"HTTP {result.http_status}"
+                return result
+            if result.content_type and not any(k in result.content_type.lower() for k in ("html", "xml")):
+                result.error_kind, result.error = "not_html", f"content type {result.content_type}"
+                return result
+            data = None
+            for attempt in (1, 2):
+                try:
+                    if drv.cdp:
+                        if not drv.evaluate("typeof axe !== 'undefined' && typeof axe.run === 'function'"):
+                            d.execute_script(axe_source())    # e.g. a document.open() wiped the registered copy
+                            if axe_locale_script():
+                                d.execute_script(axe_locale_script())
+                    else:
+                        drv.inject_axe_frames()
+                    t_axe_loaded = time.perf_counter()
+                    data = drv.evaluate(collect_js(), {"runAxe": True, "maxHtml": MAX_HTML, "refine": True,
+                                                       "axeConfig": DEFAULT_AXE_CONFIG})
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    # A client-side redirect replaced the document while we looked at it: gather the new one, once.
+                    text = str(exc).lower()
+                    if attempt == 2 or _dead(exc) or not ("unloaded" in text or "detached" in text
+                                                          or "context" in text or "navigat" in text):
+                        raise
+                    self._wait_loaded(d, timeout)
+                    result.final_url = d.current_url
+                    if result.final_url.startswith("chrome-error:"):
+                        result.error_kind, result.error = "network", f"client-side redirect failed ({d.current_url})"
+                        return result
+            t_done = time.perf_counter()
+            build_artifacts(result, url, result.final_url, data, source,
+                            (t_start, t_loaded, t_settled, t_axe_loaded, t_done))
+            if interactions:
+                self._interact(drv, result, data, viewport, interactions)
+                result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
+                result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
+            drv.pages += 1
+            return result
+        except Exception as exc:  # noqa: BLE001 — any page fault is recorded and the audit goes on
+            from ..errors import A11yAuditError
+            if isinstance(exc, A11yAuditError):
+                raise                                   # the driver could not even be started
+            result.artifacts = None
+            result.error_kind = classify_error(exc)
+            result.error = _short(exc)
+            if drv is not None:
+                if _dead(exc):
+                    if "crash" in str(exc).lower():
+                        result.error_kind = "renderer_crash"
+                    self._drop(drv)                     # restarted on the next page
+                else:
+                    self._reset(drv)
+            return result
+
+    def _reset(self, drv: _Driver) -> None:
+        """A page in an unknown state (timed out, hung script) is not reused: blank the tab, or restart the driver."""
+        try:
+            with contextlib.suppress(Exception):
+                drv.driver.execute_script("window.stop()")
+            drv.driver.get("about:blank")
+        except Exception:  # noqa: BLE001
+            self._drop(drv)
+
+    @staticmethod
+    def _wait_loaded(d, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with contextlib.suppress(Exception):
+                if d.execute_script("return document.readyState") == "complete":
+                    return
+            time.sleep(0.05)
+
+    @staticmethod
+    def _settle(drv: _Driver, limit: float) -> list[dict]:
+        """Network events of this navigation (performance log); waits up to `limit` s for in-flight requests."""
+        events: list[dict] = []
+        inflight: set = set()
+        deadline = time.perf_counter() + limit
+        while True:
+            for entry in drv.perf_events():
+                try:
+                    msg = json.loads(entry["message"])["message"]
+                except (KeyError, ValueError, TypeError):
+                    continue
+                method, params = msg.get("method"), msg.get("params") or {}
+                events.append(msg)
+                rid = params.get("requestId")
+                if method == "Network.requestWillBeSent":
+                    inflight.add(rid)
+                elif method in ("Network.loadingFinished", "Network.loadingFailed"):
+                    inflight.discard(rid)
+            if not inflight or limit <= 0 or time.perf_counter() >= deadline:
+                return events
+            time.sleep(0.025)
+
+    @staticmethod
+    def _response(drv: _Driver, result: PageLoad, events: list[dict]) -> str:
+        """Status, content type and body of the main document: from the performance log and CDP, else from the page."""
+        d = drv.driver
+        if drv.perf_log:
+            main = None
+            with contextlib.suppress(Exception):
+                main = drv.cdp_cmd("Page.getFrameTree")["frameTree"]["frame"]["id"]
+            response = rid = None
+            for msg in events:
+                p = msg.get("params") or {}
+                if (msg.get("method") == "Network.responseReceived" and p.get("type") == "Document"
+                        and (main is None or p.get("frameId") == main)):
+                    response, rid = p.get("response") or {}, p.get("requestId")
+            if response is not None:
+                headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+                result.http_status = response.get("status")
+                result.content_type = headers.get("content-type", "")
+                try:
+                    body = drv.cdp_cmd("Network.getResponseBody", {"requestId": rid})
+                except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
+                    return ""
+                if body.get("base64Encoded"):
+                    return _decode(base64.b64decode(body["body"])[:MAX_SOURCE], result.content_type)
+                return (body.get("body") or "")[:MAX_SOURCE]
+        # No performance log: what the page itself knows (Navigation Timing, document.contentType) and the source
+        # from the HTTP cache.
+        info = drv.evaluate("""async () => {
+            const nav = performance.getEntriesByType('navigation')[0];
+            let source = '';
+            try { source = await (await fetch(location.href, {cache: 'force-cache', credentials: 'include'})).text(); }
+            catch (e) { /* the source is best effort */ }
+            return {status: nav && nav.responseStatus ? nav.responseStatus : null,
+                    type: document.contentType + (document.characterSet ? '; charset=' + document.characterSet : ''),
+                    source};
+        }""")
+        result.http_status, result.content_type = info["status"], info["type"]
+        return (info["source"] or "")[:MAX_SOURCE]
+
+    def _interact(self, drv: _Driver, result: PageLoad, data: dict, viewport: str, interactions: frozenset) -> None:
+        """gather/interact.py's gatherers on this driver (in this thread, on a private event loop)."""
+        from .interact import contrast_pixels, keyboard_walk, layout_passes
+        page = _PageAdapter(drv)
+
+        async def run():
+            if "pixels" in interactions:
+                result.artifacts["pixels"] = await contrast_pixels(page, data["axe"])
+            if "keyboard" in interactions:
+                result.artifacts["keyboard"] = await keyboard_walk(page)
+            if "layout" in interactions and drv.cdp:     # resizing the viewport needs CDP; else the artifact is absent
+                vp = settings.VIEWPORTS[viewport]
+                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"])
+        asyncio.run(run())
+
+
+class SeleniumEngine:
+    """`--engine selenium [--grid URL]`: WebDriver sessions on a local chromedriver or a remote Grid."""
+
+    name = "selenium"
+
+    def __init__(self, *, allowed_hosts: set[str] | None = None, block_resources: list[str] | None = None,
+                 grid: str | None = None, concurrency: int = 1, timeout: float = 30.0):
+        self.allowed_hosts = set(allowed_hosts or set())
+        self.block_resources = list(block_resources or [])
+        self.grid = grid
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self.chromium = None if grid else find_chromium()
+        self.chromedriver = None if grid else find_chromedriver()
+        self.version: str | None = None
+        self.cdp: bool | None = None
+        self.notes: list[str] = []
+        self.launches = 0
+        self._spare: _Driver | None = None
+        self._sessions: list[SeleniumSession] = []
+
+    def start_error(self, detail: str) -> str:
+        if self.grid:
+            return (f"cannot start a WebDriver session on the Selenium Grid at {self.grid}: {detail} — check the URL "
+                    "(e.g. http://grid.example.jp:4444) and that the Grid has a Chrome/Chromium node")
+        return (f"cannot start chromedriver ({self.chromedriver}) with Chromium ({self.chromium}): {detail} — "
+                "Debian/Ubuntu: apt-get install chromium chromium-driver; or set A11YAUDIT_CHROMEDRIVER")
+
+    async def start(self) -> None:
+        if not self.grid and not self.chromedriver:
+            raise InfrastructureError("chromedriver not found — Debian/Ubuntu: apt-get install chromium-driver "
+                                      "(or set A11YAUDIT_CHROMEDRIVER, or use --grid URL)")
+        if self.grid:
+            await asyncio.to_thread(self._preflight)
+        drv = await asyncio.to_thread(_Driver, self, None, "")
+        self.version = drv.version
+        self.cdp = drv.cdp
+        where = f"Selenium Grid {self.grid}" if self.grid else f"chromedriver {self.chromedriver}"
+        self.notes.append(f"engine selenium ({where}); CDP {'available' if drv.cdp else 'not available'}"
+                          f"; performance log {'available' if drv.perf_log else 'not available'}")
+        if drv.cdp:
+            self.notes += blocked_url_patterns(self.allowed_hosts, self.block_resources)[1]
+            self._spare = drv
+        else:
+            await asyncio.to_thread(drv.quit)
+            self.notes += ["no CDP on this WebDriver end: viewports by window size, --user-agent and chromedriver "
+                           "mobileEmulation, one driver per viewport",
+                           "no CDP: requests are not blocked (file:, private addresses, media)",
+                           "no CDP: layout passes (200 %/400 % zoom) not gathered — LY rules report a missing artifact",
+                           "no CDP: axe-core evaluated after load in the top document and its frames"]
+        if not drv.perf_log:
+            self.notes.append("no performance log: HTTP status from Navigation Timing, content type from the "
+                              "document, source from the HTTP cache")
+
+    def _preflight(self) -> None:
+        """GET {grid}/status (Grid and chromedriver both answer it): a clear error instead of retried connections."""
+        import urllib.error
+        import urllib.request
+        url = self.grid.rstrip("/") + "/status"
+        try:
+            with urllib.request.urlopen(url, timeout=15) as resp:
+                body = json.loads(resp.read(1_000_000) or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise InfrastructureError(self.start_error(f"GET {url} answered HTTP {exc.code}")) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise InfrastructureError(self.start_error(f"GET {url} failed: {reason}")) from None
+        value = body.get("value") if isinstance(body, dict) else None
+        if isinstance(value, dict) and value.get("ready") is False:
+            self.notes.append(f"the Grid said it was not ready: {str(value.get('message'))[:200]}")
+
+    def take_spare(self, ua_suffix: str, key) -> _Driver | None:
+        """The driver started to learn the browser version becomes the first session's driver."""
+        drv, self._spare = self._spare, None
+        if drv is not None and key is None:
+            drv.ua_suffix = ua_suffix
+            drv.viewport = None
+            return drv
+        if drv is not None:
+            drv.quit()
+        return None
+
+    def session(self, ua_suffix: str) -> SeleniumSession:
+        s = SeleniumSession(self, ua_suffix)
+        self._sessions.append(s)
+        return s
+
+    async def close(self) -> None:
+        for s in self._sessions:
+            with contextlib.suppress(Exception):
+                await s.close()
+        if self._spare is not None:
+            await asyncio.to_thread(self._spare.quit)
+            self._spare = None

@@ -1,0 +1,191 @@
+"""Scope expansion: the pages outside the policy scope, per section, and what bringing each section in would take.
+
+Pages outside the scope (excluded by a rule, or not under an include rule, on the site's own hosts) are audited
+when crawl.audit_outside_scope is true (the default). Per section (first URL directory, usually a department):
+page count, pages with A/AA problems (the same definition as the report's share), the most frequent problems and
+an estimate of the remediation work.
+
+Remediation work = distinct fixes: the A/AA failed findings of the section grouped by rule + normalised target
+(the HTML snippet with whitespace collapsed, lower-cased; the selector without :nth-child/:nth-of-type indices
+when there is no snippet — axe's selectors are the shortest unique ones per page, so one template element gets
+different selectors on different pages), across pages and viewports. The same element failing the same rule on
+many pages (a header, a footer, a banner of one template) is one fix in the template, so it counts once; the same element on the PC and
+smartphone renderings is one fix too. Sections are ranked cheapest first: fewest distinct fixes, then fewest
+pages with problems, then most pages brought in; sections with no audited page (cost unknown) come last.
+
+--simulate PREFIX adds the audited pages under PREFIX that are outside the scope to the in-scope pages and
+recomputes the conformance picture (in-scope pages, share with A/AA problems, failures per criterion). It is an
+estimate from this run's data: pages under PREFIX that were not audited (errors, budget) cannot be counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..discover.scope import IN_SCOPE
+from ..errors import ConfigError
+from ..rules.loader import RuleSet
+from ..rules.standards import load_standards, sort_criteria
+from ..store.db import Store
+from .metrics import RunFacts, conformance, group_by_section, load_run_facts, normalise_target
+
+TOP_PROBLEMS = 5
+
+
+def pick_run(store: Store, site_id: str, run_id: int | None) -> dict:
+    if run_id is not None:
+        run = store.get_run(run_id)
+        if run["site_id"] != site_id:
+            raise ConfigError(f"run {run_id} belongs to site {run['site_id']!r}, not {site_id!r}", field="--run")
+        return run
+    finished = [r for r in store.list_runs(site_id) if r["status"] == "finished"]
+    if not finished:
+        raise ConfigError(f"no finished run for site {site_id!r} in {store.safe_url}; run `a11yaudit audit "
+                          f"{site_id}` first", field="SITE")
+    return finished[-1]
+
+
+def remediation(pages) -> dict:
+    """Distinct fixes of a set of pages: A/AA failed findings grouped by rule + normalised target."""
+    groups: dict[tuple, set] = defaultdict(set)
+    findings = 0
+    for p in pages:
+        for f in p.problem_findings:
+            findings += 1
+            groups[(f["rule"], normalise_target(f["selector"], f["snippet"]))].add(p.url)
+    shared = [k for k, urls in groups.items() if len(urls) > 1]
+    return {"findings": findings, "distinct": len(groups), "shared": len(shared),
+            "shared_pages": sum(len(groups[k]) for k in shared), "page_specific": len(groups) - len(shared),
+            "groups": groups}
+
+
+def _top_problems(pages, ruleset: RuleSet, lang: str) -> list[dict]:
+    per_rule = defaultdict(lambda: {"findings": 0, "pages": set(), "criteria": set()})
+    for p in pages:
+        for f in p.problem_findings:
+            s = per_rule[f["rule"]]
+            s["findings"] += 1
+            s["pages"].add(p.url)
+            s["criteria"].update(c for c in f["criteria"].split(",") if c)
+    rows = []
+    for code, s in per_rule.items():
+        rule = ruleset.get(code)
+        rows.append({"rule": code, "title": rule.title.get(lang, code) if rule else code, "pages": len(s["pages"]),
+                     "findings": s["findings"], "criteria": sort_criteria(s["criteria"])})
+    rows.sort(key=lambda r: (-r["pages"], -r["findings"], r["rule"]))
+    return rows[:TOP_PROBLEMS]
+
+
+def outside_pages(facts: RunFacts) -> list:
+    return [p for p in facts.pages.values() if p.scope != IN_SCOPE]
+
+
+def build_plan(store: Store, site_id: str, ruleset: RuleSet, *, run_id: int | None = None,
+               simulate: str | None = None, lang: str = "ja") -> dict:
+    run = pick_run(store, site_id, run_id)
+    site = store.site(site_id) or {"id": site_id, "name": site_id, "base_url": ""}
+    facts = load_run_facts(store, run, ruleset)
+    return plan_from_facts(site, facts, ruleset, simulate=simulate, lang=lang)
+
+
+def plan_from_facts(site: dict, facts: RunFacts, ruleset: RuleSet, *, simulate: str | None = None,
+                    lang: str = "ja") -> dict:
+    run = facts.run
+    in_scope = facts.audited(IN_SCOPE)
+    current = conformance(in_scope)
+    sections = []
+    for section, pages in group_by_section(outside_pages(facts)).items():
+        audited = [p for p in pages if p.state == "done"]
+        rem = remediation(audited)
+        after = conformance(in_scope + audited)
+        sections.append({
+            "section": section, "pages": len(pages), "audited": len(audited),
+            "not_audited": len(pages) - len(audited),
+            "not_audited_reasons": dict(Counter(p.state for p in pages if p.state != "done")),
+            "scopes": dict(Counter(p.scope for p in pages)),
+            "with_problems": sum(1 for p in audited if p.problem),
+            "findings": rem["findings"], "distinct_fixes": rem["distinct"], "template_fixes": rem["shared"],
+            "template_pages": rem["shared_pages"], "page_specific_fixes": rem["page_specific"],
+            "top_problems": _top_problems(audited, ruleset, lang),
+            "share_after": after["problem_share"], "in_scope_after": after["pages"]})
+    # a section none of whose pages was audited has no known cost: it goes last, not first
+    sections.sort(key=lambda s: (s["audited"] == 0, s["distinct_fixes"], s["with_problems"], -s["audited"],
+                                 s["section"]))
+    for i, s in enumerate(sections, 1):
+        s["rank"] = i
+    out = {"site": {k: site[k] for k in ("id", "name", "base_url")}, "run": run["id"],
+           "run_started_at": facts.started_jst.isoformat(timespec="minutes") if facts.started_jst else None,
+           "profile": facts.profile_id, "level": facts.level,
+           "audit_outside_scope": _audit_outside(run), "current": current, "sections": sections,
+           "outside_total": sum(s["pages"] for s in sections), "simulation": None}
+    if simulate is not None:
+        out["simulation"] = simulate_prefix(facts, site, simulate)
+    all_criteria, _ = load_standards()
+    crit_ids = set(current["criteria"])
+    if out["simulation"]:
+        crit_ids |= set(out["simulation"]["after"]["criteria"])
+    out["criteria_names"] = {c: all_criteria[c].name(lang) for c in crit_ids if c in all_criteria}
+    return out
+
+
+def _audit_outside(run: dict) -> bool | None:
+    import json
+    cfg = json.loads(run.get("config_json") or "{}")
+    return (cfg.get("crawl") or {}).get("audit_outside_scope")
+
+
+def simulate_prefix(facts: RunFacts, site: dict, prefix: str) -> dict:
+    raw = prefix.strip()
+    if raw.startswith("/"):
+        full = site["base_url"].rstrip("/") + raw
+    elif raw.startswith(("http://", "https://")):
+        full = raw
+    else:
+        raise ConfigError(f"must be a URL path starting with '/' (e.g. /archive/) or an absolute URL, got {prefix!r}",
+                          field="--simulate")
+    matched = [p for p in outside_pages(facts) if p.url.startswith(full) or p.url + "/" == full]
+    if not matched:
+        known = sorted({p.section for p in outside_pages(facts)})
+        raise ConfigError(f"no page outside the scope under {raw!r} in run {facts.id}"
+                          + (f"; sections outside the scope: {', '.join(known)}" if known else
+                             "; this run has no page outside the scope"), field="--simulate")
+    added = [p for p in matched if p.state == "done"]
+    before = conformance(facts.audited(IN_SCOPE))
+    after = conformance(facts.audited(IN_SCOPE) + added)
+    rem = remediation(added)
+    rows = []
+    for c in sort_criteria(set(before["criteria"]) | set(after["criteria"])):
+        b, a = before["criteria"].get(c, 0), after["criteria"].get(c, 0)
+        rows.append({"id": c, "before": b, "after": a, "delta": a - b})
+    return {"prefix": raw, "matched": len(matched), "added": len(added), "not_audited": len(matched) - len(added),
+            "before": before, "after": after, "criteria": rows, "distinct_fixes": rem["distinct"],
+            "template_fixes": rem["shared"], "with_problems_added": sum(1 for p in added if p.problem)}
+
+
+def format_text(plan: dict) -> str:
+    c = plan["current"]
+    lines = [f"{plan['site']['name']} ({plan['site']['id']}) 実行 {plan['run']} — 対象範囲の拡大計画",
+             f"現在の対象範囲: {c['pages']}ページ、A・AAの問題あり {c['with_problems']}ページ"
+             f"（{'-' if c['problem_share'] is None else str(c['problem_share']) + '%'}）",
+             f"対象範囲外のページ: {plan['outside_total']}ページ"]
+    if plan["audit_outside_scope"] is False:
+        lines.append("注意: この実行は対象範囲外のページをチェックしていません（crawl.audit_outside_scope: false）")
+    lines.append("")
+    lines.append("順位\t分野\tページ\tチェック済み\tA・AAの問題あり\t修正箇所（推定）\tうちテンプレート共通\t追加後の割合\t主な問題")
+    for s in plan["sections"]:
+        top = "、".join(f"{t['rule']}（{t['pages']}ページ）" for t in s["top_problems"][:3]) or "なし"
+        lines.append("\t".join(str(x) for x in (
+            s["rank"], s["section"], s["pages"], s["audited"], s["with_problems"], s["distinct_fixes"],
+            s["template_fixes"], "-" if s["share_after"] is None else f"{s['share_after']}%", top)))
+    sim = plan["simulation"]
+    if sim:
+        b, a = sim["before"], sim["after"]
+        lines += ["", f"シミュレーション: {sim['prefix']} を対象範囲に追加（{sim['added']}ページ、未チェック {sim['not_audited']}ページ）",
+                  f"対象範囲のページ: {b['pages']} → {a['pages']}",
+                  f"A・AAの問題があるページ: {b['with_problems']} → {a['with_problems']}",
+                  f"割合: {b['problem_share']}% → {a['problem_share']}%",
+                  f"修正箇所（推定）: {sim['distinct_fixes']}（うちテンプレート共通 {sim['template_fixes']}）",
+                  "達成基準\t追加前\t追加後\t増減"]
+        for r in sim["criteria"]:
+            lines.append(f"{r['id']}\t{r['before']}\t{r['after']}\t{r['delta']:+d}")
+    return "\n".join(lines) + "\n"
