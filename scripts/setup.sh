@@ -41,6 +41,22 @@ MSG
   fi
 fi
 
+# PostgreSQL server binaries: the tests start a throwaway server (tests/pgtools.py) to check the shared store and
+# the Dask scale-out against a real PostgreSQL. Only the binaries: no cluster is created or started here.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing PostgreSQL from the system packages (apt-get), for the tests" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    # The Debian package may create and start a default cluster: the tests do not use it.
+    if command -v pg_lsclusters >/dev/null 2>&1; then
+      pg_lsclusters -h 2>/dev/null | while read -r ver name _rest; do pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true; done
+    fi
+  else
+    echo "note: PostgreSQL is not installed; its tests are skipped (apt-get install postgresql)" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv" >&2
   "$PY" -m venv .venv

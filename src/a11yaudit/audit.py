@@ -15,13 +15,14 @@ from pathlib import Path
 
 from . import __version__, settings
 from .config import Site
-from .discover.scope import IN_SCOPE, OUT_OF_SCOPE, ScopeClassifier
-from .discover.sources import fetch, head_size, load_robots, read_sitemaps
+from .discover.scope import IN_SCOPE, ScopeClassifier
+from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
 from .errors import ConfigError
 from .gather.artifacts import ArtifactStore
-from .gather.browser import axe_version
+from .gather.browser import axe_locale_script, axe_version
 from .gather.engine import Engine, EngineSession, make_engine
+from .pagework import PageJob, PageOutcome, audit_page, document_sizes
 from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
@@ -65,14 +66,15 @@ class AuditOptions:
     artifacts_root: Path
     save_artifacts: bool = True
     quiet: bool = False
-    full: bool = False          # no incremental reuse of unchanged pages
+    full: bool = False              # no incremental reuse of unchanged pages
+    scheduler: str | None = None    # Dask scheduler address (tcp://host:8786): pages run as tasks on its workers
 
 
 def site_config_dict(site: Site) -> dict:
     d = dataclasses.asdict(site)
     d["serve"] = str(site.serve) if site.serve else None
-    for key in ("include", "exclude"):
-        for rule in d["policy"][key]:
+    for rules in [d["policy"]["include"], d["policy"]["exclude"]] + [ph["include"] for ph in d["policy"]["phases"]]:
+        for rule in rules:
             rule.pop("regex", None)
     return d
 
@@ -92,7 +94,8 @@ class Auditor:
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
         self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "pages_reused": 0, "timings": {}}
-        self.incremental = None     # incremental.Incremental when earlier results may be reused
+        self.job: PageJob | None = None
+        self.incremental = None     # incremental.Incremental: earlier results of unchanged pages may be reused
 
     # --- helpers ----------------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):
@@ -118,7 +121,7 @@ class Auditor:
         entry = {"url": url, "kind": "document" if doc else "html", "doc_type": doc, "depth": depth,
                  "found_via": via, "referrer": referrer, "scope": decision.status,
                  "scope_reason": decision.reason, "state": "queued", "skip_reason": None}
-        if decision.status == OUT_OF_SCOPE and not self.scope.same_site(url):
+        if not self.scope.same_site(url):   # other hosts (also excluded external services) are never crawled
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
             entry.update(state="skipped", skip_reason="document")
@@ -162,16 +165,21 @@ class Auditor:
                 await self._resume(resume_run)
             else:
                 await self._start_new()
-            self._setup_incremental()
-            if browser.name != "playwright" or not self.incremental.prev:
-                await browser.start()      # else Playwright starts on the first page that must be rendered
-                self.store.set_run(self.run_id, browser_version=browser.version)
-            self.stats["engine"] = browser.name
-            if browser.notes:
-                self.stats["engine_notes"] = list(browser.notes)
-            await self._crawl(browser)
-            if browser.version:
-                self.store.set_run(self.run_id, browser_version=browser.version)
+            if self.opt.scheduler:     # the same page work as Dask tasks; this process keeps the frontier
+                from .dask_exec import crawl_on_dask
+                self.stats["engine"] = self.crawl.engine
+                await crawl_on_dask(self, self.opt.scheduler)
+            else:
+                self._setup_incremental()
+                if browser.name != "playwright" or not self.incremental.prev:
+                    await browser.start()      # else Playwright starts on the first page that must be rendered
+                    self.store.set_run(self.run_id, browser_version=browser.version)
+                self.stats["engine"] = browser.name
+                if browser.notes:
+                    self.stats["engine_notes"] = list(browser.notes)
+                await self._crawl(browser)
+                if browser.version:
+                    self.store.set_run(self.run_id, browser_version=browser.version)
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
@@ -338,85 +346,51 @@ class Auditor:
             with contextlib.suppress(Exception):
                 await session.close()
 
+    def _job(self) -> PageJob:
+        """The per-run part of the page work (built once robots.txt is known; sent once to Dask workers)."""
+        if self.job is None:
+            self.job = PageJob(run_id=self.run_id, site=dataclasses.replace(self.site, crawl=self.crawl),
+                               profile=self.opt.profile, viewports=list(self.opt.viewports), ruleset=self.ruleset,
+                               physical=self.origin_map.physical, robots=self.robots,
+                               allowed_hosts=frozenset(self._allowed_hosts(self.origin_map.physical)),
+                               axe_locale=axe_locale_script())
+        return self.job
+
     @property
     def _wants_documents(self) -> bool:
-        return any("documents?" in r.requires for r in self.ruleset.python_rules(self.opt.profile))
+        return self._job().wants_documents
 
     async def _document_sizes(self, loads: dict) -> None:
-        """Sizes of the PDF/Office files a page links to (HEAD, once per URL and run, same site and robots only),
-        added to every viewport's artifacts as `documents` for the rule comparing them with the stated sizes."""
-        sizes: dict = {}
-        for load in loads.values():
-            for _raw, absolute, _nid in (load.links or []):
-                logical = self.origin_map.to_logical(absolute) if absolute else None
-                if not logical or document_type(logical) is None or logical in sizes:
-                    continue
-                if not self.scope.same_site(logical):
-                    continue
-                if self.crawl.obey_robots and self.robots and not self.robots.allowed(
-                        self.origin_map.to_physical(logical), "a11yaudit"):
-                    continue
-                cached = self.doc_sizes.get(logical)
-                if cached is None:
-                    physical = self.origin_map.to_physical(logical)
-                    await self._polite(physical)
-                    cached = await asyncio.to_thread(head_size, physical, timeout=self.crawl.timeout,
-                                                     user_agent=f"a11yaudit/{__version__}")
-                    self.doc_sizes[logical] = cached
-                sizes[logical] = cached
-                sizes[absolute] = cached
-        for load in loads.values():
-            if load.artifacts is not None:
-                load.artifacts["documents"] = sizes
+        await document_sizes(self._job(), loads, self._polite, self.doc_sizes)
 
     async def _process(self, session: EngineSession, item: dict) -> list[dict]:
-        url, depth = item["url"], item["depth"]
-        physical = self.origin_map.to_physical(url)
         if self.incremental is not None:
-            prev = await self.incremental.validators_unchanged(url)
+            prev = await self.incremental.validators_unchanged(item["url"])
             if prev is not None:
                 return await self._reuse(item, prev)
-        loads = {}
-        for viewport in self.opt.viewports:
-            await self._polite(physical)
-            load = await session.gather(physical, viewport, timeout=self.crawl.timeout, settle=self.crawl.settle,
-                                        interactions=self.ruleset.interactions(self.opt.profile, viewport))
-            loads[viewport] = load
-            self.stats["viewport_loads"] += 1
-        if self._wants_documents:
-            await self._document_sizes(loads)
-        first = next(iter(loads.values()))
-        final_logical = self.origin_map.to_logical(first.final_url) if first.final_url else None
-        if final_logical and not self.scope.same_site(final_logical):
-            for load in loads.values():
-                load.artifacts, load.error_kind, load.error = None, "redirect_offsite", f"redirected to {final_logical}"
-        ok = {vp: load for vp, load in loads.items() if load.artifacts}
-        # Links from every rendered viewport (a smartphone rendering may link elsewhere).
-        raw_links: list[str] = []
-        for load in ok.values():
-            raw_links.extend(link[1] or link[0] for link in load.links)
-        new_entries = self._new_entries(raw_links, depth + 1, "link", url, base=first.final_url or physical)
-        results = []
+        outcome = await audit_page(self._job(), session, item["url"], polite=self._polite,
+                                   doc_sizes=self.doc_sizes,
+                                   artifacts_dir=self.artifacts_dir if self.opt.save_artifacts else None)
+        return await self._record(item, outcome)
+
+    async def _record(self, item: dict, outcome: PageOutcome) -> list[dict]:
+        """Coordinator side of a page, whichever executor rendered it: frontier and scope decisions for the links
+        it revealed, then the page, its results and the new frontier rows in ONE transaction."""
+        url, depth = item["url"], item["depth"]
+        if outcome.artifacts and self.opt.save_artifacts:
+            arts = ArtifactStore(self.artifacts_dir)
+            await asyncio.to_thread(lambda: [arts.save(url, vp, a) for vp, a in outcome.artifacts.items()])
+        new_entries = self._new_entries(outcome.raw_links, depth + 1, "link", url, base=outcome.base)
+        page_values = {**outcome.page_values, "timings_json": json.dumps(outcome.timings)}
+        results = outcome.results
         state = reuse_src = None
-        if ok and self.incremental is not None:
-            state = self.incremental.state_of(loads, ok, first.final_url or physical)
-            reuse_src = self.incremental.dom_unchanged(url, state["dom_hash"], len(ok) == len(self.opt.viewports))
-        if ok:
-            results = await asyncio.to_thread(self._evaluate_and_save, url, ok, reuse_src is None)
-        errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
-        primary = next(iter(ok.values())).artifacts["page"] if ok else {}
-        page_values = {
-            "state": "done" if ok else "error", "http_status": first.http_status,
-            "final_url": final_logical, "content_type": first.content_type,
-            "title": primary.get("title"), "lang": primary.get("lang"),
-            "error_kind": None if ok else first.error_kind,
-            "error": "; ".join(f"{vp}: {e}" for vp, e in errors.items()) or None,
-            "load_ms": first.timings.get("total_ms") if first.timings else None,
-            "timings_json": json.dumps({vp: load.timings for vp, load in loads.items()}),
-        }
-        if not ok and first.error_kind == "not_html":
-            page_values.update(kind="document", state="skipped", skip_reason="document")
+        if outcome.ok_viewports and self.incremental is not None and outcome.render_state is not None:
+            state = self.incremental.state_of(outcome)
+            reuse_src = self.incremental.dom_unchanged(url, state["dom_hash"],
+                                                       len(outcome.ok_viewports) == len(self.opt.viewports))
         if reuse_src is not None:
+            # Same rendered DOM and scripts/styles as the stored page: its stored results are kept (and are what
+            # the rules just computed again; pagework runs them before this decision).
             from .store.reuse import record_reused_page
             state.update(reused_from=reuse_src["page_id"], reuse_via="dom_hash")
             await self._db(record_reused_page, self.store, self.run_id, item["id"], reuse_src["page_id"],
@@ -429,9 +403,13 @@ class Auditor:
             if state is not None:
                 from .store.reuse import save_state
                 await self._db(save_state, self.store, self.run_id, item["id"], state)
-        for load in ok.values():
-            for key, ms in load.timings.items():
-                self.stats["timings"][key] = round(self.stats["timings"].get(key, 0.0) + ms, 1)
+        self.stats["viewport_loads"] += outcome.viewport_loads
+        timings = self.stats["timings"]
+        timings["python_ms"] = round(timings.get("python_ms", 0.0) + outcome.python_ms, 1)
+        for vp in outcome.ok_viewports:
+            for key, ms in (outcome.timings.get(vp) or {}).items():
+                timings[key] = round(timings.get(key, 0.0) + ms, 1)
+        ok = bool(outcome.ok_viewports)
         if ok:
             self.stats["pages_done"] += 1
         else:
@@ -439,22 +417,9 @@ class Auditor:
         self.progress.found = len(self.seen)
         n_fail = sum(r.n_failed for r in results)
         note = ("再利用 (DOM 同一)" if reuse_src is not None else f"指摘 {n_fail}") if ok else \
-            "; ".join(errors.values())[:160]
-        self.progress.page(url, bool(ok), note)
+            "; ".join(outcome.errors.values())[:160]
+        self.progress.page(url, ok, note)
         return await self._queued_rows(new_entries)
-
-    def _evaluate_and_save(self, url: str, loads: dict, run_rules: bool = True) -> list:
-        t0 = time.perf_counter()
-        results = []
-        store = ArtifactStore(self.artifacts_dir) if self.opt.save_artifacts else None
-        for viewport, load in loads.items():
-            if run_rules:
-                results.extend(evaluate(load.artifacts, viewport, self.ruleset, self.opt.profile, url))
-            if store is not None:
-                store.save(url, viewport, load.artifacts)
-        self.stats["timings"]["python_ms"] = round(self.stats["timings"].get("python_ms", 0.0)
-                                                   + (time.perf_counter() - t0) * 1000, 1)
-        return results
 
 
 def run_site_rules(store: Store, run_id: int, site_id: str, ruleset: RuleSet, profile: str,

@@ -79,15 +79,20 @@ def _store(ctx):
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.option("--full", is_flag=True,
               help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
+@click.option("--scheduler", default=None, envvar="A11YAUDIT_SCHEDULER", metavar="tcp://HOST:8786",
+              help="Render pages on this Dask cluster's workers (overrides crawl.scheduler; docs/scale-out.md).")
 @click.pass_context
 def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, engine, grid, resume_run,
-          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, full):
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, scheduler, full):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
     Prints the path of each HTML report on stdout.
     """
     import dataclasses
 
+    if scheduler:      # sites.yaml values are checked when it is read
+        from .dask_exec import check_scheduler_address
+        check_scheduler_address(scheduler)
     from .audit import AuditOptions, reevaluate_artifacts, run_audit
     from .config import load_sites
     from .report.html import write_report
@@ -118,7 +123,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
                                artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet,
-                               full=full)
+                               scheduler=scheduler or site.crawl.scheduler, full=full)
         if from_artifacts:
             run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
         else:
@@ -232,6 +237,11 @@ def check_config(ctx):
     _, profiles = load_standards()
     sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
     rs = load_rules()
+    from .policy import lint_policy
+    for i, site in enumerate(sites_file.sites):   # policy errors beyond the schema (`policy lint` also warns)
+        errors = [x for x in lint_policy(site, i) if x.severity == "error"]
+        if errors:
+            raise ConfigError(errors[0].message, file=errors[0].file, line=errors[0].line, field=errors[0].field)
     for site in sites_file.sites:
         click.echo(f"{site.id}\t{site.name}\t{site.base_url}\t{site.profile}")
     click.echo(f"ok: {len(sites_file.sites)} sites, {len(rs.rules)} rules", err=True)
@@ -440,6 +450,11 @@ def _register_plans() -> None:
 
 
 _register_plans()
+
+
+from .cli_shiken import register as _register_shiken  # noqa: E402  (policy lint, sample, shiken)
+
+_register_shiken(cli)
 
 
 def main() -> None:

@@ -30,12 +30,15 @@ class ScopeRule:
     pattern: str | None = None
     type: str | None = None
     regex: re.Pattern | None = field(default=None, repr=False, compare=False)
+    external: str | None = None        # an external service: a host (maps.example.com) or a URL prefix
 
     def describe(self) -> str:
         if self.prefix is not None:
             return self.prefix
         if self.pattern is not None:
             return f"pattern: {self.pattern}"
+        if self.external is not None:
+            return f"external: {self.external}"
         return f"type: {self.type}"
 
 
@@ -48,6 +51,15 @@ class Policy:
     include: list[ScopeRule] = field(default_factory=list)
     exclude: list[ScopeRule] = field(default_factory=list)
     contact: str = ""
+    # The rest of the ウェブアクセシビリティ方針 (JAPAN.md §3; parsed and linted in policy.py).
+    deadline: Any = None                       # datetime.date: 目標を達成する期限 (一部準拠 / 配慮 targets)
+    statement_date: Any = None                 # datetime.date: 表明日
+    technologies: list[str] = field(default_factory=list)    # 依存したウェブコンテンツ技術
+    exceptions: list = field(default_factory=list)           # policy.PolicyException (例外事項 + 代替手段)
+    additional_criteria: list[str] = field(default_factory=list)   # 追加する達成基準 (SC ids)
+    phases: list = field(default_factory=list)               # policy.Phase (段階的拡大)
+    known_issues: str = ""                     # 現時点で把握している問題点及び今後の対応
+    sampling: Any = None                       # policy.SamplingPlan (JIS X 8341-3:2016 JB.1.2)
 
 
 @dataclass
@@ -66,6 +78,7 @@ class Crawl:
     user_agent_suffix: str
     engine: str = "playwright"
     grid: str | None = None
+    scheduler: str | None = None       # Dask scheduler address; None = render locally
 
 
 @dataclass
@@ -195,18 +208,34 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
                 raise doc.error(sub, "an exclusion needs a reason: write {prefix: ..., reason: ...}")
         elif not isinstance(item, dict):
             raise doc.error(sub, "must be a mapping with one of prefix / pattern / type and a reason")
-        deciders = [k for k in ("prefix", "pattern", "type") if k in item]
-        unknown = [k for k in item if k not in ("prefix", "pattern", "type", "reason")]
+        deciders = [k for k in ("prefix", "pattern", "type", "external") if k in item]
+        unknown = [k for k in item if k not in ("prefix", "pattern", "type", "external", "reason", "note")]
         if unknown or len(deciders) != 1:
-            raise doc.error(sub, (f"unknown field {unknown[0]!r}; " if unknown else "") + "needs exactly one of prefix, pattern or type: a scope must be decidable "
-                                 "from the URL alone (WAIC: 「CMS以外」のような範囲は不適切)")
+            raise doc.error(sub,
+                            (f"unknown field {unknown[0]!r} ({item[unknown[0]]!r}); " if unknown else "")
+                            + "a scope rule needs exactly one of prefix, pattern, type or external: a scope must "
+                            "be decidable from the URL alone (WAIC: 「CMS以外」のような範囲は不適切; write the "
+                            "directory, a regular expression on the URL, the file type or the external host)")
+        if "external" in item and not require_reason:
+            raise doc.error(sub + ("external",), "external services can only be excluded; to include another "
+                            "host, list it in allowed_hosts and include its absolute URL as a prefix")
         reason = item.get("reason") or ""
         if require_reason and not str(reason).strip():
             raise doc.error(sub + ("reason",), "an exclusion needs a reason (例外事項の理由)")
         rule = ScopeRule(reason=str(reason))
-        if "prefix" in item:
+        if "external" in item:
+            ext = item["external"]
+            ok = isinstance(ext, str) and (re.match(r"^https?://[^/\s]+(/\S*)?$", ext)
+                                           or re.match(r"^[a-z0-9.-]+\.[a-z]{2,}$", ext.lower()))
+            if not ok:
+                raise doc.error(sub + ("external",), "must be a host name (maps.example.com) or a URL prefix "
+                                f"(https://www.example.com/embed/), got {ext!r}")
+            rule.external = ext if "://" in ext else ext.lower()
+        elif "prefix" in item:
             if not isinstance(item["prefix"], str) or not (item["prefix"].startswith("/") or "://" in item["prefix"]):
-                raise doc.error(sub + ("prefix",), "must be a root-relative path (/dir/) or an absolute URL")
+                raise doc.error(sub + ("prefix",), "must be a root-relative path (/dir/) or an absolute URL; "
+                                f"{item['prefix']!r} cannot be decided from the URL (WAIC: a scope such as "
+                                "「CMS以外のページ」 is not objective)")
             rule.prefix = item["prefix"]
         elif "pattern" in item:
             try:
@@ -265,7 +294,10 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         user_agent_suffix=c.str("user_agent_suffix", crawl_defaults["user_agent_suffix"]),
         engine=c.str("engine", crawl_defaults["engine"], choices=("playwright", "selenium")),
         grid=c.str("grid", crawl_defaults["grid"]),
+        scheduler=c.str("scheduler", crawl_defaults.get("scheduler")),
     )
+    if crawl.scheduler and not re.match(r"^(tcp|tls|ws|wss|ucx|inproc)://[^/\s]+$", crawl.scheduler):
+        raise c.err("scheduler", f"must be a Dask scheduler address such as tcp://host:8786, got {crawl.scheduler!r}")
     if crawl.grid is not None:
         from urllib.parse import urlsplit as _split
         if _split(crawl.grid).scheme not in ("http", "https") or not _split(crawl.grid).hostname:
@@ -291,7 +323,8 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
             if name not in known_profiles:
                 raise r.err("profile", f"unknown profile {name!r}; known: {', '.join(sorted(known_profiles))}")
 
-    p = _Reader(doc, path + ("policy",), {"name", "standard", "level", "degree", "scope", "contact"})
+    from .policy import POLICY_FIELDS, read_policy_extras
+    p = _Reader(doc, path + ("policy",), POLICY_FIELDS)
     policy = Policy(
         name=p.str("name", ""), standard=p.str("standard", "JIS X 8341-3:2016"),
         level=p.str("level", "AA", choices=LEVELS), degree=p.str("degree", "準拠", choices=DEGREES),
@@ -302,6 +335,7 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
     policy.exclude = _scope_rules(doc, path + ("policy", "scope", "exclude"), require_reason=True)
     if not policy.include:
         policy.include = [ScopeRule(reason="サイト全体", prefix="/")]
+    read_policy_extras(p, policy)
     allowed_hosts = r.str_list("allowed_hosts", [])
     return Site(id=site_id, name=r.str("name", site_id), start_urls=start_urls, crawl=crawl,
                 viewports=viewports, profile=profile, policy=policy, serve=serve, origin=origin,

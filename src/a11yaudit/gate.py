@@ -313,7 +313,7 @@ def db_baseline(store, site_id: str) -> list[BaselineEntry]:
     """The findings (failed) of the latest finished run of a site, as baseline entries."""
     runs = [r for r in store.list_runs(site_id) if r["status"] == "finished"]
     if not runs:
-        raise ConfigError(f"no finished audit of site {site_id!r} in the database {store.safe_url()}",
+        raise ConfigError(f"no finished audit of site {site_id!r} in the database {store.safe_url}",
                           field="--baseline")
     run = runs[-1]
     urls = {p["id"]: p["url"] for p in store.run_pages(run["id"])}

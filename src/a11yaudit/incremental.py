@@ -7,8 +7,9 @@ Two ways to know a page is unchanged, cheapest first:
    once per run). The page is then not opened at all: its rule results and findings are copied into the new run
    (page_state.reuse_via = "validators"), and the links it revealed last time continue the crawl.
 2. The rendered DOM: a page whose validators changed or are missing is rendered as usual; if the serialised DOM of
-   every viewport and the validators of its same-site scripts and styles hash to the stored value, the rules are
-   not run again and the results are copied (reuse_via = "dom_hash").
+   every viewport and the validators of its same-site scripts and styles hash to the stored value, the stored
+   results are copied (reuse_via = "dom_hash"). Since the page work moved to pagework.py (shared with the Dask
+   executor) the rules still run on such a page before the decision; only the result writes are saved.
 
 Decisions (see bench/README.md): a page whose HTML is unchanged but whose same-site script or stylesheet changed is
 re-rendered (the script may change the DOM, the style the contrast and layout). Third-party scripts, images, fonts
@@ -72,11 +73,10 @@ def conditional_get(url: str, etag: str | None, last_modified: str | None, *, ti
         return 0
 
 
-def dom_hash(loads: dict, subresources: list) -> str:
+def dom_hash(dom_sha1: dict, subresources: list) -> str:
     h = hashlib.sha1()
-    for vp in sorted(loads):
-        h.update(vp.encode())
-        h.update(((loads[vp].artifacts or {}).get("dom") or {}).get("html", "").encode("utf-8", "replace"))
+    for vp in sorted(dom_sha1):
+        h.update(f"{vp}:{dom_sha1[vp]};".encode())
     h.update(json.dumps(sorted(subresources), ensure_ascii=False).encode())
     return h.hexdigest()
 
@@ -128,34 +128,33 @@ class Incremental:
         return prev
 
     # --- what is stored for the next audit -------------------------------------------------------------
-    def state_of(self, loads: dict, ok: dict, base: str) -> dict:
-        """Validators, same-site script/style validators, DOM hash and links (logical URLs) of a rendered page."""
-        first = next(iter(ok.values()))
-        validators = first.validators or {}
+    def state_of(self, outcome) -> dict:
+        """Validators, same-site script/style validators, DOM hash and links (logical URLs) of a rendered page
+        (from pagework's PageOutcome.render_state)."""
+        rs = outcome.render_state
+        validators = rs.get("validators") or {}
         subs: dict[str, list] = {}
-        for load in ok.values():
-            for phys, etag, lm in load.subresources or []:
-                logical = self.a.origin_map.to_logical(phys)
-                if self.a.scope.same_site(logical):
-                    subs[logical] = [logical, etag, lm]
+        for phys, etag, lm in rs.get("subresources") or []:
+            logical = self.a.origin_map.to_logical(phys)
+            if self.a.scope.same_site(logical):
+                subs[logical] = [logical, etag, lm]
         sub_list = sorted(subs.values())
         links: list[str] = []
         seen: set[str] = set()
-        for load in ok.values():
-            for raw, absolute, _nid in load.links or []:
-                u = canonicalize(absolute or raw, base, strip_params=self.a.crawl.strip_params)
-                if u is None:
-                    continue
-                u = self.a.origin_map.to_logical(u)
-                if u not in seen:
-                    seen.add(u)
-                    links.append(u)
+        for raw in outcome.raw_links:
+            u = canonicalize(raw, outcome.base, strip_params=self.a.crawl.strip_params)
+            if u is None:
+                continue
+            u = self.a.origin_map.to_logical(u)
+            if u not in seen:
+                seen.add(u)
+                links.append(u)
         # A script or style without validators cannot be checked cheaply: the page is then never reused by
         # validators (only by DOM hash after rendering).
         checkable = all(s[1] or s[2] for s in sub_list)
         return {"reuse_key": self.key, "etag": validators.get("etag") if checkable else None,
                 "last_modified": validators.get("last-modified") if checkable else None,
-                "dom_hash": dom_hash(ok, sub_list), "subresources": sub_list, "links": links}
+                "dom_hash": dom_hash(rs.get("dom_sha1") or {}, sub_list), "subresources": sub_list, "links": links}
 
     @staticmethod
     def page_values(prev: dict, via: str) -> dict:

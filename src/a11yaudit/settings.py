@@ -21,6 +21,7 @@ CRAWL_DEFAULTS: dict = {
     "user_agent_suffix": "a11yaudit",
     "engine": "playwright",    # playwright | selenium (WebDriver: local chromedriver, or a Selenium Grid with `grid`)
     "grid": None,              # Selenium Grid URL (http://host:4444) for the selenium engine; none = local chromedriver
+    "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
 
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so

@@ -214,3 +214,11 @@ def test_targets_of_a_served_site_use_the_site_fingerprints(root):
         gate.resolve_targets(["-"], base_url=None, sites=[], profile=None, read_stdin=lambda: b"<p>")
     with pytest.raises(ConfigError, match="file not found"):
         gate.resolve_targets(["nope/missing.html"], base_url=None, sites=[], profile=None)
+
+
+def test_db_baseline_without_a_finished_run_names_the_database(db_url):
+    from a11yaudit.store.db import Store
+    store = Store(db_url)
+    with pytest.raises(ConfigError) as err:
+        gate.db_baseline(store, "nosuchsite")
+    assert "nosuchsite" in str(err.value) and "sqlite" in str(err.value)

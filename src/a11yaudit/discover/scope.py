@@ -42,11 +42,20 @@ class ScopeClassifier:
             return url.startswith(prefix) or url + "/" == prefix
         if rule.regex is not None:
             return rule.regex.search(url) is not None
+        if rule.external is not None:
+            if "://" in rule.external:
+                return url.startswith(rule.external)
+            host = host_of(url)
+            return host == rule.external or host.endswith("." + rule.external)
         kind = document_type(url)
         return kind is not None and (rule.type == kind or (rule.type == "document" and kind != "image"))
 
     def classify(self, url: str) -> ScopeDecision:
         if not self.same_site(url):
+            for rule, _ in self.exclude:
+                if rule.external is not None and self._matches(rule, None, url):
+                    # An external service the policy names (例外事項): recorded with its reason, never crawled.
+                    return ScopeDecision(EXCLUDED, rule.reason)
             return ScopeDecision(OUT_OF_SCOPE, "サイト外のホスト")
         for rule, prefix in self.exclude:
             if self._matches(rule, prefix, url):

@@ -41,8 +41,26 @@ def _insert(engine: Engine, table):
     return insert(table)
 
 
+def _pg_text(value):
+    """PostgreSQL text cannot hold NUL (a page's script can put one in its title or markup): U+FFFD instead."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _pg_rows(rows: list[dict]) -> list[dict]:
+    return [{k: _pg_text(v) for k, v in row.items()} for row in rows]
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean the psycopg (3) driver, the one the `postgres` extra installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Store:
     def __init__(self, url: str):
+        url = normalise_url(url)
         self.url = url
         try:
             if url.startswith("sqlite:///"):
@@ -61,6 +79,14 @@ class Store:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
+        self.pg = self.engine.dialect.name == "postgresql"
+        if self.pg:
+            @event.listens_for(self.engine, "connect")
+            def _utc(dbapi_conn, _record):  # times come back in UTC, as from SQLite (the report says UTC)
+                cur = dbapi_conn.cursor()
+                cur.execute("SET TIME ZONE 'UTC'")
+                cur.close()
+                dbapi_conn.commit()
         self.upgrade()
 
     def upgrade(self) -> None:
@@ -71,6 +97,9 @@ class Store:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    # Several coordinators (one per site) may open a new database at once: one migrates at a time.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(8341300601)")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
@@ -140,11 +169,21 @@ class Store:
         rows = [{"run_id": run_id, **e} for e in entries]
         if not rows:
             return 0
-        stmt = _insert(self.engine, pages).on_conflict_do_nothing(index_elements=["run_id", "url"])
+        if self.pg:
+            rows = _pg_rows(rows)
+        # PostgreSQL: the unique index is on md5(url) (migration 0006: URLs longer than a btree entry).
+        keys = [pages.c.run_id, func.md5(pages.c.url)] if self.pg else ["run_id", "url"]
+        stmt = _insert(self.engine, pages).on_conflict_do_nothing(index_elements=keys)
+        if self.pg:   # psycopg reports no rowcount for a batched insert: count the rows it returns instead
+            stmt = stmt.returning(pages.c.id)
+
+        def run(c) -> int:
+            res = c.execute(stmt, rows)
+            return len(res.all()) if self.pg else (res.rowcount or 0)
         if conn is not None:
-            return conn.execute(stmt, rows).rowcount or 0
+            return run(conn)
         with self.engine.begin() as c:
-            return c.execute(stmt, rows).rowcount or 0
+            return run(c)
 
     def urls(self, run_id: int) -> set[str]:
         with self.engine.connect() as conn:
@@ -169,27 +208,32 @@ class Store:
             return {f"{k}:{s}": n for k, s, n in conn.execute(q)}
 
     def set_page(self, page_id: int, **values) -> None:
+        if self.pg:
+            values = _pg_rows([values])[0]
         with self.engine.begin() as conn:
             conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
 
     def record_page(self, run_id: int, site_id: str, page_id: int, path: str, page_values: dict,
                     results: list[RuleResult], new_pages: list[dict]) -> None:
         """Store one page's results and the links it revealed in ONE transaction (resume-safe)."""
+        if self.pg:
+            page_values = _pg_rows([page_values])[0]
         with self.engine.begin() as conn:
             conn.execute(rule_results.delete().where(rule_results.c.page_id == page_id))
             conn.execute(findings.delete().where(findings.c.page_id == page_id))
             if results:
-                conn.execute(rule_results.insert(), [{
+                rrows = [{
                     "run_id": run_id, "page_id": page_id, "viewport": r.viewport, "rule": r.rule,
                     "outcome": r.outcome, "criteria": ",".join(r.criteria), "n_failed": r.n_failed,
-                    "n_cant_tell": r.n_cant_tell, "n_passed": r.n_passed, "error": r.error} for r in results])
+                    "n_cant_tell": r.n_cant_tell, "n_passed": r.n_passed, "error": r.error} for r in results]
+                conn.execute(rule_results.insert(), _pg_rows(rrows) if self.pg else rrows)
                 rows = [{"run_id": run_id, "page_id": page_id, "viewport": f.viewport, "rule": f.rule,
                          "outcome": f.outcome, "criteria": ",".join(f.criteria), "selector": f.selector,
                          "snippet": f.snippet, "message": f.message, "nid": f.nid,
                          "fingerprint": fingerprint(site_id, path, f.viewport, f.rule, f.selector)}
                         for r in results for f in r.findings]
                 if rows:
-                    conn.execute(findings.insert(), rows)
+                    conn.execute(findings.insert(), _pg_rows(rows) if self.pg else rows)
             if new_pages:
                 self.enqueue(run_id, new_pages, conn=conn)
             conn.execute(update(pages).where(pages.c.id == page_id).values(fetched_at=now(), **page_values))
@@ -215,7 +259,7 @@ class Store:
                       "fingerprint": fingerprint(site_id, paths.get(pid, ""), f.viewport, f.rule, f.selector)}
                      for pid, results in results_by_page.items() for r in results for f in r.findings]
             if frows:
-                conn.execute(findings.insert(), frows)
+                conn.execute(findings.insert(), _pg_rows(frows) if self.pg else frows)
 
     # --- reading a run back -----------------------------------------------------------------------------
     def run_pages(self, run_id: int) -> list[dict]:

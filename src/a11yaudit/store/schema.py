@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+from sqlalchemy import (BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -98,6 +98,34 @@ findings = Table(
     Column("fingerprint", String(40), nullable=False),
     Index("ix_findings_run", "run_id", "page_id"),
     Index("ix_findings_fp", "fingerprint"),
+)
+
+# JIS X 8341-3:2016 JB.1.2 samples (migration 0003): population, seed and draw, stored with the run.
+samples = Table(
+    "samples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("method", String(1), nullable=False),              # a | b | c | d
+    Column("seed", BigInteger),
+    Column("n_random_requested", Integer, nullable=False),
+    Column("population_size", Integer, nullable=False),
+    Column("population_sha1", String(40), nullable=False),   # of the sorted population URLs
+    Column("population_json", Text, nullable=False),          # the sorted population URLs
+    Column("params_json", Text, nullable=False),              # representative settings, counts per stratum
+    Index("ix_samples_run", "run_id", "id"),
+)
+
+sample_pages = Table(
+    "sample_pages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="CASCADE"), nullable=False),
+    Column("ord", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE")),
+    Column("stratum", String(16), nullable=False),            # all | representative | random
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("sample_id", "url", name="uq_sample_pages_url"),
 )
 
 # Incremental re-audit (migration 0002): what is needed to decide, on the next audit, that a page is unchanged.

@@ -3,13 +3,13 @@ validators and links seen at render time, and whether its results were reused fr
 reports of large runs.
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0006"   # chained after main's 0001 → 0003 → 0006 when merging main
 branch_labels = None
 depends_on = None
 

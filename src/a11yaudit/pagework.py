@@ -1,0 +1,183 @@
+"""The work on one page, shared by both executors: the local asyncio workers (audit.Auditor) and the Dask tasks
+(distributed.py). It renders every viewport, sizes linked documents, runs the rules and returns a picklable
+`PageOutcome`; the coordinator then decides which links enter the frontier and stores the page in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from typing import Awaitable, Callable
+
+from . import __version__
+from .config import Site
+from .discover.scope import ScopeClassifier
+from .discover.sources import head_size
+from .discover.urls import OriginMap, document_type
+from .gather.artifacts import ArtifactStore
+from .rules.engine import evaluate
+from .rules.loader import RuleSet
+
+
+@dataclasses.dataclass
+class PageJob:
+    """Everything a page task needs that is fixed for a run (sent once to every Dask worker)."""
+
+    run_id: int
+    site: Site
+    profile: str
+    viewports: list[str]
+    ruleset: RuleSet
+    physical: str | None           # physical origin of a served site (127.0.0.1:port), else None
+    robots: object | None          # discover.sources.Robots, or None
+    allowed_hosts: frozenset = frozenset()
+    axe_locale: str | None = None  # axe.configure({locale}) as read on the coordinator (workers may lack rules/)
+
+    def __post_init__(self):
+        self.origin_map = OriginMap(self.site.base_url, self.physical)
+        self.scope = ScopeClassifier(self.site)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("origin_map", None)
+        state.pop("scope", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def crawl(self):
+        return self.site.crawl
+
+    @property
+    def key(self) -> tuple:
+        """Browser policy of this job: engine, the hosts it may reach and the resources it blocks."""
+        return (self.crawl.engine, self.crawl.grid, tuple(sorted(self.allowed_hosts)),
+                tuple(sorted(self.crawl.block_resources)))
+
+    @property
+    def wants_documents(self) -> bool:
+        return any("documents?" in r.requires for r in self.ruleset.python_rules(self.profile))
+
+
+@dataclasses.dataclass
+class PageOutcome:
+    """What one page produced, ready for the coordinator to store (picklable, no browser objects)."""
+
+    ok_viewports: list[str]
+    page_values: dict              # columns of the pages row
+    results: list                  # RuleResult
+    raw_links: list[str]           # absolute (physical) or raw hrefs from every rendered viewport
+    base: str                      # URL the links are relative to
+    timings: dict                  # viewport → timings of its load
+    errors: dict                   # viewport → "kind: message" for failed viewports
+    viewport_loads: int
+    python_ms: float
+    artifacts: dict | None = None  # viewport → artifacts, when the coordinator saves them (Dask)
+    browser: str | None = None     # browser version of the worker that rendered it (Dask)
+    render_state: dict | None = None   # validators, script/style validators, DOM digests (incremental re-audit)
+
+
+async def _noop_polite(_url: str) -> None:
+    return None
+
+
+async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> None:
+    """Sizes of the PDF/Office files a page links to (HEAD, once per URL and cache, same site and robots only),
+    added to every viewport's artifacts as `documents` for the rule comparing them with the stated sizes."""
+    sizes: dict = {}
+    crawl, om = job.crawl, job.origin_map
+    for load in loads.values():
+        for _raw, absolute, _nid in (load.links or []):
+            logical = om.to_logical(absolute) if absolute else None
+            if not logical or document_type(logical) is None or logical in sizes:
+                continue
+            if not job.scope.same_site(logical):
+                continue
+            if crawl.obey_robots and job.robots and not job.robots.allowed(om.to_physical(logical), "a11yaudit"):
+                continue
+            cached = doc_sizes.get(logical)
+            if cached is None:
+                physical = om.to_physical(logical)
+                await polite(physical)
+                cached = await asyncio.to_thread(head_size, physical, timeout=crawl.timeout,
+                                                 user_agent=f"a11yaudit/{__version__}")
+                doc_sizes[logical] = cached
+            sizes[logical] = cached
+            sizes[absolute] = cached
+    for load in loads.values():
+        if load.artifacts is not None:
+            load.artifacts["documents"] = sizes
+
+
+def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, float]:
+    t0 = time.perf_counter()
+    results = []
+    store = ArtifactStore(artifacts_dir) if artifacts_dir is not None else None
+    for viewport, load in ok.items():
+        results.extend(evaluate(load.artifacts, viewport, job.ruleset, job.profile, url))
+        if store is not None:
+            store.save(url, viewport, load.artifacts)
+    return results, (time.perf_counter() - t0) * 1000
+
+
+async def audit_page(job: PageJob, session, url: str, *,
+                     polite: Callable[[str], Awaitable[None]] = _noop_polite, doc_sizes: dict | None = None,
+                     artifacts_dir=None, return_artifacts: bool = False) -> PageOutcome:
+    """Render `url` (a logical URL) at every viewport of the job with an engine session (gather/engine.py), run the
+    rules and describe the page.
+
+    `artifacts_dir`: save artifacts there (local audits); `return_artifacts`: hand them back in the outcome for
+    the coordinator to save (Dask workers, whose disks the coordinator may not see)."""
+    om, crawl = job.origin_map, job.crawl
+    doc_sizes = {} if doc_sizes is None else doc_sizes
+    physical = om.to_physical(url)
+    loads = {}
+    for viewport in job.viewports:
+        await polite(physical)
+        loads[viewport] = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
+                                               interactions=job.ruleset.interactions(job.profile, viewport))
+    if job.wants_documents:
+        await document_sizes(job, loads, polite, doc_sizes)
+    first = next(iter(loads.values()))
+    final_logical = om.to_logical(first.final_url) if first.final_url else None
+    if final_logical and not job.scope.same_site(final_logical):
+        for load in loads.values():
+            load.artifacts, load.error_kind, load.error = None, "redirect_offsite", f"redirected to {final_logical}"
+    ok = {vp: load for vp, load in loads.items() if load.artifacts}
+    # Links from every rendered viewport (a smartphone rendering may link elsewhere).
+    raw_links: list[str] = []
+    for load in ok.values():
+        raw_links.extend(link[1] or link[0] for link in load.links)
+    results, python_ms = [], 0.0
+    if ok:
+        results, python_ms = await asyncio.to_thread(_evaluate, job, url, ok, artifacts_dir)
+    errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
+    primary = next(iter(ok.values())).artifacts["page"] if ok else {}
+    page_values = {
+        "state": "done" if ok else "error", "http_status": first.http_status,
+        "final_url": final_logical, "content_type": first.content_type,
+        "title": primary.get("title"), "lang": primary.get("lang"),
+        "error_kind": None if ok else first.error_kind,
+        "error": "; ".join(f"{vp}: {e}" for vp, e in errors.items()) or None,
+        "load_ms": first.timings.get("total_ms") if first.timings else None,
+    }
+    if not ok and first.error_kind == "not_html":
+        page_values.update(kind="document", state="skipped", skip_reason="document")
+    render_state = None
+    if ok:
+        import hashlib
+        render_state = {
+            "validators": first.validators or {},
+            "subresources": [sub for load in ok.values() for sub in (load.subresources or [])],
+            "dom_sha1": {vp: hashlib.sha1(((load.artifacts.get("dom") or {}).get("html") or "")
+                                          .encode("utf-8", "replace")).hexdigest() for vp, load in ok.items()}}
+    return PageOutcome(
+        render_state=render_state,
+        ok_viewports=list(ok), page_values=page_values, results=results, raw_links=raw_links,
+        base=first.final_url or physical, timings={vp: load.timings for vp, load in loads.items()},
+        errors=errors, viewport_loads=len(loads), python_ms=python_ms,
+        artifacts={vp: load.artifacts for vp, load in ok.items()} if return_artifacts else None)
