@@ -67,6 +67,7 @@ class AuditOptions:
     artifacts_root: Path
     save_artifacts: bool = True
     quiet: bool = False
+    full: bool = False              # no incremental reuse of unchanged pages
     scheduler: str | None = None    # Dask scheduler address (tcp://host:8786): pages run as tasks on its workers
 
 
@@ -93,14 +94,24 @@ class Auditor:
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
-        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "timings": {}}
+        self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "pages_reused": 0,
+                      "timings": {}}
         self.traps = TrapGuard(site.crawl)
         self.job: PageJob | None = None
+        self.incremental = None     # incremental.Incremental: earlier results of unchanged pages may be reused
 
     # --- helpers ----------------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.db_pool, lambda: fn(*args, **kwargs))
+
+        def timed():
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                t = self.stats["timings"]
+                t["db_ms"] = round(t.get("db_ms", 0.0) + (time.perf_counter() - t0) * 1000, 1)
+        return await loop.run_in_executor(self.db_pool, timed)
 
     def _fetch(self, url: str):
         return fetch(self.origin_map.to_physical(url), timeout=self.crawl.timeout,
@@ -165,12 +176,16 @@ class Auditor:
                 self.stats["engine"] = self.crawl.engine
                 await crawl_on_dask(self, self.opt.scheduler)
             else:
-                await browser.start()
-                self.store.set_run(self.run_id, browser_version=browser.version)
+                self._setup_incremental()
+                if browser.name != "playwright" or not self.incremental.prev:
+                    await browser.start()      # else Playwright starts on the first page that must be rendered
+                    self.store.set_run(self.run_id, browser_version=browser.version)
                 self.stats["engine"] = browser.name
                 if browser.notes:
                     self.stats["engine_notes"] = list(browser.notes)
                 await self._crawl(browser)
+                if browser.version:
+                    self.store.set_run(self.run_id, browser_version=browser.version)
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
@@ -186,6 +201,39 @@ class Auditor:
                 self._finish(status)
             self.db_pool.shutdown(wait=True)
         return self.run_id
+
+    def _setup_incremental(self) -> None:
+        """Earlier states of this site's pages (none with --full: everything is audited, states are still stored)."""
+        from .incremental import Incremental, reuse_key
+        from .store.reuse import previous_states
+        key = reuse_key(self.opt.profile, self.opt.viewports, axe_version(), self.crawl.engine)
+        self.incremental = Incremental(self, {} if self.opt.full else previous_states(self.store, self.site.id, key),
+                                       key)
+
+    async def _reuse(self, item: dict, prev: dict) -> list[dict]:
+        """Validators say the page is unchanged: copy its results, continue the crawl with its stored links."""
+        from .store.reuse import record_reused_page
+        url = item["url"]
+        new_entries = self._new_entries(prev["links"], item["depth"] + 1, "link", url)
+        state = {"reuse_key": self.incremental.key, "etag": prev["etag"], "last_modified": prev["last_modified"],
+                 "dom_hash": prev["dom_hash"], "subresources": prev["subresources"], "links": prev["links"],
+                 "reused_from": prev["page_id"], "reuse_via": "validators"}
+        n = await self._db(record_reused_page, self.store, self.run_id, item["id"], prev["page_id"],
+                           self.incremental.page_values(prev, "validators"), state, new_entries)
+        self.incremental.reused["validators"] += 1
+        self.stats["pages_done"] += 1
+        self.stats["pages_reused"] += 1
+        self.progress.found = len(self.seen)
+        self.progress.page(url, True, f"再利用 (HTTP 304) 指摘行 {n}")
+        return await self._queued_rows(new_entries)
+
+    async def _queued_rows(self, new_entries: list[dict]) -> list[dict]:
+        queued = [e for e in new_entries if e["state"] == "queued"]
+        if not queued:
+            return []
+        ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
+        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
+                for e in queued if e["url"] in ids]
 
     def _allowed_hosts(self, physical: str | None) -> set[str]:
         hosts = set(self.scope.hosts)
@@ -328,6 +376,10 @@ class Auditor:
         await document_sizes(self._job(), loads, self._polite, self.doc_sizes)
 
     async def _process(self, session: EngineSession, item: dict) -> list[dict]:
+        if self.incremental is not None:
+            prev = await self.incremental.validators_unchanged(item["url"])
+            if prev is not None:
+                return await self._reuse(item, prev)
         # Retries (Retry-After, backoff with the host held), the whole-page deadline: hardening.HardenedSession.
         session = HardenedSession(session, self.crawl, self._polite, self.host_next, self.stats)
         outcome = await audit_page(self._job(), session, item["url"], polite=self._polite,
@@ -345,8 +397,26 @@ class Auditor:
         new_entries = self._new_entries(outcome.raw_links, depth + 1, "link", url, base=outcome.base)
         page_values = {**outcome.page_values, "timings_json": json.dumps(outcome.timings)}
         results = outcome.results
-        await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), page_values,
-                       results, new_entries)
+        state = reuse_src = None
+        if outcome.ok_viewports and self.incremental is not None and outcome.render_state is not None:
+            state = self.incremental.state_of(outcome)
+            reuse_src = self.incremental.dom_unchanged(url, state["dom_hash"],
+                                                       len(outcome.ok_viewports) == len(self.opt.viewports))
+        if reuse_src is not None:
+            # Same rendered DOM and scripts/styles as the stored page: its stored results are kept (and are what
+            # the rules just computed again; pagework runs them before this decision).
+            from .store.reuse import record_reused_page
+            state.update(reused_from=reuse_src["page_id"], reuse_via="dom_hash")
+            await self._db(record_reused_page, self.store, self.run_id, item["id"], reuse_src["page_id"],
+                           page_values, state, new_entries)
+            self.incremental.reused["dom_hash"] += 1
+            self.stats["pages_reused"] += 1
+        else:
+            await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), page_values,
+                           results, new_entries)
+            if state is not None:
+                from .store.reuse import save_state
+                await self._db(save_state, self.store, self.run_id, item["id"], state)
         self.stats["viewport_loads"] += outcome.viewport_loads
         timings = self.stats["timings"]
         timings["python_ms"] = round(timings.get("python_ms", 0.0) + outcome.python_ms, 1)
@@ -360,13 +430,10 @@ class Auditor:
             self.stats["pages_error"] += 1
         self.progress.found = len(self.seen)
         n_fail = sum(r.n_failed for r in results)
-        self.progress.page(url, ok, f"指摘 {n_fail}" if ok else "; ".join(outcome.errors.values())[:160])
-        queued = [e for e in new_entries if e["state"] == "queued"]
-        if not queued:
-            return []
-        ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
-        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
-                for e in queued if e["url"] in ids]
+        note = ("再利用 (DOM 同一)" if reuse_src is not None else f"指摘 {n_fail}") if ok else \
+            "; ".join(outcome.errors.values())[:160]
+        self.progress.page(url, ok, note)
+        return await self._queued_rows(new_entries)
 
 
 def run_site_rules(store: Store, run_id: int, site_id: str, ruleset: RuleSet, profile: str,

@@ -77,11 +77,13 @@ def _store(ctx):
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--no-report", is_flag=True, help="Store results only; write no report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option("--full", is_flag=True,
+              help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
 @click.option("--scheduler", default=None, envvar="A11YAUDIT_SCHEDULER", metavar="tcp://HOST:8786",
               help="Render pages on this Dask cluster's workers (overrides crawl.scheduler; docs/scale-out.md).")
 @click.pass_context
 def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, engine, grid, resume_run,
-          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, scheduler):
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, scheduler, full):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
     Prints the path of each HTML report on stdout.
@@ -121,7 +123,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         prof = profile_spec_string(*parse_profile_spec(profile or site.profile))
         options = AuditOptions(profile=prof, viewports=list(viewports) or site.viewports,
                                artifacts_root=artifacts_dir, save_artifacts=not no_artifacts, quiet=quiet,
-                               scheduler=scheduler or site.crawl.scheduler)
+                               scheduler=scheduler or site.crawl.scheduler, full=full)
         if from_artifacts:
             run_id = reevaluate_artifacts(site, store, ruleset, options, from_artifacts)
         else:

@@ -78,6 +78,7 @@ class PageOutcome:
     python_ms: float
     artifacts: dict | None = None  # viewport → artifacts, when the coordinator saves them (Dask)
     browser: str | None = None     # browser version of the worker that rendered it (Dask)
+    render_state: dict | None = None   # validators, script/style validators, DOM digests (incremental re-audit)
 
 
 async def _noop_polite(_url: str) -> None:
@@ -174,7 +175,16 @@ async def audit_page(job: PageJob, session, url: str, *,
     }
     if not ok and first.error_kind == "not_html":
         page_values.update(kind="document", state="skipped", skip_reason="document")
+    render_state = None
+    if ok:
+        import hashlib
+        render_state = {
+            "validators": first.validators or {},
+            "subresources": [sub for load in ok.values() for sub in (load.subresources or [])],
+            "dom_sha1": {vp: hashlib.sha1(((load.artifacts.get("dom") or {}).get("html") or "")
+                                          .encode("utf-8", "replace")).hexdigest() for vp, load in ok.items()}}
     return PageOutcome(
+        render_state=render_state,
         ok_viewports=list(ok), page_values=page_values, results=results, raw_links=raw_links,
         base=first.final_url or physical, timings={vp: load.timings for vp, load in loads.items()},
         errors=errors, viewport_loads=len(loads), python_ms=python_ms,

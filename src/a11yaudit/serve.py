@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,6 +16,37 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, *args) -> None:  # noqa: D401 — keep stderr for our progress lines
         pass
+
+    def send_head(self):
+        """HTTP validators like a real web server's: a strong ETag (mtime in ns + size, so an edit within the same
+        second is still seen) next to Last-Modified, and 304 for a matching If-None-Match (If-Modified-Since is
+        handled by the standard library). Incremental re-audits depend on this."""
+        self._etag = None
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            for index in ("index.html", "index.htm"):
+                if os.path.isfile(os.path.join(path, index)) and self.path.split("?", 1)[0].endswith("/"):
+                    path = os.path.join(path, index)
+                    break
+        if os.path.isfile(path):
+            st = os.stat(path)
+            self._etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+            inm = self.headers.get("If-None-Match")
+            if inm and self._etag in [t.strip() for t in inm.split(",")] or inm == "*":
+                self.send_response(304)
+                self.send_header("Last-Modified", self.date_time_string(int(st.st_mtime)))
+                self.end_headers()
+                return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        if getattr(self, "_etag", None) and not self._headers_have("ETag"):
+            self.send_header("ETag", self._etag)
+        super().end_headers()
+
+    def _headers_have(self, name: str) -> bool:
+        buf = b"".join(getattr(self, "_headers_buffer", []))
+        return f"\r\n{name}:".lower().encode() in buf.lower()
 
 
 class StaticServer:

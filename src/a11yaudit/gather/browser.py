@@ -97,6 +97,8 @@ class PageLoad:
     retry_after: str | None = None     # the Retry-After header of a 429/503 answer
     links: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    validators: dict = field(default_factory=dict)     # etag / last-modified of the page (incremental re-audit)
+    subresources: list = field(default_factory=list)   # [url, etag, last-modified] of scripts and stylesheets
 
 
 # What browsers mean by these labels (WHATWG Encoding): Shift_JIS is Windows-31J (①, 髙 …), EUC-JP likewise.
@@ -292,6 +294,7 @@ class Tab:
         self.context = context
         self.page = None
         self.inflight: set = set()
+        self.subresources: dict = {}
 
     async def ensure(self):
         if self.page is None or self.page.is_closed():
@@ -302,7 +305,14 @@ class Tab:
             self.page.on("requestfinished", lambda r: inflight.discard(r))
             self.page.on("requestfailed", lambda r: inflight.discard(r))
             self.page.on("dialog", lambda d: asyncio.ensure_future(_dismiss(d)))
+            self.page.on("response", self._on_response)
         return self.page
+
+    def _on_response(self, response) -> None:
+        # Validators of scripts and stylesheets, for the incremental re-audit (a changed script re-renders a page).
+        if response.request.resource_type in ("script", "stylesheet"):
+            h = response.headers
+            self.subresources[response.url] = [response.url, h.get("etag"), h.get("last-modified")]
 
     async def settle(self, limit: float) -> None:
         deadline = time.perf_counter() + limit
@@ -371,6 +381,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         page = await tab.ensure()
         page.set_default_timeout(timeout * 1000)
         tab.inflight.clear()
+        tab.subresources.clear()
         response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
         t_loaded = time.perf_counter()
         if settle > 0:
@@ -381,6 +392,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         result.final_url = page.url
         result.content_type = headers.get("content-type", "")
         result.retry_after = headers.get("retry-after")
+        result.validators = {k: headers[k] for k in ("etag", "last-modified") if headers.get(k)}
         if response is not None and response.status >= 400:
             result.error_kind, result.error = "http_error", f"HTTP {response.status}"
             return result
@@ -418,6 +430,7 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         t_done = time.perf_counter()
         build_artifacts(result, url, page.url, data, source,
                         (t_start, t_loaded, t_settled, t_axe_loaded, t_done))
+        result.subresources = list(tab.subresources.values())
         if interactions:
             from .interact import contrast_pixels, keyboard_walk, layout_passes
             if "pixels" in interactions:

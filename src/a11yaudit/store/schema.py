@@ -79,6 +79,7 @@ rule_results = Table(
     Column("error", Text),
     UniqueConstraint("page_id", "viewport", "rule", name="uq_results_page_vp_rule"),
     Index("ix_results_run_rule", "run_id", "rule"),
+    Index("ix_results_run_outcome", "run_id", "outcome", "rule", "criteria", "page_id"),   # migration 0002
 )
 
 findings = Table(
@@ -125,4 +126,20 @@ sample_pages = Table(
     Column("stratum", String(16), nullable=False),            # all | representative | random
     Column("reason", Text, nullable=False),
     UniqueConstraint("sample_id", "url", name="uq_sample_pages_url"),
+)
+
+# Incremental re-audit (migration 0002): what is needed to decide, on the next audit, that a page is unchanged.
+page_state = Table(
+    "page_state", metadata,
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("reuse_key", String(40), nullable=False),      # tool + rules + axe + profile + viewports fingerprint
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("dom_hash", String(40)),                       # rendered DOM of every viewport + script/style validators
+    Column("subresources_json", Text),                    # [[url, etag, last_modified], …] same-site scripts/styles
+    Column("links_json", Text),                           # links the page revealed (to continue the crawl)
+    Column("reused_from", Integer),                       # page id whose results were copied (None: audited)
+    Column("reuse_via", String(16)),                      # validators | dom_hash | None
+    Index("ix_page_state_run", "run_id"),
 )

@@ -5,7 +5,7 @@ index (no size limit). SQLite has no such limit and keeps its constraint: this m
 schema.py still declares uq_pages_run_url, which is what SQLite has.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0003
 """
 from alembic import op
 
