@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import __version__, settings
+from .discover.sources import open_url
 from .discover.urls import canonicalize
 
 _KEY_CACHE: dict = {}
@@ -65,7 +66,7 @@ def conditional_get(url: str, etag: str | None, last_modified: str | None, *, ti
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:  # noqa: S310
+        with open_url(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
             return resp.status
     except urllib.error.HTTPError as exc:
         return exc.code

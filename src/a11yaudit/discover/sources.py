@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 from lxml import etree
 from protego import Protego
@@ -18,6 +19,29 @@ MAX_ROBOTS_BYTES = 512 * 1024
 MAX_SITEMAP_BYTES = 60 * 1024 * 1024   # the sitemap protocol allows 50 MB uncompressed
 MAX_SITEMAPS = 200
 MAX_SITEMAP_URLS = 200_000
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to http(s) on the same host: a site's robots.txt, sitemap or document answering with a
+    redirect to another host (a private address, 169.254.169.254, localhost, …) is refused, never fetched."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if new.scheme not in ("http", "https") or (new.hostname or "").lower() != (old.hostname or "").lower():
+            raise urllib.error.HTTPError(newurl, code, f"redirect to another host refused: {newurl[:200]}", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+
+
+def open_url(req: urllib.request.Request | str, *, timeout: float):
+    """urllib's urlopen, but redirects are followed on the same host only (see _SameHostRedirects)."""
+    return _OPENER.open(req, timeout=timeout)
+
+
+def _http_error(exc: urllib.error.HTTPError) -> str:
+    return f"HTTP {exc.code}: {str(exc.msg)[:240]}" if 300 <= exc.code < 400 else f"HTTP {exc.code}"
 
 
 @dataclass
@@ -35,13 +59,13 @@ def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_SITEMAP_BYTES
         return Fetched(url, 0, b"", error="not an http(s) URL")
     req = urllib.request.Request(url, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (scheme checked above)
+        with open_url(req, timeout=timeout) as resp:
             body = resp.read(max_bytes + 1)
             if len(body) > max_bytes:
                 return Fetched(url, resp.status, b"", error=f"larger than {max_bytes} bytes")
             return Fetched(url, resp.status, body, resp.headers.get("Content-Type", ""))
     except urllib.error.HTTPError as exc:
-        return Fetched(url, exc.code, b"", error=f"HTTP {exc.code}")
+        return Fetched(url, exc.code, b"", error=_http_error(exc))
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return Fetched(url, 0, b"", error=str(getattr(exc, "reason", exc)))
 
@@ -52,12 +76,12 @@ def head_size(url: str, *, timeout: float = 15.0, user_agent: str = "a11yaudit")
         return {"status": 0, "bytes": None, "error": "not an http(s) URL"}
     req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (scheme checked above)
+        with open_url(req, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             return {"status": resp.status, "bytes": int(length) if length and length.isdigit() else None,
                     "error": None}
     except urllib.error.HTTPError as exc:
-        return {"status": exc.code, "bytes": None, "error": f"HTTP {exc.code}"}
+        return {"status": exc.code, "bytes": None, "error": _http_error(exc)}
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return {"status": 0, "bytes": None, "error": str(getattr(exc, "reason", exc))[:200]}
 
