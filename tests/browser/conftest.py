@@ -45,7 +45,7 @@ def sample_audit(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample-audit")
     db = f"sqlite:///{tmp / 'a11y.sqlite'}"
     proc = run_cli("--db", db, "audit", "sample", "--artifacts-dir", str(tmp / "artifacts"),
-                   "--reports-dir", str(tmp / "reports"))
+                   "--reports-dir", str(tmp / "reports"), timeout=1200)
     from a11yaudit.store.db import Store
     store = Store(db)
     run = store.list_runs("sample")[-1]
