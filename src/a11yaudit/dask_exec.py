@@ -17,9 +17,12 @@ import logging
 import pickle
 import re
 import threading
+import time
 import uuid
 
+from .discover.urls import host_of
 from .errors import ConfigError, InfrastructureError
+from .hardening import HardenedSession
 from .pagework import PageJob, PageOutcome, audit_page
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class BrowserPlugin(_PluginBase):
         self.slots: dict = {}                                                 # job.key → idle tab sets
         self.jobs: collections.OrderedDict = collections.OrderedDict()       # token → PageJob
         self.doc_sizes: dict = {}                                             # run id → HEAD cache
+        self.host_next: dict = {}                                             # host → monotonic time it is free
+        self.retry_stats: dict = {}                                           # retries done on this worker
         self.pages = 0
 
     def teardown(self, worker=None):
@@ -112,7 +117,7 @@ class BrowserPlugin(_PluginBase):
             crawl = job.crawl
             engine = make_engine(crawl.engine, allowed_hosts=set(job.allowed_hosts),
                                  block_resources=list(crawl.block_resources), grid=crawl.grid,
-                                 concurrency=max(1, self.worker_threads), timeout=crawl.timeout)
+                                 concurrency=max(1, self.worker_threads), timeout=crawl.timeout, guard=True)
             await engine.start()
             self.browsers[job.key] = engine
             for key in [k for k in self.browsers if k != job.key and not self.active[k]]:
@@ -130,7 +135,10 @@ class BrowserPlugin(_PluginBase):
             session = pool.pop() if pool else engine.session(job.crawl.user_agent_suffix)
             try:
                 doc_sizes = self.doc_sizes.setdefault(job.run_id, {})
-                outcome = await audit_page(job, session, url, doc_sizes=doc_sizes, return_artifacts=return_artifacts)
+                # Same page deadline and retries (Retry-After, backoff) as the local audit; the host is held on this
+                # worker while it waits (the coordinator paces the submissions).
+                hardened = HardenedSession(session, job.crawl, self._polite, self.host_next, self.retry_stats)
+                outcome = await audit_page(job, hardened, url, doc_sizes=doc_sizes, return_artifacts=return_artifacts)
             except BaseException:
                 try:
                     await session.close()
@@ -143,6 +151,11 @@ class BrowserPlugin(_PluginBase):
             return outcome
         finally:
             self.active[job.key] -= 1
+
+    async def _polite(self, url: str) -> None:
+        wait = self.host_next.get(host_of(url), 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def _close(self, key) -> None:
         engine = self.browsers.pop(key, None)
