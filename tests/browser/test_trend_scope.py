@@ -188,6 +188,8 @@ def test_trend_text_csv_and_quarters(runs, cli):
     shutil.copy(runs["tmp"] / "trend.sqlite", copy)
     con = sqlite3.connect(copy)
     con.execute("UPDATE runs SET started_at = '2026-03-20 01:00:00.000000' WHERE id = ?", (r1,))
+    for hour, run in ((2, r2), (3, r3)):      # fixed dates: the labels must not depend on the day CI runs
+        con.execute(f"UPDATE runs SET started_at = '2026-11-20 0{hour}:00:00.000000' WHERE id = ?", (run,))
     con.commit()
     con.close()
     q = json.loads(cli("--db", f"sqlite:///{copy}", "trend", "sample", "--quarterly", "--format", "json").stdout)
@@ -242,7 +244,13 @@ def test_html_reports_pass_axe(runs, cli):
     for html in (trend_html, plan_html):
         assert '<svg role="img" aria-labelledby=' in html and "<desc id=" in html and "<table>" in html
         assert "準拠" in html and "判断できません" in html        # never claims conformance
-    assert "62.5%" in trend_html and "令和8年度 第3四半期" in trend_html
+    import datetime as dt
+
+    from a11yaudit.report.metrics import JST
+    from a11yaudit.report.trend import fiscal_quarter, quarter_label
+    started = [r["started_at"] for r in runs["store"].list_runs("sample") if r["id"] == r2][0]
+    started = started.replace(tzinfo=started.tzinfo or dt.timezone.utc).astimezone(JST)   # quarters in Japan time
+    assert "62.5%" in trend_html and quarter_label(*fiscal_quarter(started)) in trend_html
     assert "/archive/" in plan_html and "71.4%" in plan_html
 
     async def check(urls):
