@@ -51,3 +51,41 @@ def sample_audit(tmp_path_factory):
     run = store.list_runs("sample")[-1]
     return {"tmp": tmp, "db": db, "store": store, "run": run, "report": Path(proc.stdout.strip().splitlines()[-1]),
             "stderr": proc.stderr}
+
+
+def axe_violations_of(folder: Path, names: list[str]) -> list:
+    """Serve `folder` on 127.0.0.1 and run axe-core (WCAG A/AA tags + best-practice) on each named HTML file at the
+    PC and smartphone viewports. Returns (viewport, file, rule id, first targets) per violation."""
+    import asyncio
+
+    from a11yaudit.gather.browser import AXE_TAGS, Browser, axe_source
+    from a11yaudit.serve import StaticServer
+
+    async def check(base: str) -> list:
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        problems = []
+        try:
+            for viewport in ("pc", "sp"):
+                ctx = await browser.new_context(viewport)
+                page = await ctx.new_page()
+                for name in names:
+                    await page.goto(f"{base}/{name}")
+                    await page.evaluate(axe_source())
+                    res = await page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                                              AXE_TAGS + ["best-practice"])
+                    problems += [(viewport, name, v["id"], [n["target"] for n in v["nodes"]][:3])
+                                 for v in res["violations"]]
+                await ctx.close()
+        finally:
+            await browser.close()
+        return problems
+
+    with StaticServer(folder) as base:
+        return asyncio.run(check(base))
+
+
+@pytest.fixture(scope="session")
+def axe_violations():
+    """axe_violations(folder, [file names]) -> violations of our own HTML reports (see axe_violations_of)."""
+    return axe_violations_of

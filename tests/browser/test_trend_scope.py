@@ -16,7 +16,6 @@ run 2 → run 3  (/archive/ added to the scope; site changed)
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -230,10 +229,7 @@ def test_scope_plan_ranks_and_simulates(runs, cli):
     assert bad.returncode == 2 and "9999" in bad.stderr
 
 
-def test_html_reports_pass_axe(runs, cli):
-    from a11yaudit.gather.browser import AXE_TAGS, Browser, axe_source
-    from a11yaudit.serve import StaticServer
-
+def test_html_reports_pass_axe(runs, cli, axe_violations):
     out = runs["tmp"] / "html"
     r2 = runs["ids"][1]
     cli("--db", runs["db"], "trend", "sample", "-o", str(out / "trend.html"))
@@ -253,26 +249,5 @@ def test_html_reports_pass_axe(runs, cli):
     assert "62.5%" in trend_html and quarter_label(*fiscal_quarter(started)) in trend_html
     assert "/archive/" in plan_html and "71.4%" in plan_html
 
-    async def check(urls):
-        browser = Browser(allowed_hosts={"127.0.0.1"})
-        await browser.start()
-        problems = []
-        try:
-            for viewport in ("pc", "sp"):
-                ctx = await browser.new_context(viewport)
-                page = await ctx.new_page()
-                for url in urls:
-                    await page.goto(url)
-                    await page.evaluate(axe_source())
-                    res = await page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                                              AXE_TAGS + ["best-practice"])
-                    problems += [(viewport, url, v["id"], [n["target"] for n in v["nodes"]][:3])
-                                 for v in res["violations"]]
-                await ctx.close()
-        finally:
-            await browser.close()
-        return problems
-
-    with StaticServer(out) as base:
-        problems = asyncio.run(check([base + "/trend.html", base + "/plan.html"]))
+    problems = axe_violations(out, ["trend.html", "plan.html"])
     assert not problems, json.dumps(problems, ensure_ascii=False)

@@ -3,7 +3,6 @@ sitemaps, atomic writes, located errors for the new settings and malformed input
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 
 import pytest

@@ -440,7 +440,6 @@ class SeleniumSession:
     @staticmethod
     def _response(drv: _Driver, result: PageLoad, events: list[dict]) -> str:
         """Status, content type and body of the main document: from the performance log and CDP, else from the page."""
-        d = drv.driver
         if drv.perf_log:
             main = None
             with contextlib.suppress(Exception):

@@ -49,7 +49,6 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                for pid, rule, outcome, crit in not_passing_results(store, run_id)]
     findings = store.run_findings(run_id)
     viewports = [v for v in run["viewports"].split(",") if v]
-    page_by_id = {p["id"]: p for p in pages}
 
     # Per page: failed / cantTell counts and whether the page has A/AA problems within the profile.
     per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "review": 0, "style": 0, "errors": 0,

@@ -69,7 +69,6 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
     pages = {p["id"]: p for p in store.run_pages(run_id)}
     tested = [sp for sp in sample["pages"]]
     tested_ids = {sp["page_id"] for sp in tested if sp["page_id"] is not None}
-    url_to_id = {sp["url"]: sp["page_id"] for sp in tested}
 
     # Automated facts on the tested pages, per criterion and per page × criterion.
     auto = defaultdict(lambda: {"failed": set(), "cant_tell": set(), "applicable": set(), "rules_failed": set()})
