@@ -14,18 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample-site"
 
 
-# Modules whose tests share the session's sample-site audit: run on one xdist worker so it is paid for once.
-SAMPLE_AUDIT_MODULES = {"test_sample_site", "test_shiken_report", "test_smartphone"}
-
-
-@pytest.hookimpl(tryfirst=True)      # before xdist reads the groups (scripts/test.sh runs `-n 2 --dist loadgroup`)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            module = item.module.__name__.rsplit(".", 1)[-1]
-            # One worker per browser module (module fixtures such as the fault-site audit run once).
-            item.add_marker(pytest.mark.xdist_group("sample" if module in SAMPLE_AUDIT_MODULES else module))
 
 
 def run_cli(*args, env_extra=None, timeout=600, check=True, input=None):
