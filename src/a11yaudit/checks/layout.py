@@ -34,11 +34,16 @@ def zoom_clip(ctx, rule):
     data = _layout(ctx)
     if "zoom200" not in data:
         return
+    yield from clip_verdicts(ctx, data["zoom200"].get("clipped", []))
+
+
+def clip_verdicts(ctx, entries):
+    """Verdicts for clipped-text entries [nid, x clipped, y clipped, …, line cut] of a layout or text pass."""
     checked = 0
-    for entry in data["zoom200"].get("clipped", []):
+    for entry in entries:
         nid, x, y = entry[0], bool(entry[1]), bool(entry[2])
         cut = bool(entry[4]) if len(entry) > 4 else True
-        el = ctx.by_nid.get(str(nid))
+        el = ctx.by_nid.get(str(nid)) if nid is not None else None
         if el is None or ctx.is_hidden(el):
             continue
         checked += 1

@@ -13,7 +13,7 @@ from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .common import HEADINGS, blocks, norm
 from .cues import _NAMED_AFTER, SENSORY_JA, _sentence
-from .layout import _control_near
+from .layout import clip_verdicts
 
 
 def _artifact(ctx, name: str) -> dict:
@@ -47,30 +47,12 @@ def viewport_device_width(ctx, rule):
 
 # ---------------------------------------------------------------- text resized to 200 % / text spacing (SP02, SP03)
 
-def _clips(ctx, entries, rule):
-    checked = 0
-    for entry in entries:
-        nid, x, y = entry[0], bool(entry[1]), bool(entry[2])
-        cut = bool(entry[4]) if len(entry) > 4 else True
-        el = _el(ctx, nid)
-        if el is None:
-            continue
-        checked += 1
-        axis = "横" if x and not y else "縦" if y and not x else "縦横"
-        if _control_near(el) or (x and not y and not cut):
-            yield Verdict(CANT_TELL, el, axis=axis)
-        else:
-            yield Verdict(FAILED, el, axis=axis)
-    if not checked:
-        yield Verdict(PASSED, None)
-
-
 @check("text_resize_clip")
 def text_resize_clip(ctx, rule):
     """1.4.4: text clipped when only the text is enlarged to 200 % (boxes sized in px keep their size)."""
     data = _artifact(ctx, "textfit")
     if "text200" in data:
-        yield from _clips(ctx, data["text200"].get("clipped", []), rule)
+        yield from clip_verdicts(ctx, data["text200"].get("clipped", []))
 
 
 @check("text_spacing_clip")
@@ -78,7 +60,7 @@ def text_spacing_clip(ctx, rule):
     """1.4.12: text clipped when the WCAG text-spacing values are applied."""
     data = _artifact(ctx, "textfit")
     if "spacing" in data:
-        yield from _clips(ctx, data["spacing"].get("clipped", []), rule)
+        yield from clip_verdicts(ctx, data["spacing"].get("clipped", []))
 
 
 # ---------------------------------------------------------------- fixed/sticky elements (SP04, SP05)
