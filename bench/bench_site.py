@@ -182,7 +182,7 @@ def _kind(pid: int) -> str:
 
 
 def watch(cmd: list[str], *, cwd: Path, time_limit: float | None = None, env: dict | None = None,
-          interval: float = 0.25) -> dict:
+          interval: float = 0.25, series_file: Path | None = None, progress=None) -> dict:
     """Run cmd; sample PSS and CPU of its whole process tree every `interval` s (the sampler's own CPU is not
     counted, but it runs on the same cores: at 100 ms it took ~35 % of a core). SIGTERM at time_limit."""
     started = time.monotonic()
@@ -205,6 +205,11 @@ def watch(cmd: list[str], *, cwd: Path, time_limit: float | None = None, env: di
         if now - last >= 10:
             series.append((round(now), round(pss / 2**20)))
             last = now
+            if series_file is not None:     # appended as it goes: a multi-hour run killed midway keeps its series
+                with series_file.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "s": round(now),
+                                         "pss_mb": round(pss / 2**20), "cpu_s": round(sum(cpu_by_pid.values()), 1),
+                                         **(progress() if progress else {})}) + "\n")
         if time_limit and now > time_limit and not terminated:
             os.kill(proc.pid, signal.SIGTERM)
             terminated = True
@@ -219,10 +224,28 @@ def watch(cmd: list[str], *, cwd: Path, time_limit: float | None = None, env: di
             "terminated": terminated}
 
 
-def audit(cfg: Path, db: Path, workdir: Path, extra: list[str], time_limit: float | None) -> dict:
+def _db_progress(db: Path):
+    """Pages by state in the newest run, read from the audit's database while it runs (frontier and store keep up)."""
+    def read() -> dict:
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            try:
+                run = con.execute("SELECT max(id) FROM runs").fetchone()[0]
+                rows = con.execute("SELECT state, count(*) FROM pages WHERE run_id = ? GROUP BY state", (run,))
+                return {"run": run, **{state: n for state, n in rows}}
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            return {"db_error": str(exc)}
+    return read
+
+
+def audit(cfg: Path, db: Path, workdir: Path, extra: list[str], time_limit: float | None,
+          series_file: Path | None = None) -> dict:
     cmd = [sys.executable, "-m", "a11yaudit.cli", "--config", str(cfg), "--db", f"sqlite:///{db}", "audit", "bench",
            "-q", "--no-report", "--artifacts-dir", str(workdir / "artifacts"), *extra]
-    res = watch(cmd, cwd=ROOT, time_limit=time_limit)
+    res = watch(cmd, cwd=ROOT, time_limit=time_limit, series_file=series_file,
+                progress=_db_progress(db) if series_file is not None else None)
     if res["rc"] not in (0, 130, -15, 143) and not res["terminated"]:
         raise SystemExit(f"audit failed ({res['rc']}):\n{res['stderr']}")
     con = sqlite3.connect(db)
@@ -292,6 +315,9 @@ def main() -> None:
     ap.add_argument("--no-reaudit", action="store_true")
     ap.add_argument("--generate-only", type=Path, default=None)
     ap.add_argument("--keep", type=Path, default=None, help="keep the site, database and results in this folder")
+    ap.add_argument("--resume", action="store_true",
+                    help="with --keep: finish the interrupted audit kept there (a long run spread over several sittings;"
+                         " the PSS/progress series goes on in <keep>/series.jsonl)")
     args = ap.parse_args()
     if args.generate_only:
         generate(args.generate_only, args.pages)
@@ -300,12 +326,27 @@ def main() -> None:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         site, db, cfg = work / "site", work / "bench.sqlite", work / "sites.yaml"
-        t0 = time.monotonic()
-        paths = generate(site, args.pages)
-        print(f"generated {len(paths)} pages in {time.monotonic() - t0:.1f} s", flush=True)
-        write_config(cfg, site, args.max_pages or len(paths), args.concurrency)
+        series = work / "series.jsonl" if args.keep else None
+        extra: list[str] = []
+        if args.resume:
+            if not (args.keep and db.is_file()):
+                raise SystemExit("--resume needs --keep FOLDER holding an earlier run (bench.sqlite)")
+            con = sqlite3.connect(db)
+            run_id, status = con.execute("SELECT id, status FROM runs ORDER BY id DESC").fetchone()
+            con.close()
+            if status == "finished":
+                raise SystemExit(f"run {run_id} in {db} is finished: nothing to resume")
+            paths = [ln for ln in (site / "paths.txt").read_text(encoding="utf-8").splitlines() if ln]
+            extra = ["--resume", str(run_id)]
+            print(f"resuming run {run_id} ({status}) of {len(paths)} pages", flush=True)
+        else:
+            t0 = time.monotonic()
+            paths = generate(site, args.pages)
+            (site / "paths.txt").write_text("\n".join(paths) + "\n", encoding="utf-8")
+            print(f"generated {len(paths)} pages in {time.monotonic() - t0:.1f} s", flush=True)
+            write_config(cfg, site, args.max_pages or len(paths), args.concurrency)
         out: dict = {"pages_generated": len(paths), "concurrency": args.concurrency}
-        first = audit(cfg, db, work, [], args.time_limit)
+        first = audit(cfg, db, work, extra, args.time_limit, series_file=series)
         out["first"] = first
         out["breakdown"] = breakdown(first)
         print(json.dumps({k: v for k, v in first.items() if k != "stderr"}, ensure_ascii=False), flush=True)
