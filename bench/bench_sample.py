@@ -34,7 +34,35 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _kids(pid: int) -> list[int] | None:
+    """Children of pid from /proc/<pid>/task/*/children (cheap); None when the kernel does not offer the file."""
+    out: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out.extend(int(x) for x in fh.read().split())
+    except FileNotFoundError:
+        return None if not os.path.exists(f"/proc/{pid}/task") else out
+    except (OSError, ValueError):
+        pass
+    return out
+
+
 def _tree(pid: int) -> list[int]:
+    """pid and all its descendants. Walks the children files (a full /proc scan every 100 ms cost ~35 % of a core
+    while Chromium ran); falls back to the scan."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = _kids(p)
+        if kids is None:
+            if p == pid:
+                break
+            continue
+        out.append(p)
+        todo.extend(kids)
+    else:
+        return out
     tree, out, todo = _children(), [], [pid]
     while todo:
         p = todo.pop()

@@ -18,7 +18,7 @@ from .config import Site
 from .discover.scope import IN_SCOPE, ScopeClassifier
 from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
-from .errors import ConfigError
+from .errors import ConfigError, RunInterrupted
 from .gather.artifacts import ArtifactStore
 from .gather.browser import axe_locale_script, axe_version
 from .gather.engine import Engine, EngineSession, make_engine
@@ -187,8 +187,8 @@ class Auditor:
                 if browser.version:
                     self.store.set_run(self.run_id, browser_version=browser.version)
             status = "finished"
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            raise
+        except (asyncio.CancelledError, KeyboardInterrupt, RunInterrupted):
+            raise                      # status stays "interrupted": --resume finishes the run
         except Exception:
             status = "failed"
             raise

@@ -14,6 +14,7 @@ import asyncio
 import collections
 import hashlib
 import logging
+import os
 import pickle
 import re
 import threading
@@ -21,7 +22,7 @@ import time
 import uuid
 
 from .discover.urls import host_of
-from .errors import ConfigError, InfrastructureError
+from .errors import ConfigError, InfrastructureError, RunInterrupted
 from .hardening import HardenedSession
 from .pagework import PageJob, PageOutcome, audit_page
 
@@ -185,6 +186,54 @@ def run_page_task(token: str, payload: bytes, url: str, return_artifacts: bool) 
     return plugin.audit(token, payload, url, return_artifacts)
 
 
+WORKER_CHECK_S = 5.0          # how often the coordinator looks at the cluster while no page comes back
+
+
+def no_worker_limit() -> float:
+    """Seconds the coordinator waits with pages in flight and no worker in the cluster before it gives up
+    (A11YAUDIT_DASK_NO_WORKER_S, default 300): the run is then kept as interrupted, to be resumed."""
+    raw = os.environ.get("A11YAUDIT_DASK_NO_WORKER_S", "300")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"must be a number of seconds, got {raw!r}", field="A11YAUDIT_DASK_NO_WORKER_S") from None
+    if value <= 0:
+        raise ConfigError(f"must be above 0, got {raw!r}", field="A11YAUDIT_DASK_NO_WORKER_S")
+    return value
+
+
+class _NoWorkerWatchdog:
+    """Without workers, Dask keeps the tasks waiting forever. The coordinator says so on the progress line once
+    and, after no_worker_limit() seconds without any worker, stops with RunInterrupted: the pages already stored
+    stay, the rest stay queued for `--resume`."""
+
+    def __init__(self, auditor, address: str):
+        self.auditor, self.address, self.limit = auditor, address, no_worker_limit()
+        self.since: float | None = None
+
+    def reset(self) -> None:
+        self.since = None
+
+    async def check(self, client) -> None:
+        try:
+            workers = len(await client.scheduler.ncores())
+        except Exception:  # noqa: BLE001 — the scheduler itself is gone: counts as no worker
+            workers = 0
+        if workers:
+            self.since = None
+            return
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            self.auditor.progress.say(f"Dask scheduler {self.address}: no worker left; waiting up to "
+                                      f"{self.limit:.0f} s for one (A11YAUDIT_DASK_NO_WORKER_S)")
+        elif now - self.since >= self.limit:
+            raise RunInterrupted(
+                f"no Dask worker at {self.address} for {self.limit:.0f} s; run {self.auditor.run_id} is kept as "
+                f"interrupted: start workers and run `a11yaudit audit {self.auditor.site.id} --resume "
+                f"{self.auditor.run_id} --scheduler {self.address}`")
+
+
 async def crawl_on_dask(auditor, address: str) -> None:
     """The coordinator's crawl loop on a Dask cluster: at most `crawl.concurrency` pages in flight (the same
     politeness towards the site as a local audit), results stored here as they come back."""
@@ -218,6 +267,8 @@ async def crawl_on_dask(auditor, address: str) -> None:
         async def result_of(fut):
             return await fut
 
+        watchdog = _NoWorkerWatchdog(auditor, address)
+
         while queue or inflight:
             while queue and len(inflight) < limit:
                 item = queue.popleft()
@@ -227,7 +278,12 @@ async def crawl_on_dask(auditor, address: str) -> None:
                                     key=f"a11yaudit-page-{auditor.run_id}-{item['id']}-{uuid.uuid4().hex[:8]}",
                                     pure=False, retries=TASK_RETRIES)
                 inflight[asyncio.ensure_future(result_of(fut))] = (fut, item)
-            done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED,
+                                         timeout=WORKER_CHECK_S)
+            if not done:
+                await watchdog.check(client)
+                continue
+            watchdog.reset()
             for task in done:
                 fut, item = inflight.pop(task)
                 try:

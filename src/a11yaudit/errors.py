@@ -34,3 +34,7 @@ class InfrastructureError(A11yAuditError):
     """The browser, network or database failed in a way the run cannot work around."""
 
     exit_code = EXIT_INFRA
+
+
+class RunInterrupted(InfrastructureError):
+    """The run cannot go on now but loses nothing: it is kept as `interrupted`, to be finished with --resume."""

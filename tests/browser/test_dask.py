@@ -171,3 +171,34 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == 8
     # Only one worker is left, and it did the rest.
     assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
+
+
+def test_coordinator_without_workers_stops_and_keeps_the_run_resumable(tmp_path):
+    """No worker at all (or all gone): Dask would keep the tasks waiting forever. The coordinator gives up after
+    A11YAUDIT_DASK_NO_WORKER_S, exits 3 naming the --resume command, and the run stays `interrupted` with its pages
+    queued."""
+    _require_dask()
+    from a11yaudit.store.db import Store
+    sched_file = tmp_path / "scheduler.json"
+    with open(tmp_path / "scheduler.log", "wb") as log:
+        sched = subprocess.Popen([*_dask_cli(), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(sched_file)], cwd=ROOT, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not sched_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        address = json.loads(sched_file.read_text())["address"]
+        db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+        proc = subprocess.run([sys.executable, "-m", "a11yaudit.cli", "--db", db, *ARGS, "--no-report",
+                               "--scheduler", address], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "A11YAUDIT_DASK_NO_WORKER_S": "3"})
+    finally:
+        os.killpg(sched.pid, signal.SIGKILL)
+        sched.wait(timeout=30)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "no Dask worker" in proc.stderr and "--resume" in proc.stderr
+    run = Store(db).list_runs("sample")[-1]
+    assert run["status"] == "interrupted"
+    states = collections.Counter(p["state"] for p in Store(db).run_pages(run["id"]))
+    assert states["queued"] == 8 and states["done"] == 0, states

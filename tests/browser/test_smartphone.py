@@ -141,3 +141,33 @@ def test_text_resize_and_spacing_passes_find_clipping_and_undo_themselves(tmp_pa
     assert nids[".em"] not in resized and nids[".free"] not in resized  # em heights grow with the text
     assert spaced == {nids[".two"]}                                     # line height 1.5: 3 × 16 px > 46 px
     assert after == before + [0]                                         # inline styles and the sheet are undone
+
+
+def test_text_passes_skip_a_document_without_html_body(tmp_path, serve):
+    """An SVG document (ACT cases link some directly) has no body to resize: the pass says so, the checks stay
+    silent instead of erroring (SP02/SP03 were `error` on the ACT corpus's SVG cases)."""
+    from a11yaudit.checks.smartphone import text_resize_clip, text_spacing_clip
+    from a11yaudit.gather.browser import Browser
+    from a11yaudit.gather.mobile import textfit_passes
+
+    (tmp_path / "pic.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+                                      '<text x="2" y="20">文字</text></svg>', encoding="utf-8")
+    base = serve(tmp_path)
+
+    async def go():
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        try:
+            page = await (await browser.new_context("pc")).new_page()
+            await page.goto(base + "/pic.svg")
+            return await textfit_passes(page)
+        finally:
+            await browser.close()
+
+    data = asyncio.run(go())
+    assert data.get("skipped") == "no HTML body" and "error" not in data, data
+
+    class Ctx:
+        artifacts = {"textfit": data}
+
+    assert list(text_resize_clip(Ctx(), None)) == [] and list(text_spacing_clip(Ctx(), None)) == []

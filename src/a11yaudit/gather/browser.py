@@ -210,7 +210,7 @@ class Browser:
                 await asyncio.to_thread(self.proxy.stop)
                 self.proxy = None
 
-    async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit"):
+    async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit", axe: bool = True):
         await self.ensure()
         vp = settings.VIEWPORTS[viewport]
         kwargs = dict(viewport={"width": vp["width"], "height": vp["height"]},
@@ -228,10 +228,11 @@ class Browser:
         # axe-core is registered once per context and evaluated by Chromium at document creation: measured
         # ~140 ms cheaper per page than evaluating the 600 KB source after load (V8 caches the compile).
         # A hostile page could tamper with window.axe; its results are facts about that page only.
-        await ctx.add_init_script(script=axe_source())
-        locale = axe_locale_script()
-        if locale:
-            await ctx.add_init_script(script=locale)
+        if axe:     # (a context for pages checked without axe-core — ACT cases of our own rules — skips ~0.1 s a load)
+            await ctx.add_init_script(script=axe_source())
+            locale = axe_locale_script()
+            if locale:
+                await ctx.add_init_script(script=locale)
         return ctx
 
     async def _default_ua(self) -> str:

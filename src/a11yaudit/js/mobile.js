@@ -14,6 +14,8 @@
     'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
   window.__a11yTextFit = async (maxItems) => {
     const ms = {};
+    // An SVG or XML document has no body and no HTML text to resize: nothing to measure (SP02/SP03 inapplicable).
+    if (!document.body || !document.head) return {ms, skipped: 'no HTML body'};
     let t0 = performance.now();
     const before = clippedSet(window.__a11yLayout(maxItems));
     ms.baseline = performance.now() - t0;
