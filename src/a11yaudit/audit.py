@@ -94,6 +94,7 @@ class Auditor:
         self.run_id: int | None = None
         self.host_next: dict[str, float] = {}
         self.doc_sizes: dict[str, dict] = {}     # linked document URL → HEAD result (once per run)
+        self.shots_seen: set[str] = set()           # smartphone problem signatures photographed in this run
         self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "pages_reused": 0,
                       "timings": {}}
         self.traps = TrapGuard(site.crawl)
@@ -384,7 +385,8 @@ class Auditor:
         session = HardenedSession(session, self.crawl, self._polite, self.host_next, self.stats)
         outcome = await audit_page(self._job(), session, item["url"], polite=self._polite,
                                    doc_sizes=self.doc_sizes,
-                                   artifacts_dir=self.artifacts_dir if self.opt.save_artifacts else None)
+                                   artifacts_dir=self.artifacts_dir if self.opt.save_artifacts else None,
+                                   shots_seen=self.shots_seen)
         return await self._record(item, outcome)
 
     async def _record(self, item: dict, outcome: PageOutcome) -> list[dict]:

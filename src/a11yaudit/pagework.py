@@ -127,7 +127,7 @@ def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, fl
 
 async def audit_page(job: PageJob, session, url: str, *,
                      polite: Callable[[str], Awaitable[None]] = _noop_polite, doc_sizes: dict | None = None,
-                     artifacts_dir=None, return_artifacts: bool = False) -> PageOutcome:
+                     artifacts_dir=None, return_artifacts: bool = False, shots_seen: set | None = None) -> PageOutcome:
     """Render `url` (a logical URL) at every viewport of the job with an engine session (gather/engine.py), run the
     rules and describe the page.
 
@@ -160,7 +160,8 @@ async def audit_page(job: PageJob, session, url: str, *,
             from .gather.mobile import screenshot_findings
             inner = getattr(session, "session", session)          # a HardenedSession wraps the engine's session
             tabs = getattr(session, "tabs", None) or getattr(inner, "tabs", None) or {}
-            shot = await screenshot_findings(tabs.get("sp"), results, artifacts_dir, url)   # Playwright sessions only
+            shot = await screenshot_findings(tabs.get("sp"), results, artifacts_dir, url,   # Playwright sessions only
+                                             seen=shots_seen)
             if shot and "ms" in shot:
                 ok["sp"].timings["sp_screenshot_ms"] = shot["ms"]
     errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}

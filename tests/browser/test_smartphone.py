@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import re
 
@@ -171,3 +172,45 @@ def test_text_passes_skip_a_document_without_html_body(tmp_path, serve):
         artifacts = {"textfit": data}
 
     assert list(text_resize_clip(Ctx(), None)) == [] and list(text_spacing_clip(Ctx(), None)) == []
+
+
+def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
+    """A template-wide failure (a fixed-width header form overflowing at 320 px on every page) is photographed once;
+    pages with exactly the same problems point at that picture in the report; a page with another problem gets
+    its own picture."""
+    from a11yaudit.store.db import Store
+
+    head = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" '
+            'content="width=device-width, initial-scale=1"><title>{t}</title></head><body>'
+            '<header><form role="search" style="width: 360px"><label>検索 <input type="search"></label></form>'
+            '</header><main><h1>{t}</h1><p>本文です。{b}</p></main></body></html>')
+    site = tmp_path / "site"
+    site.mkdir()
+    links = "".join(f'<a href="/{n}.html">{n}</a> ' for n in ("a", "b", "c", "d"))
+    (site / "index.html").write_text(head.format(t="トップ", b=links), encoding="utf-8")
+    for n in ("a", "b", "c"):
+        (site / f"{n}.html").write_text(head.format(t=f"ページ{n}", b=""), encoding="utf-8")
+    (site / "d.html").write_text(head.format(t="ページd", b='<span style="display: block; width: 480px">'
+                                                           '幅の広い説明文のブロックです。</span>'), encoding="utf-8")
+    cfg = tmp_path / "sites.yaml"
+    cfg.write_text(f"version: 1\nsites:\n  - id: shots\n    serve: {site}\n    viewports: [pc, sp]\n"
+                   "    crawl: {sitemaps: false, concurrency: 1}\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    cli("--config", str(cfg), "--db", db, "audit", "-q", "--artifacts-dir", str(tmp_path / "art"),
+        "--reports-dir", str(tmp_path / "rep"), timeout=300)
+    store = Store(db)
+    run = store.list_runs("shots")[0]
+    from a11yaudit.rules.smartphone import SMARTPHONE_RULES
+    url = {p["id"]: p["url"].rsplit("/", 1)[-1] for p in store.run_pages(run["id"])}
+    problems = collections.defaultdict(set)
+    for f in store.run_findings(run["id"]):
+        if f["viewport"] == "sp" and f["outcome"] == "failed" and f["rule"] in SMARTPHONE_RULES:
+            problems[url[f["page_id"]]].add((f["rule"], f["selector"]))
+    assert all(("LY02", "html > body > header > form") in problems[u] for u in ("", "a.html", "b.html", "c.html"))
+    # a, b and c have the header problem only; d has its wide block too; the top page also has its row of links.
+    assert problems["a.html"] == problems["b.html"] == problems["c.html"] != problems["d.html"]
+    distinct = {frozenset(v) for v in problems.values()}
+    shots = sorted((tmp_path / "art").glob("shots/*/screens/*.jpg"))
+    assert len(shots) == len(distinct) < len(problems), (shots, problems)
+    html = next((tmp_path / "rep").rglob("index.html")).read_text(encoding="utf-8")
+    assert html.count("同じ問題のページ") == len(problems) - len(distinct) == 2

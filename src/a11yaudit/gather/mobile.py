@@ -108,16 +108,31 @@ async def outline_screenshot(page, nids: list[int], path: Path) -> dict:
         return {"error": _err(exc)}
 
 
-async def screenshot_findings(tab, results, artifacts_dir: Path, url: str) -> dict | None:
+def problem_signature(pairs) -> str:
+    """The smartphone problems of a page as one key: its failed (rule, selector) pairs. Pages built on one template
+    share it (e.g. a header search form overflowing at 320 px on every page)."""
+    return "\x1e".join(sorted(f"{rule}\x1f{selector}" for rule, selector in set(pairs)))
+
+
+async def screenshot_findings(tab, results, artifacts_dir: Path, url: str, seen: set | None = None) -> dict | None:
     """After the rules ran on a page: when the smartphone rendering has failed results of the 「スマートフォン対応」
     rules, a phone-width picture with the offending elements outlined, saved as <artifacts>/screens/<page key>.jpg
-    (the page is still loaded in the smartphone tab). None when there is nothing to show."""
+    (the page is still loaded in the smartphone tab). None when there is nothing to show.
+
+    `seen`: signatures (problem_signature) already photographed in this run. A page with exactly the same problems
+    as an earlier one gets no picture of its own — the report shows the earlier page's (one picture per distinct
+    problem: a template-wide failure on 10,000 pages is photographed once, not 10,000 times)."""
     from ..rules.smartphone import PEER_RULES, SMARTPHONE_RULES
     from .artifacts import page_key
     wanted = set(SMARTPHONE_RULES)
     failing = [r for r in results if r.viewport == "sp" and r.rule in wanted and r.n_failed]
     if not failing or tab is None or tab.page is None or tab.page.is_closed():
         return None
+    if seen is not None:
+        sig = problem_signature((r.rule, f.selector) for r in failing for f in r.findings if f.outcome == "failed")
+        if sig in seen:
+            return {"same_as_earlier": True}
+        seen.add(sig)
     nids = sorted({f.nid for r in failing if r.rule not in PEER_RULES for f in r.findings
                    if f.outcome == "failed" and f.nid is not None})
     return await outline_screenshot(tab.page, nids[:60], Path(artifacts_dir) / "screens" / f"{page_key(url)}.jpg")

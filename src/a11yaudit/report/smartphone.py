@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import settings
 from ..gather.artifacts import page_key
+from ..gather.mobile import problem_signature
 from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
 
@@ -64,6 +65,17 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
             row["viewports"].append(label)
     screens = Path(run.get("artifacts_dir") or "") / "screens"
     order = {c: i for i, c in enumerate(codes)}
+    # One picture per distinct problem (gather/mobile.py): a page whose smartphone failures are exactly those of a
+    # photographed page points at that page's picture.
+    sig_pairs = defaultdict(set)
+    for f in findings:
+        if f["viewport"] == "sp" and f["outcome"] == FAILED and f["rule"] in wanted and f["page_id"] in rows:
+            sig_pairs[f["page_id"]].add((f["rule"], f["selector"]))
+    has_shot = {pid for pid in rows if run.get("artifacts_dir")
+                and (screens / f"{page_key(by_page[pid]['url'])}.jpg").is_file()}
+    owner = {}
+    for pid in sorted(has_shot, key=lambda i: by_page[i]["url"]):
+        owner.setdefault(problem_signature(sig_pairs.get(pid, ())), pid)
     out_pages, embedded = [], 0
     for pid in sorted(rows, key=lambda i: (not any(r["outcome"] == FAILED for r in rows[i].values()),
                                            by_page[i]["url"])):
@@ -74,8 +86,14 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
         if run.get("artifacts_dir") and path.is_file() and embedded < MAX_EMBEDDED:
             shot = "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
             embedded += 1
+        same = None
+        if pid not in has_shot and sig_pairs.get(pid):
+            other = owner.get(problem_signature(sig_pairs[pid]))
+            if other is not None:
+                same = {"id": other, "url": by_page[other]["url"]}
         out_pages.append({"id": pid, "url": p["url"], "title": p["title"], "rows": items, "screenshot": shot,
-                          "screenshot_file": str(path) if path.is_file() and shot is None else None,
+                          "screenshot_file": str(path) if pid in has_shot and shot is None else None,
+                          "same_shot": same,
                           "failed": sum(1 for r in items if r["outcome"] == FAILED)})
     return {"checks": checks, "pages": out_pages,
             "failed_pages": sum(1 for p in out_pages if p["failed"]),
