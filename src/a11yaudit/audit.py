@@ -174,6 +174,7 @@ class Auditor:
                 await self._start_new()
             if self.opt.scheduler:     # the same page work as Dask tasks; this process keeps the frontier
                 from .dask_exec import crawl_on_dask
+                self._setup_incremental()      # unchanged pages are answered here, without a task
                 self.stats["engine"] = self.crawl.engine
                 await crawl_on_dask(self, self.opt.scheduler)
             else:

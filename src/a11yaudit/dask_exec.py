@@ -272,12 +272,19 @@ async def crawl_on_dask(auditor, address: str) -> None:
         while queue or inflight:
             while queue and len(inflight) < limit:
                 item = queue.popleft()
+                if auditor.incremental is not None:     # incremental re-audit, as in the local executor
+                    prev = await auditor.incremental.validators_unchanged(item["url"])
+                    if prev is not None:
+                        queue.extend(await auditor._reuse(item, prev))
+                        continue
                 for _ in auditor.opt.viewports:   # one politeness slot per page load, as the local executor
                     await auditor._polite(physical(item["url"]))
                 fut = client.submit(run_page_task, token, payload, item["url"], return_artifacts,
                                     key=f"a11yaudit-page-{auditor.run_id}-{item['id']}-{uuid.uuid4().hex[:8]}",
                                     pure=False, retries=TASK_RETRIES)
                 inflight[asyncio.ensure_future(result_of(fut))] = (fut, item)
+            if not inflight:        # every page taken so far was unchanged and answered here
+                continue
             done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED,
                                          timeout=WORKER_CHECK_S)
             if not done:

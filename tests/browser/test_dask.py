@@ -172,6 +172,18 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     # Only one worker is left, and it did the rest.
     assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
 
+    # Incremental re-audit through the cluster: the site is unchanged, so the coordinator answers every page from its
+    # HTTP validators without a task, and the stored results are those of the first run.
+    again = subprocess.run([sys.executable, "-m", "a11yaudit.cli", "--db", pg_url, *ARGS, "--no-report",
+                            "--scheduler", dask_cluster["address"]], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    rerun = store.list_runs("sample")[-1]
+    rstats = json.loads(rerun["stats_json"])
+    assert rerun["id"] != run["id"] and rerun["status"] == "finished"
+    assert rstats["pages_reused"] == rstats["pages_done"] == 8 and rstats["viewport_loads"] == 0, rstats
+    assert _snapshot(store, rerun["id"]) == _snapshot(store, run["id"])
+
 
 def test_coordinator_without_workers_stops_and_keeps_the_run_resumable(tmp_path):
     """No worker at all (or all gone): Dask would keep the tasks waiting forever. The coordinator gives up after
