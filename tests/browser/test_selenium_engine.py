@@ -275,3 +275,57 @@ def test_selenium_driver_restart_and_no_cdp_fallback(serve, monkeypatch):
     # The planted focus-visibility defect is found from the keyboard walk with and without CDP.
     assert results["KB02"].outcome == "failed"
     assert {r.rule: r for r in evaluate(first.artifacts, "pc", load_rules(), "jis2016", url)}["KB02"].outcome == "failed"
+
+
+def test_selenium_site_audit_refuses_redirect_hops_to_private_addresses():
+    """A same-site page that redirects (HTTP 302) to another loopback name: CDP URL blocking sees only the first
+    URL, so site audits with a local chromedriver send every request through the filtering proxy, which refuses the
+    hop — the canary is never fetched, and the page is recorded as an HTTP error, not audited elsewhere."""
+    import asyncio
+    import http.server
+    import threading
+
+    from a11yaudit.gather.engine import make_engine
+
+    hits: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append((self.headers.get("Host", ""), self.path))
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{self.server.server_port}/canary")
+                self.end_headers()
+                return
+            body = "<!DOCTYPE html><html lang=ja><title>ok</title><p>canary</p>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    async def go():
+        engine = make_engine("selenium", allowed_hosts={"127.0.0.1"}, block_resources=["media"], timeout=30,
+                             guard=True)
+        await engine.start()
+        session = engine.session("a11yaudit")
+        try:
+            return await session.gather(base + "/hop", "pc", timeout=30, settle=0.3), list(engine.proxy.refused)
+        finally:
+            await engine.close()
+
+    try:
+        load, refused = asyncio.run(go())
+    finally:
+        server.shutdown()
+    assert ("127.0.0.1:" + str(server.server_port), "/hop") in hits
+    assert not [h for h in hits if h[1] == "/canary"], hits          # the hop was never fetched
+    assert refused and refused[0].startswith("localhost:")
+    assert load.artifacts is None and load.error_kind == "http_error", (load.error_kind, load.error)

@@ -125,8 +125,9 @@ def engine_overrides(engine: str | None, grid: str | None) -> dict:
 
 def make_engine(name: str, *, allowed_hosts: set[str], block_resources: list[str], grid: str | None = None,
                 concurrency: int = 1, timeout: float = 30.0, guard: bool = False) -> Engine:
-    """`guard` (site audits): top-level navigations stay on the site's hosts and every request of the Playwright
-    engine goes through the filtering proxy (gather/guard_proxy.py), which also sees redirect hops."""
+    """`guard` (site audits): top-level navigations stay on the site's hosts and every request goes through the
+    filtering proxy (gather/guard_proxy.py), which also sees redirect hops — Playwright, and Selenium with a local
+    chromedriver (a remote Grid's browsers cannot reach a proxy on this machine: CDP URL blocking only)."""
     if name == "playwright":
         if grid:
             raise ConfigError("a Selenium Grid URL needs the selenium engine (--engine selenium)", field="--grid")
@@ -135,5 +136,5 @@ def make_engine(name: str, *, allowed_hosts: set[str], block_resources: list[str
     if name == "selenium":
         from .selenium_engine import SeleniumEngine
         return SeleniumEngine(allowed_hosts=allowed_hosts, block_resources=block_resources,
-                              grid=check_grid_url(grid), concurrency=concurrency, timeout=timeout)
+                              grid=check_grid_url(grid), concurrency=concurrency, timeout=timeout, guard=guard)
     raise ConfigError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}", field="--engine")

@@ -109,6 +109,9 @@ class _Driver:
         opts = webdriver.ChromeOptions()
         for arg in settings.CHROMIUM_ARGS + EXTRA_ARGS:
             opts.add_argument(arg)
+        if engine.proxy_url:     # every request, redirect hops included, through the filtering proxy
+            opts.add_argument(f"--proxy-server={engine.proxy_url}")
+            opts.add_argument("--proxy-bypass-list=<-loopback>")
         opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
         opts.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
         opts.add_experimental_option("prefs", {"intl.accept_languages": "ja-JP,ja"})
@@ -503,8 +506,11 @@ class SeleniumEngine:
     name = "selenium"
 
     def __init__(self, *, allowed_hosts: set[str] | None = None, block_resources: list[str] | None = None,
-                 grid: str | None = None, concurrency: int = 1, timeout: float = 30.0):
+                 grid: str | None = None, concurrency: int = 1, timeout: float = 30.0, guard: bool = False):
         self.allowed_hosts = set(allowed_hosts or set())
+        self.guard = guard and not grid        # the filtering proxy runs here: only a local browser can use it
+        self.proxy = None
+        self.proxy_url: str | None = None
         self.block_resources = list(block_resources or [])
         self.grid = grid
         self.timeout = timeout
@@ -531,10 +537,17 @@ class SeleniumEngine:
                                       "(or set A11YAUDIT_CHROMEDRIVER, or use --grid URL)")
         if self.grid:
             await asyncio.to_thread(self._preflight)
+        if self.guard and self.proxy is None:
+            from .guard_proxy import GuardProxy
+            self.proxy = GuardProxy(self.allowed_hosts)
+            self.proxy_url = self.proxy.start()
         drv = await asyncio.to_thread(_Driver, self, None, "")
         self.version = drv.version
         self.cdp = drv.cdp
         where = f"Selenium Grid {self.grid}" if self.grid else f"chromedriver {self.chromedriver}"
+        if self.grid:
+            self.notes.append("Selenium Grid: requests are filtered by CDP URL blocking only; redirect hops to "
+                              "private addresses are not seen (the filtering proxy works with a local chromedriver)")
         self.notes.append(f"engine selenium ({where}); CDP {'available' if drv.cdp else 'not available'}"
                           f"; performance log {'available' if drv.perf_log else 'not available'}")
         if drv.cdp:
@@ -591,3 +604,6 @@ class SeleniumEngine:
         if self._spare is not None:
             await asyncio.to_thread(self._spare.quit)
             self._spare = None
+        if self.proxy is not None:
+            await asyncio.to_thread(self.proxy.stop)
+            self.proxy = self.proxy_url = None
