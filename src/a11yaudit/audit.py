@@ -186,6 +186,7 @@ class Auditor:
                 if browser.notes:
                     self.stats["engine_notes"] = list(browser.notes)
                 await self._crawl(browser)
+                self.stats["contexts_recycled"] = getattr(browser, "contexts_recycled", 0)
                 if browser.version:
                     self.store.set_run(self.run_id, browser_version=browser.version)
             status = "finished"

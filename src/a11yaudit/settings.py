@@ -38,6 +38,16 @@ CRAWL_DEFAULTS: dict = {
 # not the machine.
 RENDERER_HEAP_MB = 512
 
+
+def context_pages() -> int:
+    """Page loads a browser context serves before it is replaced by a fresh one (A11YAUDIT_CONTEXT_PAGES, default
+    200): whatever a context accumulates over thousands of navigations — memory cache, the driver's per-context
+    objects, a renderer's leaks — is let go regularly, so a 10,000-page audit runs in bounded memory."""
+    try:
+        return max(1, int(os.environ.get("A11YAUDIT_CONTEXT_PAGES", "200")))
+    except ValueError:
+        return 200
+
 # Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
 # that sites which redirect phones to a separate smartphone site are followed.
 VIEWPORTS: dict = {

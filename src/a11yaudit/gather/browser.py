@@ -310,6 +310,7 @@ class Tab:
 
     def __init__(self, context):
         self.context = context
+        self.loads = 0              # page loads in this context (PlaywrightSession recycles it after a while)
         self.page = None
         self.inflight: set = set()
         self.subresources: dict = {}

@@ -13,6 +13,7 @@ import contextlib
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from .. import settings
 from ..errors import ConfigError
 from .browser import Browser, PageLoad, Tab, gather_page
 
@@ -50,6 +51,14 @@ class PlaywrightSession:
             self.tabs.clear()
             await self.browser.ensure()
         tab = self.tabs.get(viewport)
+        if tab is not None and tab.loads >= settings.context_pages():
+            # Recycled here, before the next page, not after the last one: the previous page stays loaded until
+            # then (its smartphone screenshot is taken after the rules ran).
+            self.tabs.pop(viewport, None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(tab.context.close(), timeout=30)
+            self.browser.contexts_recycled += 1
+            tab = None
         if tab is None:
             tab = self.tabs[viewport] = Tab(await self.browser.new_context(viewport, self.ua_suffix))
         return tab
@@ -57,6 +66,7 @@ class PlaywrightSession:
     async def gather(self, url: str, viewport: str, *, timeout: float, settle: float,
                      interactions: frozenset | tuple = ()) -> PageLoad:
         tab = await self._tab(viewport)
+        tab.loads += 1
         load = await gather_page(tab, url, viewport, timeout=timeout, settle=settle, interactions=interactions)
         if load.error_kind == "renderer_crash":
             # The context may be unusable after a crash: drop it so the next page gets a fresh one.
@@ -88,6 +98,7 @@ class PlaywrightSession:
 class PlaywrightEngine(Browser):
     name = "playwright"
     notes: list[str] = []
+    contexts_recycled = 0       # contexts replaced after settings.context_pages() loads (run stats)
 
     def session(self, ua_suffix: str) -> PlaywrightSession:
         return PlaywrightSession(self, ua_suffix)
