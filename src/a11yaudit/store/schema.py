@@ -98,6 +98,7 @@ findings = Table(
     Column("fingerprint", String(40), nullable=False),
     Index("ix_findings_run", "run_id", "page_id"),
     Index("ix_findings_fp", "fingerprint"),
+    Index("ix_findings_page", "page_id"),          # migration 0008
 )
 
 # JIS X 8341-3:2016 JB.1.2 samples (migration 0003): population, seed and draw, stored with the run.
