@@ -286,7 +286,7 @@ async def crawl_on_dask(auditor, address: str) -> None:
             if not inflight:        # every page taken so far was unchanged and answered here
                 continue
             done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED,
-                                         timeout=WORKER_CHECK_S)
+                                         timeout=min(WORKER_CHECK_S, watchdog.limit / 3))
             if not done:
                 await watchdog.check(client)
                 continue
