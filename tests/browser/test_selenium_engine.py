@@ -329,3 +329,30 @@ def test_selenium_site_audit_refuses_redirect_hops_to_private_addresses():
     assert not [h for h in hits if h[1] == "/canary"], hits          # the hop was never fetched
     assert refused and refused[0].startswith("localhost:")
     assert load.artifacts is None and load.error_kind == "http_error", (load.error_kind, load.error)
+
+
+def test_selenium_records_the_validators_the_incremental_reaudit_needs(serve):
+    """The page's ETag/Last-Modified and those of its same-site scripts and stylesheets, as with Playwright: with
+    them an unchanged page is reused from a conditional GET (no rendering) under `--engine selenium` too."""
+    import asyncio
+
+    from a11yaudit.gather.engine import make_engine
+
+    base = serve(SAMPLE)
+    url = base + "/kurashi/gomi/sodai/"
+
+    async def gather(name):
+        engine = make_engine(name, allowed_hosts={"127.0.0.1"}, block_resources=["media"], timeout=60)
+        await engine.start()
+        session = engine.session("a11yaudit")
+        try:
+            return await session.gather(url, "pc", timeout=60, settle=0.3)
+        finally:
+            await session.close()
+            await engine.close()
+
+    sel, pw = asyncio.run(gather("selenium")), asyncio.run(gather("playwright"))
+    assert sel.artifacts and pw.artifacts
+    assert sel.validators and sel.validators == pw.validators
+    assert sel.subresources and sorted(map(tuple, sel.subresources)) == sorted(map(tuple, pw.subresources))
+    assert all(etag for _url, etag, _lm in sel.subresources)

@@ -448,15 +448,26 @@ class SeleniumSession:
             with contextlib.suppress(Exception):
                 main = drv.cdp_cmd("Page.getFrameTree")["frameTree"]["frame"]["id"]
             response = rid = None
+            subs: dict[str, list] = {}
             for msg in events:
                 p = msg.get("params") or {}
-                if (msg.get("method") == "Network.responseReceived" and p.get("type") == "Document"
-                        and (main is None or p.get("frameId") == main)):
+                if msg.get("method") != "Network.responseReceived":
+                    continue
+                if p.get("type") == "Document" and (main is None or p.get("frameId") == main):
                     response, rid = p.get("response") or {}, p.get("requestId")
+                elif p.get("type") in ("Script", "Stylesheet"):
+                    # Validators of scripts and stylesheets, as the Playwright engine records them: the incremental
+                    # re-audit re-renders a page whose script or stylesheet changed.
+                    r = p.get("response") or {}
+                    h = {k.lower(): v for k, v in (r.get("headers") or {}).items()}
+                    if r.get("url"):
+                        subs[r["url"]] = [r["url"], h.get("etag"), h.get("last-modified")]
+            result.subresources = list(subs.values())
             if response is not None:
                 headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
                 result.http_status = response.get("status")
                 result.content_type = headers.get("content-type", "")
+                result.validators = {k: headers[k] for k in ("etag", "last-modified") if headers.get(k)}
                 try:
                     body = drv.cdp_cmd("Network.getResponseBody", {"requestId": rid})
                 except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
