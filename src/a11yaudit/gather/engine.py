@@ -45,13 +45,14 @@ class PlaywrightSession:
     def __init__(self, browser: "PlaywrightEngine", ua_suffix: str):
         self.browser, self.ua_suffix = browser, ua_suffix
         self.tabs: dict[str, Tab] = {}
+        self.context_pages = settings.context_pages()     # read once, not per page
 
     async def _tab(self, viewport: str) -> Tab:
         if self.browser.browser is None or not self.browser.browser.is_connected():
             self.tabs.clear()
             await self.browser.ensure()
         tab = self.tabs.get(viewport)
-        if tab is not None and tab.loads >= settings.context_pages():
+        if tab is not None and tab.loads >= self.context_pages:
             # Recycled here, before the next page, not after the last one: the previous page stays loaded until
             # then (its smartphone screenshot is taken after the rules ran).
             self.tabs.pop(viewport, None)

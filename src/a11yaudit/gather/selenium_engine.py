@@ -27,8 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .. import settings
 from ..errors import InfrastructureError
-from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, PageLoad, axe_locale_script, axe_source,
-                      build_artifacts, classify_error, collect_js, find_chromium, _decode)
+from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, MEDIA_EXTENSIONS, PageLoad, axe_locale_script,
+                      axe_source, build_artifacts, classify_error, collect_js, find_chromium, _decode)
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,7 @@ EXTRA_ARGS = ["--headless=new", "--hide-scrollbars", "--force-color-profile=srgb
               "HttpsFirstBalancedModeAutoEnable,ThirdPartyStoragePartitioning",
               "--lang=ja-JP"]
 # CDP Network.setBlockedURLs takes URLPattern patterns (matched per URL component, first match wins), not resource
-# types: media by file name extension.
-MEDIA_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "ogg", "mov", "mp3", "m4a", "aac", "wav", "flac", "opus", "m3u8",
-                    "mpd")
+# types: media by file name extension (browser.MEDIA_EXTENSIONS, the list the Playwright engine's route uses).
 # Loopback, private, link-local, multicast and reserved addresses as hostname patterns.
 _PRIVATE_HOSTS = (["localhost", "*.localhost", "10.*", "127.*", "0.*", "169.254.*", "192.168.*", "\\[*\\]"]
                   + [f"172.{n}.*" for n in range(16, 32)] + [f"{n}.*" for n in range(224, 256)])
