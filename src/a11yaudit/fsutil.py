@@ -6,6 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
+# mkstemp creates 0600 files; a report is meant to be read by others (a web server, colleagues), like any file the
+# user creates: 0666 less the umask, read once (os.umask can only be read by setting it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_MODE = 0o666 & ~_UMASK
+
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     path = Path(path)
@@ -16,6 +22,7 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _MODE)
         os.replace(tmp, path)
     except BaseException:
         try:

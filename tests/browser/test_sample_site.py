@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -90,6 +92,23 @@ def test_report_command_rerenders_from_the_database(sample_audit, cli):
 def test_report_itself_passes_axe(sample_audit, axe_violations):
     report = sample_audit["report"]
     problems = axe_violations(report.parent, [report.name])
+    assert not problems, json.dumps(problems, ensure_ascii=False)
+
+
+def test_split_report_passes_axe_and_its_links_resolve(sample_audit, axe_violations, tmp_path):
+    """A run too large for one file (here: more than 10 pages) gets page files and a URL list; all of them are
+    accessible and every link between them lands on an existing file and anchor."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from reportlinks import links_resolve
+
+    from a11yaudit.report.html import write_report
+    from a11yaudit.rules.loader import load_rules
+    out = write_report(sample_audit["store"], sample_audit["run"]["id"], load_rules(), tmp_path / "split",
+                       pages_per_file=10).parent
+    parts = sorted(f.name for f in out.glob("pages-*.html"))
+    assert len(parts) >= 3 and (out / "urls.html").is_file()
+    assert links_resolve(out) > 50
+    problems = axe_violations(out, ["index.html", parts[0], parts[-1], "urls.html"])
     assert not problems, json.dumps(problems, ensure_ascii=False)
 
 

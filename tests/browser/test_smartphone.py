@@ -176,8 +176,8 @@ def test_text_passes_skip_a_document_without_html_body(tmp_path, serve):
 
 def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     """A template-wide failure (a fixed-width header form overflowing at 320 px on every page) is photographed once;
-    pages with exactly the same problems point at that picture in the report; a page with another problem gets
-    its own picture."""
+    pages with exactly the same problems are one entry of the report with that picture; a page with another problem
+    gets its own picture."""
     from a11yaudit.store.db import Store
 
     head = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" '
@@ -216,4 +216,6 @@ def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     shots = sorted((tmp_path / "art").glob("shots/*/screens/*.jpg"))
     assert len(shots) == len(distinct) < len(problems), (shots, problems)
     html = next((tmp_path / "rep").rglob("index.html")).read_text(encoding="utf-8")
-    assert html.count("同じ問題のページ") == len(problems) - len(distinct) == 2
+    # Pages with the same smartphone problems are one entry of the report, with one picture: a, b, c together.
+    assert html.count('class="sp-group"') == html.count("data:image/jpeg;base64,") == len(distinct) == 3
+    assert "3ページに共通" in html

@@ -1,6 +1,7 @@
 """rules → store → report without a browser, from artifacts of real Chromium output committed as fixtures."""
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from a11yaudit.report.model import build_report
 from a11yaudit.rules.loader import load_rules
 from a11yaudit.rules.model import FAILED, Finding, RuleResult
 from a11yaudit.store.db import Store, fingerprint
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reportlinks import links_resolve  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "artifacts" / "sample"
 
@@ -113,3 +117,62 @@ def test_fingerprint_ignores_whitespace_and_case_but_not_identity():
     assert a == fingerprint("s", "/a/", "pc", "JP01", " main >  th:nth-of-type(2) ")
     assert a != fingerprint("s", "/a/", "sp", "JP01", "main > th:nth-of-type(2)")
     assert a != fingerprint("s", "/b/", "pc", "JP01", "main > th:nth-of-type(2)")
+
+
+def _store_with_template_problem(site, db_url, n_pages=7):
+    """n pages sharing a header problem (same rule, target, markup, message) and one page with its own problem."""
+    store = Store(db_url)
+    run_id = store.create_run(site, profile="jis2016", viewports=["pc", "sp"], axe_version="4.12.1",
+                              tool_version="t", source="crawl", artifacts_dir=None, config={"policy": {"level": "AA"}})
+    urls = [f"http://sample.invalid/p{i}.html" for i in range(n_pages)]
+    store.enqueue(run_id, [{"url": u, "kind": "html", "doc_type": None, "depth": 1, "found_via": "link",
+                            "referrer": None, "scope": "in_scope", "scope_reason": "", "state": "queued",
+                            "skip_reason": None} for u in urls])
+    header = dict(rule="JP02", outcome=FAILED, selector="header > img", snippet='<img src="/logo.png">',
+                  message="画像に代替テキストがない", criteria=["1.1.1"])
+    for row in store.queued(run_id):
+        findings = [Finding(viewport=vp, **header) for vp in ("pc", "sp")]
+        if row["url"].endswith("/p3.html"):
+            findings.append(Finding(rule="JP01", viewport="pc", outcome=FAILED, selector="main > p:nth-child(2)",
+                                    snippet="<p>氏　名</p>", message="空白で字間を調整している", criteria=["1.3.2"]))
+        results = [RuleResult("JP02", vp, FAILED, ["1.1.1"], [f for f in findings if f.rule == "JP02"
+                                                              and f.viewport == vp]) for vp in ("pc", "sp")]
+        own = [f for f in findings if f.rule == "JP01"]
+        results += [RuleResult("JP01", "pc", FAILED if own else "passed", ["1.3.2"], own)]
+        store.record_page(run_id, site.id, row["id"], row["url"][len("http://sample.invalid"):],
+                          {"state": "done", "title": "ページ" + row["url"][-7:-5]}, results, [])
+    return store, run_id, urls
+
+
+def test_problem_of_a_shared_part_is_reported_once(site, db_url):
+    store, run_id, urls = _store_with_template_problem(site, db_url)
+    view = build_report(store, run_id, load_rules())
+    assert [(g["rule"], g["pages"], g["viewports"]) for g in view["common"]] == [("JP02", 7, ["PC", "スマートフォン"])]
+    pages = {p["url"]: p for p in view["pages"]}
+    # Every page points at it instead of repeating it; the page-specific problem stays on its page.
+    assert all(p["common"] == [1] and p["failed"] == (3 if u.endswith("/p3.html") else 2) for u, p in pages.items())
+    assert [[f["rule"] for f in p["findings"]] for p in pages.values()] == [[], [], [], ["JP01"], [], [], []]
+    assert {r["rule"]: (r["failed"], r["pages"]) for r in view["rule_summary"]} == {"JP02": (14, 7), "JP01": (1, 1)}
+    html = render_html(view)
+    assert html.count('<img src="/logo.png">') == 0 and html.count("&lt;img src=&#34;/logo.png&#34;&gt;") == 1
+    assert html.count('href="#common-1"') == 7
+
+
+def test_large_run_report_is_split_into_page_files(site, db_url, tmp_path):
+    store, run_id, urls = _store_with_template_problem(site, db_url)
+    out = write_report(store, run_id, load_rules(), tmp_path / "r", pages_per_file=3).parent
+    assert sorted(f.name for f in out.glob("*.html")) == ["index.html", "pages-001.html", "pages-002.html",
+                                                          "pages-003.html", "urls.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "pages-003.html" in index and "p3.html" in index          # p3 is in the index's worst-pages list
+    assert 'href="pages-002.html#page-' in index                      # …linked into its page file
+    part = (out / "pages-002.html").read_text(encoding="utf-8")
+    assert all(u in part for u in urls[3:6]) and urls[0] not in part and 'href="index.html#common-1"' in part
+    assert all(u in (out / "urls.html").read_text(encoding="utf-8") for u in urls)
+    assert links_resolve(out) > 30
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["files"][-1] == "urls.html" and summary["common_problems"] == 1
+    # Re-rendered with room for every page: one file again, no stale page files left behind.
+    write_report(store, run_id, load_rules(), tmp_path / "r")
+    assert [f.name for f in out.glob("*.html")] == ["index.html"] and links_resolve(out) > 10
+    assert (out / "index.html").stat().st_mode & 0o044 == 0o044       # readable by others (umask 022)

@@ -1,4 +1,7 @@
-"""Renders reports to reports/<site>/<run>/ (index.html and summary.json) with autoescaped Jinja2 templates."""
+"""Renders reports to reports/<site>/<run>/ with autoescaped Jinja2 templates: index.html (summary, 達成基準チェック
+リスト, smartphone readiness, rules, problems common to many pages, per-page results) and summary.json. A run with
+more than PAGES_PER_FILE pages keeps its per-page results in pages-001.html, pages-002.html, … and its URL list in
+urls.html, so that a 10,000-page site's report opens in a browser."""
 
 from __future__ import annotations
 
@@ -8,9 +11,13 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
+from ..fsutil import atomic_write_text
 from ..rules.loader import RuleSet
 from ..store.db import Store
-from .model import build_report
+from .model import COMMON_MIN_PAGES, build_report
+
+PAGES_PER_FILE = 250          # per-page results in one HTML file; beyond this they are split into page files
+TOP_PAGES = 30                # pages with the most problems, listed on a split report's index
 
 _ENV: Environment | None = None
 
@@ -24,20 +31,70 @@ def env() -> Environment:
     return _ENV
 
 
-def render_html(view: dict) -> str:
-    return env().get_template("report.html.j2").render(**view, tool_version=__version__)
+def _layout(view: dict, pages_per_file: int) -> dict:
+    """Which file holds each page's results, and the links between the files."""
+    listed = [p for p in view["pages"] if p["state"] in ("done", "error")]
+    layout = {"listed": listed, "parts": [], "file_of": {}, "pages_per_file": pages_per_file,
+              "common_min_pages": COMMON_MIN_PAGES, "url_count": len(view["pages"]) + len(view["documents"])}
+    if len(listed) <= pages_per_file:
+        return layout
+    for start in range(0, len(listed), pages_per_file):
+        chunk = listed[start:start + pages_per_file]
+        number = len(layout["parts"]) + 1
+        name = f"pages-{number:03d}.html"
+        layout["parts"].append({"number": number, "file": name, "rows": chunk, "pages": len(chunk),
+                                "first": chunk[0]["url"], "last": chunk[-1]["url"],
+                                "with_failed": sum(1 for p in chunk if p["failed"])})
+        for p in chunk:
+            layout["file_of"][p["id"]] = name
+    worst = sorted((p for p in listed if p["failed"]), key=lambda p: (-p["failed"], -p["cant_tell"], p["url"]))
+    layout["top_pages"] = worst[:TOP_PAGES]
+    return layout
 
 
-def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path) -> Path:
+def _links(layout: dict, here: str) -> dict:
+    """page_href / common_href as seen from the file `here` (index.html or a page file)."""
+    file_of = layout["file_of"]
+
+    def page_href(page_id: int) -> str:
+        target = file_of.get(page_id, "index.html")
+        return ("" if target == here else target) + f"#page-{page_id}"
+
+    def common_href(number: int) -> str:
+        return ("" if here == "index.html" else "index.html") + f"#common-{number}"
+    return {"page_href": page_href, "common_href": common_href}
+
+
+def render_html(view: dict, pages_per_file: int = PAGES_PER_FILE) -> str:
+    """The index page alone (the whole report when the run fits in one file)."""
+    layout = _layout(view, pages_per_file)
+    return env().get_template("report.html.j2").render(**view, **layout, **_links(layout, "index.html"),
+                                                       tool_version=__version__)
+
+
+def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path,
+                 pages_per_file: int = PAGES_PER_FILE) -> Path:
     view = build_report(store, run_id, ruleset)
     out = Path(reports_root) / view["site"]["id"] / str(run_id)
     out.mkdir(parents=True, exist_ok=True)
+    layout = _layout(view, pages_per_file)
+    common = {**view, **layout, "tool_version": __version__}
+    # A re-rendered report may have fewer page files than before: the old ones would point at stale results.
+    for stale in [*out.glob("pages-*.html"), out / "urls.html"]:
+        stale.unlink(missing_ok=True)
+    for part in layout["parts"]:
+        atomic_write_text(out / part["file"], env().get_template("report_part.html.j2").render(
+            **common, **_links(layout, part["file"]), part=part, part_pages=part["rows"]))
+    if layout["parts"]:
+        atomic_write_text(out / "urls.html", env().get_template("report_urls.html.j2").render(
+            **common, **_links(layout, "urls.html")))
     html_path = out / "index.html"
-    from ..fsutil import atomic_write_text
-    atomic_write_text(html_path, render_html(view))
+    atomic_write_text(html_path, env().get_template("report.html.j2").render(**common, **_links(layout, "index.html")))
     summary = {"site": view["site"]["id"], "run": run_id, "status": view["run"]["status"],
                "profile": view["profile"].id, "axe_version": view["run"]["axe_version"],
                "counts": view["counts"],
-               "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]]}
+               "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]],
+               "files": ["index.html", *(p["file"] for p in layout["parts"]), *(["urls.html"] if layout["parts"] else [])],
+               "common_problems": len(view["common"])}
     atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return html_path

@@ -20,8 +20,59 @@ ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラ
                 "internal": "内部エラー", "error": "エラー"}
 
 
+COMMON_MIN_PAGES = 3      # a problem on this many pages or more is listed once, as a problem of a shared part
+COMMON_SAMPLE = 10        # pages named with each common problem (the per-page results point back to it)
+
+
 def _criteria(value: str) -> list[str]:
     return [c for c in (value or "").split(",") if c]
+
+
+def _common_problems(grouped: dict, by_id: dict) -> tuple[list[dict], dict]:
+    """Problems of a shared part (header, menu, footer of a template): the same rule, outcome, target, markup and
+    message on COMMON_MIN_PAGES pages or more are reported once, with the pages they are on, instead of on every
+    page (a 10,000-page site would otherwise repeat its header's problems 10,000 times)."""
+    pages_of = defaultdict(list)
+    for pid, rows in grouped.items():
+        for k, r in rows.items():
+            pages_of[(r["rule"], r["outcome"], r["selector"], r["snippet"], r["message"])].append((pid, k))
+    common, common_of = [], {}
+    for key, members in pages_of.items():
+        if len(members) < COMMON_MIN_PAGES:
+            continue
+        first = grouped[members[0][0]][members[0][1]]
+        viewports = []
+        for pid, k in members:
+            viewports += [v for v in grouped[pid][k]["viewports"] if v not in viewports]
+        sample = sorted(({"id": pid, "url": by_id[pid]["url"]} for pid, _ in members), key=lambda x: x["url"])
+        common.append({**first, "viewports": viewports, "pages": len(members),
+                       "in_scope_pages": sum(1 for pid, _ in members if by_id[pid]["scope"] == IN_SCOPE),
+                       "sample": sample[:COMMON_SAMPLE], "_members": members})
+    common.sort(key=lambda g: (g["outcome"] != FAILED, g["kind"] == "style", -g["pages"], g["rule"], g["selector"]))
+    for number, g in enumerate(common, 1):
+        g["number"] = number
+        for member in g.pop("_members"):
+            common_of[member] = number
+    return common, common_of
+
+
+def _rule_summary(findings: list[dict], ruleset: RuleSet) -> list[dict]:
+    """Per rule: findings (per viewport) and pages, for problems, candidates and addon-profile notes."""
+    stat = {}
+    for f in findings:
+        if f["kind"] == "review":
+            continue
+        s = stat.get(f["rule"])
+        if s is None:
+            rule = ruleset.get(f["rule"])
+            s = stat[f["rule"]] = {"rule": f["rule"], "title": rule.title["ja"] if rule else f["rule"],
+                                   "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
+                                   "kind": f["kind"], "failed": 0, "cant_tell": 0, "style": 0, "pages": set()}
+        s["failed" if f["kind"] == FAILED else "cant_tell" if f["kind"] == CANT_TELL else "style"] += 1
+        s["pages"].add(f["page_id"])
+    rows = [{**s, "pages": len(s["pages"])} for s in stat.values()]
+    rows.sort(key=lambda r: (r["kind"] == "style", r["failed"] == 0, -r["pages"], r["rule"]))
+    return rows
 
 
 def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
@@ -143,9 +194,11 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
                 "message": f["message"], "viewports": [], "kind": f["kind"]}
         row["viewports"].append(settings.VIEWPORTS.get(f["viewport"], {}).get("label", {}).get("ja", f["viewport"]))
+    common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages})
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
         pp = per_page[p["id"]]
+        own = [r for k, r in grouped.get(p["id"], {}).items() if (p["id"], k) not in common_of]
         page_rows.append({
             "id": p["id"], "url": p["url"], "title": p["title"], "scope": p["scope"],
             "scope_label": SCOPE_LABELS[p["scope"]]["ja"], "scope_reason": p["scope_reason"], "state": p["state"],
@@ -154,12 +207,14 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
             if p["state"] == "error" else None,
             "failed": pp["failed"], "cant_tell": pp["cant_tell"], "review": pp["review"], "style": pp["style"],
             "problem": pp["problem"],
-            "findings": sorted((r for r in grouped.get(p["id"], {}).values() if r["kind"] != "style"),
+            "findings": sorted((r for r in own if r["kind"] != "style"),
                                key=lambda r: (r["outcome"] != FAILED, r["criteria"], r["rule"])),
-            "style_findings": sorted((r for r in grouped.get(p["id"], {}).values() if r["kind"] == "style"),
-                                     key=lambda r: r["rule"]),
+            "style_findings": sorted((r for r in own if r["kind"] == "style"), key=lambda r: r["rule"]),
+            "common": sorted({common_of[(p["id"], k)] for k in grouped.get(p["id"], {}) if (p["id"], k) in common_of}),
             "reviews": sorted(reviews.get(p["id"], {}).values(), key=lambda r: (r["criteria"], r["rule"])),
         })
+        row = page_rows[-1]
+        row["detail"] = bool(row["findings"] or row["reviews"] or row["style_findings"] or row["common"])
     documents = [p for p in pages if p["kind"] == "document"]
     counts = {
         "html_found": len(html_pages), "audited": len(audited), "audited_in_scope": len(audited_in),
@@ -190,6 +245,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                         for code, v in sorted(style_totals.items())],
         "viewports": [settings.VIEWPORTS.get(v, {}).get("label", {}).get("ja", v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
+        "common": common, "rule_summary": _rule_summary(findings, ruleset),
         "stats": stats, "policy": config.get("policy") or {}, "smartphone": smartphone,
         "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
         "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "参考"},

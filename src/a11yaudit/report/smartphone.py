@@ -14,6 +14,7 @@ from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
 
 MAX_EMBEDDED = 40                 # screenshots embedded in the HTML (each ~30–150 KB)
+SAMPLE_PAGES = 20                 # pages named in each group of pages with the same smartphone problems
 
 
 def criterion_label(cid: str, all_criteria: dict, jis_ids: set) -> str:
@@ -65,36 +66,54 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
             row["viewports"].append(label)
     screens = Path(run.get("artifacts_dir") or "") / "screens"
     order = {c: i for i, c in enumerate(codes)}
-    # One picture per distinct problem (gather/mobile.py): a page whose smartphone failures are exactly those of a
-    # photographed page points at that page's picture.
+    # Pages with exactly the same smartphone problems (a template's header overflowing on every page) form one
+    # group, shown once with its pages; a 10,000-page site has a handful of groups, not 10,000 entries.
+    by_rows = defaultdict(list)
+    for pid in sorted(rows, key=lambda i: by_page[i]["url"]):
+        by_rows[frozenset((k, r["message"]) for k, r in rows[pid].items())].append(pid)
+    # One picture per distinct problem (gather/mobile.py): the picture of a group is that of its first photographed
+    # page; a group whose smartphone failures match a photographed page's points at that page's group.
     sig_pairs = defaultdict(set)
     for f in findings:
         if f["viewport"] == "sp" and f["outcome"] == FAILED and f["rule"] in wanted and f["page_id"] in rows:
             sig_pairs[f["page_id"]].add((f["rule"], f["selector"]))
     has_shot = {pid for pid in rows if run.get("artifacts_dir")
                 and (screens / f"{page_key(by_page[pid]['url'])}.jpg").is_file()}
+    groups = []
+    for members in by_rows.values():
+        items = []
+        for key in sorted(rows[members[0]], key=lambda k: (k[2] != FAILED, order[k[0]], k[1])):
+            merged = dict(rows[members[0]][key], viewports=[])
+            for pid in members:
+                merged["viewports"] += [v for v in rows[pid][key]["viewports"] if v not in merged["viewports"]]
+            items.append(merged)
+        groups.append({"members": members, "rows": items, "pages": len(members),
+                       "sample": [{"id": pid, "url": by_page[pid]["url"], "title": by_page[pid]["title"]}
+                                  for pid in members[:SAMPLE_PAGES]],
+                       "failed": sum(1 for r in items if r["outcome"] == FAILED)})
+    groups.sort(key=lambda g: (not g["failed"], -g["pages"], by_page[g["members"][0]]["url"]))
     owner = {}
-    for pid in sorted(has_shot, key=lambda i: by_page[i]["url"]):
-        owner.setdefault(problem_signature(sig_pairs.get(pid, ())), pid)
-    out_pages, embedded = [], 0
-    for pid in sorted(rows, key=lambda i: (not any(r["outcome"] == FAILED for r in rows[i].values()),
-                                           by_page[i]["url"])):
-        p = by_page[pid]
-        items = sorted(rows[pid].values(), key=lambda r: (r["outcome"] != FAILED, order[r["rule"]], r["selector"]))
-        shot = None
-        path = screens / f"{page_key(p['url'])}.jpg"
-        if run.get("artifacts_dir") and path.is_file() and embedded < MAX_EMBEDDED:
-            shot = "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-            embedded += 1
-        same = None
-        if pid not in has_shot and sig_pairs.get(pid):
-            other = owner.get(problem_signature(sig_pairs[pid]))
-            if other is not None:
-                same = {"id": other, "url": by_page[other]["url"]}
-        out_pages.append({"id": pid, "url": p["url"], "title": p["title"], "rows": items, "screenshot": shot,
-                          "screenshot_file": str(path) if pid in has_shot and shot is None else None,
-                          "same_shot": same,
-                          "failed": sum(1 for r in items if r["outcome"] == FAILED)})
-    return {"checks": checks, "pages": out_pages,
-            "failed_pages": sum(1 for p in out_pages if p["failed"]),
+    for number, g in enumerate(groups, 1):
+        g["number"] = number
+        g["shot_page"] = next((pid for pid in g["members"] if pid in has_shot), None)
+        if g["shot_page"] is not None:
+            owner.setdefault(problem_signature(sig_pairs.get(g["shot_page"], ())), number)
+    embedded = 0
+    for g in groups:
+        pid = g.pop("shot_page")
+        g["screenshot"] = g["screenshot_file"] = g["same_shot"] = None
+        if pid is not None:
+            path = screens / f"{page_key(by_page[pid]['url'])}.jpg"
+            if embedded < MAX_EMBEDDED:
+                g["screenshot"] = "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+                embedded += 1
+            else:
+                g["screenshot_file"] = str(path)
+            g["screenshot_url"] = by_page[pid]["url"]
+        else:
+            sigs = {problem_signature(sig_pairs[m]) for m in g["members"] if sig_pairs.get(m)}
+            g["same_shot"] = next((owner[s] for s in sigs if s in owner), None)
+        g["page_ids"] = g.pop("members")
+    return {"checks": checks, "groups": groups,
+            "failed_pages": sum(g["pages"] for g in groups if g["failed"]),
             "has_sp": "sp" in (run.get("viewports") or "").split(",")}
