@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 
@@ -24,8 +25,13 @@ COMMON_MIN_PAGES = 3      # a problem on this many pages or more is listed once,
 COMMON_SAMPLE = 10        # pages named with each common problem (the per-page results point back to it)
 
 
+@functools.lru_cache(maxsize=4096)
+def _criteria_t(value: str) -> tuple[str, ...]:
+    return tuple(c for c in (value or "").split(",") if c)
+
+
 def _criteria(value: str) -> list[str]:
-    return [c for c in (value or "").split(",") if c]
+    return list(_criteria_t(value))
 
 
 def _common_problems(grouped: dict, by_id: dict) -> tuple[list[dict], dict]:
@@ -82,10 +88,11 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     all_criteria, all_profiles = load_standards()
     profile, addons = parse_profile_spec(run["profile"], all_profiles)
     known_addons = {pid for pid, p in all_profiles.items() if p.is_addon}
+    rule_of = functools.lru_cache(maxsize=None)(ruleset.get)       # ~10⁵ findings, a few dozen rules
 
     def kind_of(code: str, outcome: str) -> str:
         """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon rules)."""
-        rule = ruleset.get(code)
+        rule = rule_of(code)
         if rule is not None and rule.profiles and set(rule.profiles) <= known_addons:
             return "style"
         if outcome == CANT_TELL and rule is not None and rule.test_method == "HC":
@@ -108,7 +115,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         pp = per_page[r["page_id"]]
         if r["outcome"] == ERROR:
             pp["errors"] += 1
-        crit = _criteria(r["criteria"])
+        crit = _criteria_t(r["criteria"])
         in_profile = [c for c in crit if c in profile_ids and all_criteria[c].level in levels]
         if r["outcome"] == FAILED and in_profile:
             pp["problem"] = True
@@ -132,7 +139,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     for r in results:
         if r["page_id"] not in in_scope_ids:
             continue
-        for c in _criteria(r["criteria"]):
+        for c in _criteria_t(r["criteria"]):
             s = stat[c]
             if r["outcome"] == FAILED:
                 s["failed_pages"].add(r["page_id"])
@@ -140,7 +147,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
                 s["cant_tell_pages"].add(r["page_id"])
     if in_scope_ids:
         for rule_code, crit_text in rule_criteria_pairs(store, run_id):
-            for c in _criteria(crit_text):
+            for c in _criteria_t(crit_text):
                 stat[c]["rules"].add(rule_code)
     checklist = []
     for c in profile.criteria:
@@ -174,7 +181,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     style_totals = defaultdict(lambda: {"findings": 0, "pages": set()})
     for f in findings:
         if f["kind"] == "review":
-            rule = ruleset.get(f["rule"])
+            rule = rule_of(f["rule"])
             row = reviews[f["page_id"]].setdefault(f["rule"], {
                 "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
                 "criteria": _criteria(f["criteria"]), "targets": []})
@@ -187,7 +194,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         key = (f["rule"], f["selector"], f["outcome"])
         row = grouped[f["page_id"]].get(key)
         if row is None:
-            rule = ruleset.get(f["rule"])
+            rule = rule_of(f["rule"])
             grouped[f["page_id"]][key] = row = {
                 "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
