@@ -76,6 +76,8 @@ def _store(ctx):
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--no-report", is_flag=True, help="Store results only; write no report.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the HTML report (page content and finding messages are shown as stored).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.option("--full", is_flag=True,
               help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
@@ -83,7 +85,7 @@ def _store(ctx):
               help="Render pages on this Dask cluster's workers (overrides crawl.scheduler; docs/scale-out.md).")
 @click.pass_context
 def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, concurrency, engine, grid, resume_run,
-          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, quiet, scheduler, full):
+          from_artifacts, artifacts_dir, no_artifacts, reports_dir, no_report, lang, quiet, scheduler, full):
     """Crawl, render, check, store and report one or more sites (default: the first site in sites.yaml).
 
     Prints the path of each HTML report on stdout.
@@ -137,7 +139,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             for row in prune(store, site.id, site.keep_runs):
                 click.echo(f"[{site.id}] retention: pruned run {row['id']} ({row['bytes']} bytes)", err=True)
         if not no_report:
-            click.echo(str(write_report(store, run_id, ruleset, reports_dir).resolve()))
+            click.echo(str(write_report(store, run_id, ruleset, reports_dir, lang=lang).resolve()))
         else:
             click.echo(str(run_id))
         if not from_artifacts and stats.get("pages_done", 0) == 0 and stats.get("pages_error", 0) > 0:
@@ -149,8 +151,10 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
 @click.option("--run", "run_id", type=int, default=None, help="Run to report (default: the site's latest).")
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the HTML report (page content and finding messages are shown as stored).")
 @click.pass_context
-def report(ctx, site_id, run_id, reports_dir):
+def report(ctx, site_id, run_id, reports_dir, lang):
     """Re-render the HTML report of a stored run from the database (no browser). Prints its path."""
     from .report.html import write_report
     from .rules.loader import load_rules
@@ -166,7 +170,7 @@ def report(ctx, site_id, run_id, reports_dir):
             if latest is None:
                 raise ConfigError(f"no runs for site {site_id!r}", field="SITE_ID")
             run_id = latest["id"]
-    click.echo(str(write_report(store, run_id, load_rules(), reports_dir).resolve()))
+    click.echo(str(write_report(store, run_id, load_rules(), reports_dir, lang=lang).resolve()))
 
 
 @cli.group()

@@ -73,8 +73,8 @@ def render_html(view: dict, pages_per_file: int = PAGES_PER_FILE) -> str:
 
 
 def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path,
-                 pages_per_file: int = PAGES_PER_FILE) -> Path:
-    view = build_report(store, run_id, ruleset)
+                 pages_per_file: int = PAGES_PER_FILE, lang: str = "ja") -> Path:
+    view = build_report(store, run_id, ruleset, lang)
     out = Path(reports_root) / view["site"]["id"] / str(run_id)
     out.mkdir(parents=True, exist_ok=True)
     layout = _layout(view, pages_per_file)
@@ -95,6 +95,6 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
                "counts": view["counts"],
                "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]],
                "files": ["index.html", *(p["file"] for p in layout["parts"]), *(["urls.html"] if layout["parts"] else [])],
-               "common_problems": len(view["common"])}
+               "common_problems": len(view["common"]), "lang": lang}
     atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return html_path

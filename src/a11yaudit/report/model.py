@@ -13,6 +13,7 @@ from ..rules.model import CANT_TELL, ERROR, FAILED
 from ..rules.standards import load_standards, parse_profile_spec, sort_criteria
 from ..store.aggregate import not_passing_results, rule_criteria_pairs
 from ..store.db import Store
+from .i18n import Translator
 
 SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限", "depth": "リンク階層の上限",
                "document": "文書ファイル（描画しない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
@@ -62,7 +63,7 @@ def _common_problems(grouped: dict, by_id: dict) -> tuple[list[dict], dict]:
     return common, common_of
 
 
-def _rule_summary(findings: list[dict], ruleset: RuleSet) -> list[dict]:
+def _rule_summary(findings: list[dict], ruleset: RuleSet, t: Translator) -> list[dict]:
     """Per rule: findings (per viewport) and pages, for problems, candidates and addon-profile notes."""
     stat = {}
     for f in findings:
@@ -71,7 +72,7 @@ def _rule_summary(findings: list[dict], ruleset: RuleSet) -> list[dict]:
         s = stat.get(f["rule"])
         if s is None:
             rule = ruleset.get(f["rule"])
-            s = stat[f["rule"]] = {"rule": f["rule"], "title": rule.title["ja"] if rule else f["rule"],
+            s = stat[f["rule"]] = {"rule": f["rule"], "title": t.pick(rule.title) if rule else f["rule"],
                                    "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                                    "kind": f["kind"], "failed": 0, "cant_tell": 0, "style": 0, "pages": set()}
         s["failed" if f["kind"] == FAILED else "cant_tell" if f["kind"] == CANT_TELL else "style"] += 1
@@ -81,7 +82,14 @@ def _rule_summary(findings: list[dict], ruleset: RuleSet) -> list[dict]:
     return rows
 
 
-def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
+def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") -> dict:
+    t = Translator(lang)
+
+    def vp_label(v: str) -> str:
+        return t.pick(settings.VIEWPORTS[v]["label"]) if v in settings.VIEWPORTS else v
+
+    def label_of(table: dict, key: str | None) -> str:
+        return t(table[key]) if key in table else (key or "")
     run = store.get_run(run_id)
     site = store.site(run["site_id"]) or {"id": run["site_id"], "name": run["site_id"], "base_url": ""}
     config = json.loads(run["config_json"] or "{}")
@@ -154,14 +162,14 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         s = stat.get(c.id)
         automated = bool(crit_rules.get(c.id))
         if s and s["failed_pages"]:
-            status, label = "failed", f"問題あり（{len(s['failed_pages'])}ページで自動検出）"
+            status, label = "failed", t("問題あり（{n}ページで自動検出）", n=len(s["failed_pages"]))
         elif s and s["cant_tell_pages"]:
-            status, label = "review", f"要確認（{len(s['cant_tell_pages'])}ページに候補）"
+            status, label = "review", t("要確認（{n}ページに候補）", n=len(s["cant_tell_pages"]))
         elif automated:
-            status, label = "no_auto_failure", "自動チェックでは問題を検出せず（人による確認が必要）"
+            status, label = "no_auto_failure", t("自動チェックでは問題を検出せず（人による確認が必要）")
         else:
-            status, label = "human", "人による確認のみ（自動チェックの対象外）"
-        checklist.append({"number": profile.number(c), "id": c.id, "name": c.name("ja"), "level": c.level,
+            status, label = "human", t("人による確認のみ（自動チェックの対象外）")
+        checklist.append({"number": profile.number(c), "id": c.id, "name": c.name(lang), "level": c.level,
                           "status": status, "label": label, "automation": c.automation,
                           "rules": sorted((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))[:8],
                           "rules_total": len((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))})
@@ -171,7 +179,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         s = stat[cid]
         if s["failed_pages"] or s["cant_tell_pages"]:
             crit = all_criteria[cid]
-            beyond.append({"id": cid, "name": crit.name_waic, "level": crit.level, "since": crit.since,
+            beyond.append({"id": cid, "name": crit.name_en if lang == "en" else crit.name_waic, "level": crit.level, "since": crit.since,
                            "failed_pages": len(s["failed_pages"]), "cant_tell_pages": len(s["cant_tell_pages"])})
 
     # Findings grouped per page; the same rule + target on several viewports is one row. Items of human-check
@@ -183,7 +191,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         if f["kind"] == "review":
             rule = rule_of(f["rule"])
             row = reviews[f["page_id"]].setdefault(f["rule"], {
-                "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
+                "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "criteria": _criteria(f["criteria"]), "targets": []})
             if f["selector"] not in row["targets"]:
                 row["targets"].append(f["selector"])
@@ -196,11 +204,11 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         if row is None:
             rule = rule_of(f["rule"])
             grouped[f["page_id"]][key] = row = {
-                "rule": f["rule"], "rule_title": rule.title["ja"] if rule else f["rule"],
+                "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
                 "message": f["message"], "viewports": [], "kind": f["kind"]}
-        row["viewports"].append(settings.VIEWPORTS.get(f["viewport"], {}).get("label", {}).get("ja", f["viewport"]))
+        row["viewports"].append(vp_label(f["viewport"]))
     common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages})
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
@@ -208,9 +216,9 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
         own = [r for k, r in grouped.get(p["id"], {}).items() if (p["id"], k) not in common_of]
         page_rows.append({
             "id": p["id"], "url": p["url"], "title": p["title"], "scope": p["scope"],
-            "scope_label": SCOPE_LABELS[p["scope"]]["ja"], "scope_reason": p["scope_reason"], "state": p["state"],
-            "skip": SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"]),
-            "error": (ERROR_LABELS.get(p["error_kind"] or "", p["error_kind"]) + ": " + (p["error"] or ""))
+            "scope_label": t.pick(SCOPE_LABELS[p["scope"]]), "scope_reason": p["scope_reason"], "state": p["state"],
+            "skip": label_of(SKIP_LABELS, p["skip_reason"]),
+            "error": (label_of(ERROR_LABELS, p["error_kind"]) + ": " + (p["error"] or ""))
             if p["state"] == "error" else None,
             "failed": pp["failed"], "cant_tell": pp["cant_tell"], "review": pp["review"], "style": pp["style"],
             "problem": pp["problem"],
@@ -239,21 +247,22 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet) -> dict:
     }
     for p in pages:
         if p["state"] == "skipped":
-            counts["skipped"][SKIP_LABELS.get(p["skip_reason"] or "", p["skip_reason"])] += 1
+            counts["skipped"][label_of(SKIP_LABELS, p["skip_reason"])] += 1
     counts["skipped"] = dict(counts["skipped"])
     stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
     from .smartphone import build_smartphone
     jis_ids = parse_profile_spec("jis2016", all_profiles)[0].ids()
-    smartphone = build_smartphone(run, ruleset, pages, results, findings, all_criteria, jis_ids)
+    smartphone = build_smartphone(run, ruleset, pages, results, findings, all_criteria, jis_ids, t)
     return {
         "run": run, "site": site, "config": config, "profile": profile, "addons": addons, "level": level,
-        "style_rules": [{"rule": code, "title": (ruleset.get(code).title["ja"] if ruleset.get(code) else code),
+        "style_rules": [{"rule": code, "title": (t.pick(ruleset.get(code).title) if ruleset.get(code) else code),
                          "findings": v["findings"], "pages": len(v["pages"])}
                         for code, v in sorted(style_totals.items())],
-        "viewports": [settings.VIEWPORTS.get(v, {}).get("label", {}).get("ja", v) for v in viewports],
+        "viewports": [vp_label(v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
-        "common": common, "rule_summary": _rule_summary(findings, ruleset),
+        "common": common, "rule_summary": _rule_summary(findings, ruleset, t),
         "stats": stats, "policy": config.get("policy") or {}, "smartphone": smartphone,
-        "scope_labels": {k: v["ja"] for k, v in SCOPE_LABELS.items()},
-        "outcome_labels": {FAILED: "問題あり", CANT_TELL: "要確認", "style": "参考"},
+        "scope_labels": {k: t.pick(v) for k, v in SCOPE_LABELS.items()},
+        "outcome_labels": {FAILED: t("問題あり"), CANT_TELL: t("要確認"), "style": t("参考")},
+        "lang": lang, "_": t, "t": t, "addon_titles": [t.pick(a.title) for a in addons],
     }

@@ -12,6 +12,7 @@ from ..gather.artifacts import page_key
 from ..gather.mobile import problem_signature
 from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
+from .i18n import Translator
 
 MAX_EMBEDDED = 40                 # screenshots embedded in the HTML (each ~30–150 KB)
 SAMPLE_PAGES = 20                 # pages named in each group of pages with the same smartphone problems
@@ -26,7 +27,8 @@ def criterion_label(cid: str, all_criteria: dict, jis_ids: set) -> str:
 
 
 def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: list, all_criteria: dict,
-                     jis_ids: set) -> dict:
+                     jis_ids: set, t: Translator | None = None) -> dict:
+    t = t or Translator("ja")
     codes = [c for c in SMARTPHONE_RULES if ruleset.get(c) is not None]
     wanted = set(codes)
     by_page = {p["id"]: p for p in pages}
@@ -42,9 +44,9 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
         rule = ruleset.get(code)
         s = stat[code]
         checks.append({
-            "rule": code, "title": rule.title["ja"],
+            "rule": code, "title": t.pick(rule.title),
             "criteria": [criterion_label(c, all_criteria, jis_ids) for c in rule.requirements],
-            "viewports": "・".join(settings.VIEWPORTS[v]["label"]["ja"] for v in (rule.viewports or settings.VIEWPORTS)
+            "viewports": t.dot.join(t.pick(settings.VIEWPORTS[v]["label"]) for v in (rule.viewports or settings.VIEWPORTS)
                                    if v in settings.VIEWPORTS),
             "failed_pages": len(s["failed"]), "cant_tell_pages": len(s["cant_tell"] - s["failed"]),
             "passed_pages": len(s["passed"] - s["failed"] - s["cant_tell"]),
@@ -58,10 +60,10 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
         if row is None:
             rule = ruleset.get(f["rule"])
             row = rows[f["page_id"]][key] = {
-                "rule": f["rule"], "title": rule.title["ja"], "outcome": f["outcome"], "selector": f["selector"],
+                "rule": f["rule"], "title": t.pick(rule.title), "outcome": f["outcome"], "selector": f["selector"],
                 "message": f["message"], "viewports": [],
                 "criteria": [criterion_label(c, all_criteria, jis_ids) for c in rule.requirements]}
-        label = settings.VIEWPORTS.get(f["viewport"], {}).get("label", {}).get("ja", f["viewport"])
+        label = t.pick(settings.VIEWPORTS[f["viewport"]]["label"]) if f["viewport"] in settings.VIEWPORTS else f["viewport"]
         if label not in row["viewports"]:
             row["viewports"].append(label)
     screens = Path(run.get("artifacts_dir") or "") / "screens"
