@@ -30,15 +30,17 @@ def _known_site(store, site_id: str) -> None:
                                                  "each quarter is represented by its last finished run.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the HTML trend report (accessible charts with data tables) to this file.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the text and HTML output.")
 @click.pass_context
-def trend_cmd(ctx, site_id, fmt, quarterly, output):
+def trend_cmd(ctx, site_id, fmt, quarterly, output, lang):
     """Trends across the finished audits of SITE: pages, in-scope pages, share with A/AA problems, failures per
     criterion, new / fixed / persisting findings, per site section."""
     from .report import trend as tr
     from .rules.loader import load_rules
     store = _store(ctx)
     _known_site(store, site_id)
-    data = tr.build_trend(store, site_id, load_rules(), quarterly=quarterly)
+    data = tr.build_trend(store, site_id, load_rules(), quarterly=quarterly, lang=lang)
     if output:
         from .report.plans_html import write_trend_html
         click.echo(str(write_trend_html(data, output).resolve()), err=True)
@@ -63,15 +65,17 @@ def scope_group():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the HTML plan to this file.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the text and HTML output.")
 @click.pass_context
-def scope_plan_cmd(ctx, site_id, run_id, prefix, fmt, output):
+def scope_plan_cmd(ctx, site_id, run_id, prefix, fmt, output, lang):
     """Rank the sections outside the policy scope by the estimated work to bring them in (distinct fixes, a
     template's problem counted once), with pages, pages with A/AA problems and the most frequent problems."""
     from .report import scopeplan as sp
     from .rules.loader import load_rules
     store = _store(ctx)
     _known_site(store, site_id)
-    plan = sp.build_plan(store, site_id, load_rules(), run_id=run_id, simulate=prefix)
+    plan = sp.build_plan(store, site_id, load_rules(), run_id=run_id, simulate=prefix, lang=lang)
     if output:
         from .report.plans_html import write_plan_html
         click.echo(str(write_plan_html(plan, output).resolve()), err=True)

@@ -249,5 +249,21 @@ def test_html_reports_pass_axe(runs, cli, axe_violations):
     assert "62.5%" in trend_html and quarter_label(*fiscal_quarter(started)) in trend_html
     assert "/archive/" in plan_html and "71.4%" in plan_html
 
-    problems = axe_violations(out, ["trend.html", "plan.html"])
+    # The same in English (--lang en): text, quarter labels and charts' text alternatives; only data stay Japanese.
+    import re
+    site_name = runs["store"].site("sample")["name"]
+    text = cli("--db", runs["db"], "trend", "sample", "--quarterly", "--lang", "en", "-o",
+               str(out / "trend-en.html")).stdout
+    plan_text = cli("--db", runs["db"], "scope", "plan", "sample", "--run", str(r2), "--simulate", "/archive/",
+                    "--lang", "en", "-o", str(out / "plan-en.html")).stdout
+    assert "Trend by quarter" in text and "FY" in text and "Simulation: /archive/ added to the scope" in plan_text
+    japanese = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+    for name, heading in (("trend-en.html", "Share of pages with level A/AA problems"),
+                          ("plan-en.html", "Sections easiest to bring into scope")):
+        html = (out / name).read_text(encoding="utf-8")
+        assert '<html lang="en">' in html and heading in html
+        assert not japanese.findall(html.replace(site_name, "")), (name, set(japanese.findall(html.replace(site_name, ""))))
+    assert not japanese.findall(text.replace(site_name, "")) and not japanese.findall(plan_text.replace(site_name, ""))
+
+    problems = axe_violations(out, ["trend.html", "plan.html", "trend-en.html", "plan-en.html"])
     assert not problems, json.dumps(problems, ensure_ascii=False)

@@ -2,6 +2,7 @@
 no Japanese text is left unmarked in the report templates, and an English report of English page data contains no
 Japanese at all."""
 
+import ast
 import dataclasses
 import re
 import string
@@ -22,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportlinks import links_resolve  # noqa: E402
 
 PKG = Path(__file__).resolve().parents[2] / "src" / "a11yaudit"
-TEMPLATES = ["_report_base", "_report_macros", "report", "report_part", "report_urls", "smartphone"]
+TEMPLATES = ["_report_base", "_report_macros", "report", "report_part", "report_urls", "smartphone",
+             "_plans_base", "_chart", "trend", "scope_plan"]
+MARKED_PY = ["model.py", "smartphone.py", "plans_html.py", "trend.py", "scopeplan.py"]
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 MARKED = re.compile(r'\b_\("((?:[^"\\]|\\.)*)"')
 
@@ -31,8 +34,9 @@ def _marked() -> list[str]:
     ids = []
     for name in TEMPLATES:
         ids += MARKED.findall((PKG / "templates" / f"{name}.html.j2").read_text(encoding="utf-8"))
-    for name in ("model.py", "smartphone.py"):
+    for name in MARKED_PY:
         ids += re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', (PKG / "report" / name).read_text(encoding="utf-8"))
+    ids = [ast.literal_eval(f'"{i}"') for i in ids]          # "\\t" in the source is a tab in the message
     return ids + list(SKIP_LABELS.values()) + list(ERROR_LABELS.values()) + list(DEGREES)
 
 

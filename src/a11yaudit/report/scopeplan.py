@@ -117,7 +117,7 @@ def plan_from_facts(site: dict, facts: RunFacts, ruleset: RuleSet, *, simulate: 
            "run_started_at": facts.started_jst.isoformat(timespec="minutes") if facts.started_jst else None,
            "profile": facts.profile_id, "level": facts.level,
            "audit_outside_scope": _audit_outside(run), "current": current, "sections": sections,
-           "outside_total": sum(s["pages"] for s in sections), "simulation": None}
+           "outside_total": sum(s["pages"] for s in sections), "simulation": None, "lang": lang}
     if simulate is not None:
         out["simulation"] = simulate_prefix(facts, site, simulate)
     all_criteria, _ = load_standards()
@@ -163,29 +163,34 @@ def simulate_prefix(facts: RunFacts, site: dict, prefix: str) -> dict:
 
 
 def format_text(plan: dict) -> str:
+    from .i18n import Translator
+    t = Translator(plan.get("lang", "ja"))
     c = plan["current"]
-    lines = [f"{plan['site']['name']} ({plan['site']['id']}) 実行 {plan['run']} — 対象範囲の拡大計画",
-             f"現在の対象範囲: {c['pages']}ページ、A・AAの問題あり {c['with_problems']}ページ"
-             f"（{'-' if c['problem_share'] is None else str(c['problem_share']) + '%'}）",
-             f"対象範囲外のページ: {plan['outside_total']}ページ"]
+    share = "-" if c["problem_share"] is None else f"{c['problem_share']}%"
+    lines = [t("{name} ({id}) 実行 {run} — 対象範囲の拡大計画", name=plan["site"]["name"], id=plan["site"]["id"],
+               run=plan["run"]),
+             t("現在の対象範囲: {n}ページ、A・AAの問題あり {m}ページ（{share}）", n=c["pages"], m=c["with_problems"],
+               share=share),
+             t("対象範囲外のページ: {n}ページ", n=plan["outside_total"])]
     if plan["audit_outside_scope"] is False:
-        lines.append("注意: この実行は対象範囲外のページをチェックしていません（crawl.audit_outside_scope: false）")
+        lines.append(t("注意: この実行は対象範囲外のページをチェックしていません（crawl.audit_outside_scope: false）"))
     lines.append("")
-    lines.append("順位\t分野\tページ\tチェック済み\tA・AAの問題あり\t修正箇所（推定）\tうちテンプレート共通\t追加後の割合\t主な問題")
+    lines.append(t("順位\t分野\tページ\tチェック済み\tA・AAの問題あり\t修正箇所（推定）\tうちテンプレート共通\t追加後の割合\t主な問題"))
     for s in plan["sections"]:
-        top = "、".join(f"{t['rule']}（{t['pages']}ページ）" for t in s["top_problems"][:3]) or "なし"
+        top = t.sep.join(t("{rule}（{n}ページ）", rule=x["rule"], n=x["pages"]) for x in s["top_problems"][:3]) or t("なし")
         lines.append("\t".join(str(x) for x in (
             s["rank"], s["section"], s["pages"], s["audited"], s["with_problems"], s["distinct_fixes"],
             s["template_fixes"], "-" if s["share_after"] is None else f"{s['share_after']}%", top)))
     sim = plan["simulation"]
     if sim:
         b, a = sim["before"], sim["after"]
-        lines += ["", f"シミュレーション: {sim['prefix']} を対象範囲に追加（{sim['added']}ページ、未チェック {sim['not_audited']}ページ）",
-                  f"対象範囲のページ: {b['pages']} → {a['pages']}",
-                  f"A・AAの問題があるページ: {b['with_problems']} → {a['with_problems']}",
-                  f"割合: {b['problem_share']}% → {a['problem_share']}%",
-                  f"修正箇所（推定）: {sim['distinct_fixes']}（うちテンプレート共通 {sim['template_fixes']}）",
-                  "達成基準\t追加前\t追加後\t増減"]
+        lines += ["", t("シミュレーション: {prefix} を対象範囲に追加（{n}ページ、未チェック {m}ページ）", prefix=sim["prefix"],
+                        n=sim["added"], m=sim["not_audited"]),
+                  t("対象範囲のページ: {a} → {b}", a=b["pages"], b=a["pages"]),
+                  t("A・AAの問題があるページ: {a} → {b}", a=b["with_problems"], b=a["with_problems"]),
+                  t("割合: {a}% → {b}%", a=b["problem_share"], b=a["problem_share"]),
+                  t("修正箇所（推定）: {n}（うちテンプレート共通 {m}）", n=sim["distinct_fixes"], m=sim["template_fixes"]),
+                  t("達成基準\t追加前\t追加後\t増減")]
         for r in sim["criteria"]:
             lines.append(f"{r['id']}\t{r['before']}\t{r['after']}\t{r['delta']:+d}")
     return "\n".join(lines) + "\n"

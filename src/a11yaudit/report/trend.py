@@ -198,28 +198,30 @@ def _pct(v) -> str:
 
 
 def format_text(trend: dict) -> str:
+    from .i18n import Translator
+    t = Translator(trend.get("lang", "ja"))
     quarterly = trend["quarterly"]
     lines = [f"{trend['site']['name']} ({trend['site']['id']}) — "
-             + ("四半期ごとの推移（年度は4月始まり。各四半期の最後の実行）" if quarterly else "実行ごとの推移")]
-    head = ("期間" if quarterly else "実行") + "\t日付\tチェック\t対象範囲\tA・AAの問題あり\t割合\t問題あり件数\t新規\t解消\t継続\t比較不能(前/後)"
+             + (t("四半期ごとの推移（年度は4月始まり。各四半期の最後の実行）") if quarterly else t("実行ごとの推移"))]
+    head = (t("期間") if quarterly else t("実行")) + t("\t日付\tチェック\t対象範囲\tA・AAの問題あり\t割合\t問題あり件数\t新規\t解消\t継続\t比較不能(前/後)")
     lines.append(head)
     for r in trend["periods"]:
         d = r["diff"]
-        key = f"{r['label']}（実行{r['run']}）" if quarterly else f"{r['run']}"
+        key = r["label"] + t("（") + t("実行{run}", run=r["run"]) + t("）") if quarterly else f"{r['run']}"
         lines.append("\t".join(str(x) for x in (
             key, r["date"], r["audited"], r["in_scope"], r["with_problems"], _pct(r["problem_share"]),
             r["failed_findings"], *( (d["new"], d["fixed"], d["persisting"],
                                      f"{d['not_compared_before']}/{d['not_compared_after']}") if d else ("-",) * 4))))
     if trend["criteria"]:
         lines.append("")
-        lines.append("達成基準ごとの問題ありページ数（対象範囲）")
-        lines.append("達成基準\t" + "\t".join(str(r["run"]) for r in trend["periods"]))
+        lines.append(t("達成基準ごとの問題ありページ数（対象範囲）"))
+        lines.append(t("達成基準") + "\t" + "\t".join(str(r["run"]) for r in trend["periods"]))
         for c in trend["criteria"]:
             lines.append(f"{c['id']} {c['name']}\t" + "\t".join(str(r["criteria"].get(c["id"], 0))
                                                                for r in trend["periods"]))
     lines.append("")
-    lines.append("分野（最初のディレクトリ）ごと：最新の状態（* = 遅れている分野）")
-    lines.append("分野\tチェック\t対象範囲\tA・AAの問題あり\t割合\t新規\t解消\t継続")
+    lines.append(t("分野（最初のディレクトリ）ごと：最新の状態（* = 遅れている分野）"))
+    lines.append(t("分野\tチェック\t対象範囲\tA・AAの問題あり\t割合\t新規\t解消\t継続"))
     for s in trend["sections"]:
         d = s["diff"]
         lines.append("\t".join(str(x) for x in (
@@ -227,8 +229,8 @@ def format_text(trend: dict) -> str:
             _pct(s["problem_share"]), *((d["new"], d["fixed"], d["persisting"]) if d else ("-",) * 3))))
     if trend["skipped_runs"]:
         lines.append("")
-        lines.append("完了していない実行（推移に含めない）: " + ", ".join(f"{r['run']} ({r['status']})"
-                                                              for r in trend["skipped_runs"]))
+        lines.append(t("完了していない実行（推移に含めない）: ") + ", ".join(f"{r['run']} ({r['status']})"
+                                                                  for r in trend["skipped_runs"]))
     return "\n".join(lines) + "\n"
 
 
