@@ -768,8 +768,19 @@ async def gather_targets(browser, targets: list[Target], viewports: list[str], r
         await start_task
     loads: dict = {}
     results: dict = {}
+    # Cross-viewport rules (SP08: content of the PC rendering missing on the smartphone) compare a page's smartphone
+    # rendering with its PC one: the other viewports wait for the PC load of the same target (PC never waits).
+    pc_loaded = {t.spec: asyncio.Event() for t in targets}
 
     async def one_viewport(viewport: str) -> None:
+        try:
+            await _viewport_targets(viewport)
+        finally:
+            if viewport == "pc":          # whatever happened, nobody waits for a PC load any more
+                for event in pc_loaded.values():
+                    event.set()
+
+    async def _viewport_targets(viewport: str) -> None:
         ctx = None
         tab = None
         for t in targets:
@@ -777,12 +788,21 @@ async def gather_targets(browser, targets: list[Target], viewports: list[str], r
                 ctx = await browser.new_context(viewport)
                 await _install_routes(ctx, targets, browser.block_resources)
                 tab = Tab(ctx)
-            load = await gather_page(tab, t.load_url, viewport, timeout=timeout, settle=settle,
-                                     interactions=ruleset.interactions(t.profile, viewport))
+            try:
+                load = await gather_page(tab, t.load_url, viewport, timeout=timeout, settle=settle,
+                                         interactions=ruleset.interactions(t.profile, viewport))
+            finally:
+                if viewport == "pc":
+                    pc_loaded[t.spec].set()
             loads[(t.spec, viewport)] = load
             if load.artifacts is not None:
+                peer = None
+                if viewport != "pc" and "pc" in viewports:
+                    await pc_loaded[t.spec].wait()
+                    pc = loads.get((t.spec, "pc"))
+                    peer = pc.artifacts if pc is not None else None
                 results[(t.spec, viewport)] = await asyncio.to_thread(
-                    evaluate, load.artifacts, viewport, ruleset, t.profile, t.identity_url)
+                    evaluate, load.artifacts, viewport, ruleset, t.profile, t.identity_url, peer=peer)
             elif load.error_kind == "renderer_crash":
                 with contextlib.suppress(Exception):
                     await ctx.close()

@@ -171,3 +171,15 @@ def test_local_file_gets_its_relative_stylesheet(cli):
     rules = {f["rule"] for f in data["new"]}
     assert {"axe:color-contrast", "axe:image-alt"} <= rules, rules
     assert all(f["url"] == "tests/fixtures/gate/page.html" for f in data["new"])
+
+
+def test_gate_compares_the_smartphone_rendering_with_the_pc_one(cli):
+    """SP08 needs both renderings of the page: the sample page whose CSS hides its attachment list on phones fails
+    it in the gate as in a site audit (the smartphone evaluation waits for the PC load of the same page)."""
+    proc = cli("gate", "examples/sample-site/kurashi/sumai/hojo/index.html", "--format", "json", check=False,
+               timeout=120)
+    data = json.loads(proc.stdout)
+    sp08 = [f for f in data["new"] + data["let_through"] if f["rule"] == "SP08"]
+    assert len(sp08) == 2 and {f["viewport"] for f in sp08} == {"sp"}, proc.stderr
+    assert all("添付ファイル" in f["message"] for f in sp08)
+    assert any("交付申請書" in f["message"] for f in sp08) and any("工事費内訳書" in f["message"] for f in sp08)
