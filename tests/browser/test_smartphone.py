@@ -219,3 +219,52 @@ def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     # Pages with the same smartphone problems are one entry of the report, with one picture: a, b, c together.
     assert html.count('class="sp-group"') == html.count("data:image/jpeg;base64,") == len(distinct) == 3
     assert "3ページに共通" in html
+
+
+def test_focus_hidden_under_a_sticky_header_is_found_going_backward(tmp_path, serve):
+    """SP05: Tab from the top brings links in at the bottom edge (under a fixed footer bar); Shift+Tab from the end
+    brings them in at the top edge, under a sticky header. A header-only page fails only going backward; a page
+    with scroll-padding-top as tall as the header passes."""
+    from a11yaudit.gather.browser import Browser, collect_js
+    from a11yaudit.gather.mobile import phone_pass
+
+    def page(extra_css: str = "") -> str:
+        links = "".join(f'<p class="row"><a class="l{i}" href="/p{i}">お知らせ{i}</a></p>' for i in range(30))
+        return ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><meta name="viewport" '
+                'content="width=device-width, initial-scale=1"><title>t</title><style>'
+                'header { position: sticky; top: 0; height: 100px; background: #fff; z-index: 2 }'
+                f'.row {{ height: 150px; margin: 0 }} {extra_css}</style></head><body><header>市のロゴ</header>'
+                f'<main>{links}</main></body></html>')
+    (tmp_path / "sticky.html").write_text(page(), encoding="utf-8")
+    (tmp_path / "padded.html").write_text(page("html { scroll-padding-top: 110px }"), encoding="utf-8")
+    base = serve(tmp_path)
+
+    async def go():
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        try:
+            ctx = await browser.new_context("sp")
+            tab = await ctx.new_page()
+            out = {}
+            for name in ("sticky", "padded"):
+                await tab.goto(f"{base}/{name}.html")
+                await tab.evaluate(collect_js(), {"runAxe": False, "maxHtml": 1 << 20, "refine": False,
+                                                  "axeConfig": {}})
+                nids = await tab.evaluate("() => [...document.querySelectorAll('main a')].map("
+                                          "(a) => Number(a.getAttribute('data-a11y-nid')))")
+                header = await tab.evaluate("() => Number(document.querySelector('header')"
+                                            ".getAttribute('data-a11y-nid'))")
+                out[name] = (nids, header, await phone_pass(tab))
+            return out
+        finally:
+            await browser.close()
+
+    out = asyncio.run(go())
+    nids, header, data = out["sticky"]
+    assert "error" not in data and [s[0] for s in data["stuck"]] == [header], data
+    hidden = {h[0]: h for h in data["focusHidden"]}
+    # Going forward nothing is under the header; going backward every link scrolled up to is (the last ones on
+    # the final screen are already in view). Deep links can only have been found by the backward walk.
+    assert nids[20] in hidden and nids[0] in hidden and all(h[1] == header for h in hidden.values()), hidden
+    assert len(hidden) >= 20
+    assert out["padded"][2]["focusHidden"] == []

@@ -104,38 +104,50 @@
       return [nid(el), getComputedStyle(el).position, Math.round(Math.max(shareTop[i], shareDown[i]) * 1000) / 1000,
               Math.round(r.width), Math.round(r.height)];
     });
-    // 2. Focus not obscured (2.4.11): walk the tab order as a keyboard user would (each element scrolled into view
-    // the least needed, as Tab does), and see whether a fixed/sticky element covers it.
-    const hidden = [];
+    // 2. Focus not obscured (2.4.11): walk the tab order as a keyboard user would, each element scrolled into view
+    // the least needed (as the browser does on focus), and see whether a fixed/sticky element covers it. Forward
+    // (Tab) from the top of the page, where elements come in at the bottom edge (under a fixed footer or cookie bar),
+    // then backward (Shift+Tab) from the end, where they come in at the top edge (under a sticky header).
     const order = Array.from(document.querySelectorAll(FOCUSABLE)).filter((el) => el.tabIndex >= 0 && !el.disabled
       && !el.closest('[inert]') && (!el.checkVisibility || el.checkVisibility({visibilityProperty: true})));
-    if (stuck.length) {
-      for (const el of order.slice(0, opts.maxFocus)) {
-        if (stuck.some((s) => s.contains(el))) continue;
-        el.scrollIntoView({block: 'nearest', inline: 'nearest'});
-        try { el.focus({preventScroll: true}); } catch (e) { /* detached */ }
-        const r = el.getBoundingClientRect();
-        const a = area(r);
-        if (!a) continue;
-        let worst = 0, by = null;
-        for (const s of stuck) {
-          const cs = getComputedStyle(s);
-          if (!visible(s, cs)) continue;
-          const f = inter(r, s.getBoundingClientRect()) / a;
-          if (f > worst) {
-            // Only when the fixed element is painted above the focused one at the overlap.
-            const cx = Math.min(Math.max(r.left + r.width / 2, 0), window.innerWidth - 1);
-            const cy = Math.min(Math.max(r.top + r.height / 2, 0), window.innerHeight - 1);
-            const top = document.elementFromPoint(cx, cy);
-            if (f >= 0.999 || (top && s.contains(top))) { worst = f; by = s; }
-          }
+    const worstOf = new Map();          // element → [covering element, share hidden]: the worst of both directions
+    const probe = (el) => {
+      el.scrollIntoView({block: 'nearest', inline: 'nearest'});
+      try { el.focus({preventScroll: true}); } catch (e) { /* detached */ }
+      const r = el.getBoundingClientRect();
+      const a = area(r);
+      if (!a) return;
+      let worst = 0, by = null;
+      for (const s of stuck) {
+        const cs = getComputedStyle(s);
+        if (!visible(s, cs)) continue;
+        const f = inter(r, s.getBoundingClientRect()) / a;
+        if (f > worst) {
+          // Only when the fixed element is painted above the focused one at the overlap.
+          const cx = Math.min(Math.max(r.left + r.width / 2, 0), window.innerWidth - 1);
+          const cy = Math.min(Math.max(r.top + r.height / 2, 0), window.innerHeight - 1);
+          const top = document.elementFromPoint(cx, cy);
+          if (f >= 0.999 || (top && s.contains(top))) { worst = f; by = s; }
         }
-        if (worst >= 0.5 && hidden.length < opts.maxItems) hidden.push([nid(el), nid(by), Math.round(worst * 100) / 100]);
       }
+      const seen = worstOf.get(el);
+      if (worst >= 0.5 && (!seen || seen[1] < worst)) worstOf.set(el, [by, worst]);
+    };
+    if (stuck.length) {
+      const walk = order.filter((el) => !stuck.some((s) => s.contains(el)));
+      window.scrollTo(0, 0);
+      await frame();
+      for (const el of walk.slice(0, opts.maxFocus)) probe(el);
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      await frame();
+      for (const el of walk.slice(-opts.maxFocus).reverse()) probe(el);
       const a = document.activeElement;
       if (a && a !== document.body && a.blur) a.blur();
     }
-    out.focusHidden = hidden;
+    out.focusHidden = order.filter((el) => worstOf.has(el)).slice(0, opts.maxItems).map((el) => {
+      const [by, share] = worstOf.get(el);
+      return [nid(el), nid(by), Math.round(share * 100) / 100];
+    });
     window.scrollTo(sx, sy);
     await frame();
     // 3. Targets: size in CSS px (document coordinates) and whether the target is a link inside a sentence.
