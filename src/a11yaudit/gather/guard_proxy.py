@@ -16,6 +16,7 @@ import threading
 
 log = logging.getLogger(__name__)
 
+IDLE_S = 300          # a connection with no data either way for this long is closed (pages time out long before)
 _HOP_HEADERS = {"proxy-connection", "connection", "keep-alive", "proxy-authorization", "te", "trailer", "upgrade"}
 
 
@@ -112,7 +113,7 @@ class GuardProxy:
             if length:
                 up_w.write(await reader.readexactly(length))
             await up_w.drain()
-            await self._pipe(up_r, writer)
+            await self._until_either_ends(self._pipe(up_r, writer), self._client_gone(reader))
             up_w.close()
         except Exception as exc:  # noqa: BLE001 — a broken exchange ends that connection only
             log.debug("guard proxy: %s", exc)
@@ -137,14 +138,32 @@ class GuardProxy:
             return
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
-        await asyncio.gather(self._pipe(reader, up_w), self._pipe(up_r, writer), return_exceptions=True)
+        # Either side closing ends the tunnel: Chromium dropping a request to a hanging server must not leave the
+        # upstream connection (and this coroutine) open for the rest of the audit.
+        await self._until_either_ends(self._pipe(reader, up_w), self._pipe(up_r, writer))
         up_w.close()
+
+    @staticmethod
+    async def _until_either_ends(*coros) -> None:
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    @staticmethod
+    async def _client_gone(reader: asyncio.StreamReader) -> None:
+        """Returns when the client closes its connection (after its one request it sends nothing more)."""
+        while await reader.read(65536):
+            pass
 
     @staticmethod
     async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         try:
             while True:
-                data = await src.read(65536)
+                data = await asyncio.wait_for(src.read(65536), IDLE_S)
                 if not data:
                     break
                 dst.write(data)
