@@ -398,6 +398,17 @@ class Auditor:
         if outcome.artifacts and self.opt.save_artifacts:
             arts = ArtifactStore(self.artifacts_dir)
             await asyncio.to_thread(lambda: [arts.save(url, vp, a) for vp, a in outcome.artifacts.items()])
+        if outcome.screenshot and self.opt.save_artifacts:
+            # Taken on a Dask worker: the first picture of each distinct smartphone problem is kept (every worker
+            # photographs each problem once; the coordinator keeps one per run, as the local audit does).
+            from .gather.artifacts import page_key
+            from .gather.mobile import results_signature
+            sig = results_signature(outcome.results)
+            if sig is not None and sig not in self.shots_seen:
+                self.shots_seen.add(sig)
+                path = self.artifacts_dir / "screens" / f"{page_key(url)}.jpg"
+                await asyncio.to_thread(lambda: (path.parent.mkdir(parents=True, exist_ok=True),
+                                                 path.write_bytes(outcome.screenshot)))
         new_entries = self._new_entries(outcome.raw_links, depth + 1, "link", url, base=outcome.base)
         page_values = {**outcome.page_values, "timings_json": json.dumps(outcome.timings)}
         results = outcome.results

@@ -66,6 +66,7 @@ class BrowserPlugin(_PluginBase):
         self.slots: dict = {}                                                 # job.key → idle tab sets
         self.jobs: collections.OrderedDict = collections.OrderedDict()       # token → PageJob
         self.doc_sizes: dict = {}                                             # run id → HEAD cache
+        self.shots_seen: dict = {}                                            # run id → photographed problems
         self.host_next: dict = {}                                             # host → monotonic time it is free
         self.retry_stats: dict = {}                                           # retries done on this worker
         self.pages = 0
@@ -139,7 +140,8 @@ class BrowserPlugin(_PluginBase):
                 # Same page deadline and retries (Retry-After, backoff) as the local audit; the host is held on this
                 # worker while it waits (the coordinator paces the submissions).
                 hardened = HardenedSession(session, job.crawl, self._polite, self.host_next, self.retry_stats)
-                outcome = await audit_page(job, hardened, url, doc_sizes=doc_sizes, return_artifacts=return_artifacts)
+                outcome = await audit_page(job, hardened, url, doc_sizes=doc_sizes, return_artifacts=return_artifacts,
+                                           shots_seen=self.shots_seen.setdefault(job.run_id, set()))
             except BaseException:
                 try:
                     await session.close()

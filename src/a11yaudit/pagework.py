@@ -79,6 +79,7 @@ class PageOutcome:
     artifacts: dict | None = None  # viewport → artifacts, when the coordinator saves them (Dask)
     browser: str | None = None     # browser version of the worker that rendered it (Dask)
     render_state: dict | None = None   # validators, script/style validators, DOM digests (incremental re-audit)
+    screenshot: bytes | None = None    # the smartphone picture (JPEG) taken on a Dask worker, saved by the coordinator
 
 
 async def _noop_polite(_url: str) -> None:
@@ -154,16 +155,17 @@ async def audit_page(job: PageJob, session, url: str, *,
     for load in ok.values():
         raw_links.extend(link[1] or link[0] for link in load.links)
     results, python_ms = [], 0.0
+    screenshot = None
     if ok:
         results, python_ms = await asyncio.to_thread(_evaluate, job, url, ok, artifacts_dir)
-        if "sp" in ok and artifacts_dir is not None:    # a phone-width picture of smartphone failures (page still loaded)
-            from .gather.mobile import screenshot_findings
-            inner = getattr(session, "session", session)          # a HardenedSession wraps the engine's session
-            tabs = getattr(session, "tabs", None) or getattr(inner, "tabs", None) or {}
-            shot = await screenshot_findings(tabs.get("sp"), results, artifacts_dir, url,   # Playwright sessions only
-                                             seen=shots_seen)
+        if "sp" in ok and (artifacts_dir is not None or return_artifacts) and hasattr(session, "screenshot"):
+            # A phone-width picture of the smartphone failures (the page is still loaded). On a Dask worker the JPEG
+            # goes back with the artifacts and the coordinator saves it.
+            shot = await session.screenshot(results, artifacts_dir, url, shots_seen)
             if shot and "ms" in shot:
                 ok["sp"].timings["sp_screenshot_ms"] = shot["ms"]
+            if shot and shot.get("jpeg"):
+                screenshot = shot["jpeg"]
     errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
     primary = next(iter(ok.values())).artifacts["page"] if ok else {}
     page_values = {
@@ -189,4 +191,5 @@ async def audit_page(job: PageJob, session, url: str, *,
         ok_viewports=list(ok), page_values=page_values, results=results, raw_links=raw_links,
         base=first.final_url or physical, timings={vp: load.timings for vp, load in loads.items()},
         errors=errors, viewport_loads=len(loads), python_ms=python_ms,
-        artifacts={vp: load.artifacts for vp, load in ok.items()} if return_artifacts else None)
+        artifacts={vp: load.artifacts for vp, load in ok.items()} if return_artifacts else None,
+        screenshot=screenshot)

@@ -22,9 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from pgtools import postgres_or_skip  # noqa: E402
 
-# Lean: PC only, 8 pages (the budget is filled from the sitemap at the start, so the page set does not depend on
-# which page finishes first), two pages in flight.
-ARGS = ["audit", "sample", "--viewport", "pc", "--concurrency", "2", "--max-pages", "8", "-q"]
+# Lean: 12 pages (the budget is filled from the sitemap at the start, so the page set does not depend on which page
+# finishes first; one of them has a smartphone failure, photographed on a worker), two pages in flight.
+PAGES = 12
+ARGS = ["audit", "sample", "--viewport", "pc", "--viewport", "sp", "--concurrency", "2", "--max-pages", str(PAGES),
+        "-q"]
 
 
 def _require_dask():
@@ -164,11 +166,17 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     # Same pages, same rule results, same findings as the local run into SQLite.
     assert _snapshot(store, run["id"]) == _snapshot(local, local_run["id"])
     stats, local_stats = json.loads(run["stats_json"]), json.loads(local_run["stats_json"])
-    assert stats["pages_done"] == local_stats["pages_done"] == 8 and stats["pages_error"] == 0
+    assert stats["pages_done"] == local_stats["pages_done"] == PAGES and stats["pages_error"] == 0
     # The report was written from PostgreSQL, and artifacts were saved by the coordinator.
     report = Path(out.strip().splitlines()[-1])
     assert report.exists() and "UTC" in report.read_text(encoding="utf-8")
-    assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == 8
+    assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == PAGES
+    # Smartphone pictures are taken on the workers and saved by the coordinator, one per distinct problem (which page
+    # of a group is photographed first depends on the order the workers finish).
+    local_shots = list((tmp_path / "art-local").glob("sample/*/screens/*.jpg"))
+    dask_shots = list((tmp_path / "art-dask").glob("sample/*/screens/*.jpg"))
+    assert local_shots and len(dask_shots) == len(local_shots), (local_shots, dask_shots)
+    assert all(f.read_bytes()[:3] == b"\xff\xd8\xff" for f in dask_shots)          # JPEG
     # Only one worker is left, and it did the rest.
     assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
 
@@ -181,7 +189,7 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     rerun = store.list_runs("sample")[-1]
     rstats = json.loads(rerun["stats_json"])
     assert rerun["id"] != run["id"] and rerun["status"] == "finished"
-    assert rstats["pages_reused"] == rstats["pages_done"] == 8 and rstats["viewport_loads"] == 0, rstats
+    assert rstats["pages_reused"] == rstats["pages_done"] == PAGES and rstats["viewport_loads"] == 0, rstats
     assert _snapshot(store, rerun["id"]) == _snapshot(store, run["id"])
 
 
@@ -213,4 +221,4 @@ def test_coordinator_without_workers_stops_and_keeps_the_run_resumable(tmp_path)
     run = Store(db).list_runs("sample")[-1]
     assert run["status"] == "interrupted"
     states = collections.Counter(p["state"] for p in Store(db).run_pages(run["id"]))
-    assert states["queued"] == 8 and states["done"] == 0, states
+    assert states["queued"] == PAGES and states["done"] == 0, states

@@ -92,6 +92,7 @@ def both_runs(tmp_path_factory, cli):
         run = store.list_runs("engines")[-1]
         out[engine] = {"store": store, "run": run, "db": db, "stderr": proc.stderr,
                        "arts": ArtifactStore(tmp / ("art-" + engine) / "engines" / str(run["id"])),
+                       "art_dir": tmp / ("art-" + engine) / "engines" / str(run["id"]),
                        "seconds": time.perf_counter() - t0}
     return out
 
@@ -185,6 +186,14 @@ def test_selenium_engine_matches_playwright(both_runs):
         assert re.search(r'id="probe-local"[^>]*data-probe="blocked"|data-probe="blocked"[^>]*id="probe-local"', html)
     assert extras["pixels"] and "highest" in extras["pixels"][0]      # measured from two CDP screenshots
     assert extras["layout"]["zoom200"]["clipped"]
+
+    # The smartphone pictures of pages with smartphone failures: the same pages photographed, phone-width JPEGs.
+    from PIL import Image
+    shots = {e: sorted((both_runs[e]["art_dir"] / "screens").glob("*.jpg")) for e in both_runs}
+    assert shots["playwright"] and [f.name for f in shots["selenium"]] == [f.name for f in shots["playwright"]]
+    for f in shots["selenium"]:
+        with Image.open(f) as img:
+            assert img.format == "JPEG" and img.width == 390 and img.height >= 300, (f, img.size)
 
 
 def test_selenium_grid_errors(cli, tmp_path):

@@ -76,6 +76,14 @@ class PlaywrightSession:
                 await tab.context.close()
         return load
 
+    async def screenshot(self, results, artifacts_dir, url: str, seen: set | None) -> dict | None:
+        """The smartphone picture of the page just gathered (gather/mobile.py screenshot_findings)."""
+        from .mobile import screenshot_findings
+        tab = self.tabs.get("sp")
+        if tab is None or tab.page is None or tab.page.is_closed():
+            return None
+        return await screenshot_findings(tab.page, results, artifacts_dir, url, seen=seen)
+
     async def discard(self, viewport: str) -> None:
         """Drop a viewport's context after a page overran its deadline (a renderer stuck in a script); when the
         context will not close, the browser is restarted (the next page rebuilds the tabs)."""

@@ -69,9 +69,10 @@ _MARK_CSS = ("[data-a11y-mark] { outline: 4px solid #d0021b !important; outline-
              "box-shadow: 0 0 0 7px rgba(255, 230, 0, .75) !important; }")
 
 
-async def outline_screenshot(page, nids: list[int], path: Path) -> dict:
+async def outline_screenshot(page, nids: list[int], path: Path | None) -> dict:
     """A JPEG (CSS px, phone width) of the part of the page holding the given elements, outlined; the top of the
-    page when none of them is rendered. Returns {"path", "marked", "ms"} or {"error"}."""
+    page when none of them is rendered. Returns {"path", "marked", "ms"} ({"jpeg": bytes, …} when `path` is None:
+    a Dask worker sends the picture back to the coordinator) or {"error"}."""
     t0 = time.perf_counter()
     try:
         box = await page.evaluate("""([nids, css]) => {
@@ -94,16 +95,19 @@ async def outline_screenshot(page, nids: list[int], path: Path) -> dict:
         try:
             start = max(0, box["top"] - 120)
             height = min(SHOT_MAX_HEIGHT, max(box["bottom"] - start + 120, 600), max(box["height"] - start, 1))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(path), type="jpeg", quality=SHOT_QUALITY, scale="css",
-                                  full_page=True, animations="disabled", caret="hide",
-                                  clip={"x": 0, "y": start, "width": box["width"], "height": height})
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            jpeg = await page.screenshot(path=str(path) if path is not None else None, type="jpeg",
+                                         quality=SHOT_QUALITY, scale="css", full_page=True, animations="disabled",
+                                         caret="hide", clip={"x": 0, "y": start, "width": box["width"],
+                                                             "height": height})
         finally:
             await page.evaluate("""() => {
                 const st = document.getElementById('__a11y_mark'); if (st) st.remove();
                 for (const el of document.querySelectorAll('[data-a11y-mark]')) el.removeAttribute('data-a11y-mark');
             }""")
-        return {"path": str(path), "marked": box["marked"], "ms": round((time.perf_counter() - t0) * 1000, 1)}
+        out = {"marked": box["marked"], "ms": round((time.perf_counter() - t0) * 1000, 1)}
+        return {**out, "path": str(path)} if path is not None else {**out, "jpeg": jpeg}
     except Exception as exc:  # noqa: BLE001 — a missing picture never fails the page
         return {"error": _err(exc)}
 
@@ -114,25 +118,40 @@ def problem_signature(pairs) -> str:
     return "\x1e".join(sorted(f"{rule}\x1f{selector}" for rule, selector in set(pairs)))
 
 
-async def screenshot_findings(tab, results, artifacts_dir: Path, url: str, seen: set | None = None) -> dict | None:
+def _sp_failing(results) -> list:
+    from ..rules.smartphone import SMARTPHONE_RULES
+    return [r for r in results if r.viewport == "sp" and r.rule in SMARTPHONE_RULES and r.n_failed]
+
+
+def results_signature(results) -> str | None:
+    """problem_signature of a page's smartphone failures (None: nothing to photograph)."""
+    failing = _sp_failing(results)
+    if not failing:
+        return None
+    return problem_signature((r.rule, f.selector) for r in failing for f in r.findings if f.outcome == "failed")
+
+
+async def screenshot_findings(page, results, artifacts_dir: Path | None, url: str,
+                              seen: set | None = None) -> dict | None:
     """After the rules ran on a page: when the smartphone rendering has failed results of the 「スマートフォン対応」
     rules, a phone-width picture with the offending elements outlined, saved as <artifacts>/screens/<page key>.jpg
-    (the page is still loaded in the smartphone tab). None when there is nothing to show.
+    (the page is still loaded in the smartphone tab; `page`: a Playwright page or the Selenium engine's adapter).
+    Without `artifacts_dir` the JPEG comes back in the dict ("jpeg"). None when there is nothing to show.
 
     `seen`: signatures (problem_signature) already photographed in this run. A page with exactly the same problems
     as an earlier one gets no picture of its own — the report shows the earlier page's (one picture per distinct
     problem: a template-wide failure on 10,000 pages is photographed once, not 10,000 times)."""
-    from ..rules.smartphone import PEER_RULES, SMARTPHONE_RULES
+    from ..rules.smartphone import PEER_RULES
     from .artifacts import page_key
-    wanted = set(SMARTPHONE_RULES)
-    failing = [r for r in results if r.viewport == "sp" and r.rule in wanted and r.n_failed]
-    if not failing or tab is None or tab.page is None or tab.page.is_closed():
+    failing = _sp_failing(results)
+    if not failing or page is None:
         return None
     if seen is not None:
-        sig = problem_signature((r.rule, f.selector) for r in failing for f in r.findings if f.outcome == "failed")
+        sig = results_signature(results)
         if sig in seen:
             return {"same_as_earlier": True}
         seen.add(sig)
     nids = sorted({f.nid for r in failing if r.rule not in PEER_RULES for f in r.findings
                    if f.outcome == "failed" and f.nid is not None})
-    return await outline_screenshot(tab.page, nids[:60], Path(artifacts_dir) / "screens" / f"{page_key(url)}.jpg")
+    path = Path(artifacts_dir) / "screens" / f"{page_key(url)}.jpg" if artifacts_dir is not None else None
+    return await outline_screenshot(page, nids[:60], path)

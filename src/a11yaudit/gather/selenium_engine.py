@@ -24,6 +24,7 @@ import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from .. import settings
 from ..errors import InfrastructureError
@@ -264,12 +265,23 @@ class _PageAdapter:
             "width": size["width"], "height": size["height"], "deviceScaleFactor": vp["device_scale_factor"],
             "mobile": vp["is_mobile"]})
 
-    async def screenshot(self, *, clip: dict, **_ignored) -> bytes:
+    async def screenshot(self, *, clip: dict, path: str | None = None, type: str = "png",  # noqa: A002
+                         quality: int | None = None, scale: str = "device", **_ignored) -> bytes:
+        """Playwright's page.screenshot for the clip (CSS px), as PNG or JPEG, in device pixels or (scale="css")
+        one image pixel per CSS px; written to `path` when given."""
         if self.drv.cdp:
-            shot = self.drv.cdp_cmd("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": clip["x"], "y": clip["y"], "width": clip["width"], "height": clip["height"], "scale": 1}})
-            return base64.b64decode(shot["data"])
+            factor = 1.0
+            if scale == "css":
+                factor = 1.0 / (self.drv.evaluate("window.devicePixelRatio") or 1)
+            params = {"format": "jpeg" if type == "jpeg" else "png", "captureBeyondViewport": True,
+                      "clip": {"x": clip["x"], "y": clip["y"], "width": clip["width"], "height": clip["height"],
+                               "scale": factor}}
+            if type == "jpeg" and quality is not None:
+                params["quality"] = quality
+            data = base64.b64decode(self.drv.cdp_cmd("Page.captureScreenshot", params)["data"])
+            if path:
+                Path(path).write_bytes(data)
+            return data
         # No CDP: the viewport's screenshot, cropped to the box (the element was scrolled into view).
         from PIL import Image
         sx, sy, dpr = self.drv.evaluate("[window.scrollX, window.scrollY, window.devicePixelRatio]")
@@ -277,7 +289,13 @@ class _PageAdapter:
         box = tuple(round(v * dpr) for v in (clip["x"] - sx, clip["y"] - sy, clip["x"] - sx + clip["width"],
                                              clip["y"] - sy + clip["height"]))
         out = io.BytesIO()
-        img.crop(box).resize((max(1, round(clip["width"])), max(1, round(clip["height"])))).save(out, "PNG")
+        img = img.crop(box).resize((max(1, round(clip["width"])), max(1, round(clip["height"]))))
+        if type == "jpeg":
+            img.convert("RGB").save(out, "JPEG", quality=quality or 75)
+        else:
+            img.save(out, "PNG")
+        if path:
+            Path(path).write_bytes(out.getvalue())
         return out.getvalue()
 
 
@@ -313,6 +331,18 @@ class SeleniumSession:
         return await loop.run_in_executor(self.pool, self._gather, url, viewport, timeout, settle,
                                           frozenset(interactions))
 
+    async def screenshot(self, results, artifacts_dir, url: str, seen: set | None) -> dict | None:
+        """The smartphone picture of the page just gathered: the smartphone rendering is still loaded (with CDP one
+        driver switched between viewports, smartphone last; without, the smartphone driver)."""
+        drv = self.drivers.get(None if self.engine.cdp is not False else "sp")
+        if drv is None or getattr(drv, "last_viewport", None) != "sp":
+            return None
+        from .mobile import screenshot_findings
+
+        def shoot():
+            return asyncio.run(screenshot_findings(_PageAdapter(drv), results, artifacts_dir, url, seen=seen))
+        return await asyncio.get_running_loop().run_in_executor(self.pool, shoot)
+
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.pool, self._close)
@@ -330,6 +360,7 @@ class SeleniumSession:
         drv = None
         try:
             drv = self._driver(viewport)
+            drv.last_viewport = None
             d = drv.driver
             if drv.cdp:
                 drv.emulate(viewport)
@@ -380,6 +411,7 @@ class SeleniumSession:
                 result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
                 result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
             drv.pages += 1
+            drv.last_viewport = viewport           # what the driver shows now (the smartphone picture needs it)
             return result
         except Exception as exc:  # noqa: BLE001 — any page fault is recorded and the audit goes on
             from ..errors import A11yAuditError
