@@ -80,9 +80,12 @@ def main() -> None:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak = usage.ru_maxrss / 1024
         html = Path(proc.stdout.strip().splitlines()[-1])
+        files = sorted(html.parent.glob("*.html"))
+        biggest = max(files, key=lambda f: f.stat().st_size)
         print(f"report of run {run}: {wall:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU, "
-              f"peak RSS {peak:.0f} MB, "
-              f"index.html {html.stat().st_size / 2**20:.1f} MB")
+              f"peak RSS {peak:.0f} MB, index.html {html.stat().st_size / 2**20:.2f} MB; {len(files)} HTML files, "
+              f"{sum(f.stat().st_size for f in files) / 2**20:.1f} MB in all, largest {biggest.name} "
+              f"{biggest.stat().st_size / 2**20:.2f} MB")
 
 
 if __name__ == "__main__":
