@@ -246,12 +246,13 @@ def contradicted_claim(site: "Site", store) -> list[str]:
     wanted = {c.id for c in profile.criteria if c.level in levels} | set(site.policy.additional_criteria)
     in_scope = {p["id"]: p for p in store.run_pages(run["id"]) if p["scope"] == "in_scope" and p["state"] == "done"}
     bad_pages, per_sc = set(), {}
-    for r in store.run_results(run["id"]):
-        if r["outcome"] != "failed" or r["page_id"] not in in_scope:
+    from .store.aggregate import not_passing_results
+    for page_id, _rule, _outcome, criteria in not_passing_results(store, run["id"], ("failed",)):
+        if page_id not in in_scope:
             continue
-        for c in (x for x in (r["criteria"] or "").split(",") if x in wanted):
-            bad_pages.add(r["page_id"])
-            per_sc.setdefault(c, set()).add(r["page_id"])
+        for c in (x for x in (criteria or "").split(",") if x in wanted):
+            bad_pages.add(page_id)
+            per_sc.setdefault(c, set()).add(page_id)
     if not bad_pages:
         return []
     top = ", ".join(f"{c} ({len(v)})" for c, v in sorted(per_sc.items(), key=lambda kv: -len(kv[1]))[:5])

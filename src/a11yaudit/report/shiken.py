@@ -19,6 +19,7 @@ from ..policy import describe_scope
 from ..rules.loader import RuleSet
 from ..rules.model import CANT_TELL, FAILED, INAPPLICABLE
 from ..rules.standards import load_standards, parse_profile_spec
+from ..store.aggregate import not_passing_results, results_of_pages
 from ..store.db import Store
 from .human import FAIL, NOT_APPLICABLE, PASS, HumanVerdict
 
@@ -74,9 +75,8 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
     auto = defaultdict(lambda: {"failed": set(), "cant_tell": set(), "applicable": set(), "rules_failed": set()})
     page_auto = defaultdict(lambda: defaultdict(lambda: {"failed": set(), "cant_tell": set()}))
     rule_stat = defaultdict(lambda: {"failed": set(), "cant_tell": set(), "passed": set(), "ran": set()})
-    for r in store.run_results(run_id):
-        if r["page_id"] not in tested_ids:
-            continue
+    for page_id, rule, outcome, criteria in results_of_pages(store, run_id, tested_ids):
+        r = {"page_id": page_id, "rule": rule, "outcome": outcome, "criteria": criteria}
         crits = [c for c in _criteria(r["criteria"]) if c in wanted]
         if not crits:
             continue
@@ -101,12 +101,12 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
             rs["passed"].add(r["page_id"])
     # Failures on in-scope pages outside the sample (総務省: the checker runs on all pages; S8, S10).
     outside = defaultdict(set)
-    for r in store.run_results(run_id):
-        p = pages.get(r["page_id"])
-        if r["outcome"] == FAILED and p and p["scope"] == "in_scope" and r["page_id"] not in tested_ids:
-            for c in _criteria(r["criteria"]):
+    for page_id, _rule, _outcome, criteria in not_passing_results(store, run_id, (FAILED,)):
+        p = pages.get(page_id)
+        if p and p["scope"] == "in_scope" and page_id not in tested_ids:
+            for c in _criteria(criteria):
                 if c in wanted:
-                    outside[c].add(r["page_id"])
+                    outside[c].add(page_id)
 
     by_crit = {v.criterion: v for v in human if v.url is None}
     by_page = defaultdict(dict)          # criterion → url → verdict

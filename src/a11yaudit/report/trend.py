@@ -83,7 +83,9 @@ def compare_runs(before: RunFacts, after: RunFacts, detail: bool = True) -> dict
             else:
                 total["not_compared_after"] += 1
                 sections[section]["not_compared_after"] += 1
-        for fp in prev.keys() | cur.keys():
+        # A stable order (a set's order changes from one process to the next): the detail list is the same each time.
+        for fp in sorted(prev.keys() | cur.keys(), key=lambda k: (rows[k]["viewport"], rows[k]["rule"],
+                                                                  rows[k]["selector"], k)):
             n_prev, n_cur = prev[fp], cur[fp]
             both = min(n_prev, n_cur)
             counts = {"persisting": both, "fixed": n_prev - both, "new": n_cur - both}

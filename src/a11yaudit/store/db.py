@@ -276,7 +276,9 @@ class Store:
         with self.engine.connect() as conn:
             return _dicts(conn.execute(select(rule_results).where(rule_results.c.run_id == run_id)))
 
-    def run_findings(self, run_id: int) -> list[dict]:
+    def run_findings(self, run_id: int, columns: tuple[str, ...] | None = None) -> list[dict]:
+        """The run's findings (only `columns` of each when given: the trend report holds several large runs)."""
+        cols = [findings.c[c] for c in columns] if columns else [findings]
         with self.engine.connect() as conn:
-            q = select(findings).where(findings.c.run_id == run_id).order_by(findings.c.page_id, findings.c.id)
+            q = select(*cols).where(findings.c.run_id == run_id).order_by(findings.c.page_id, findings.c.id)
             return _dicts(conn.execute(q))
