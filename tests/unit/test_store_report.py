@@ -92,6 +92,19 @@ def test_report_escapes_hostile_page_content(site, db_url, tmp_path):
     html = render_html(build_report(store, run_id, ruleset))
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    # The same in every file of a split report, in both languages (page files, URL list).
+    store.enqueue(run_id, [{"url": "http://sample.invalid/y/", "kind": "html", "doc_type": None, "depth": 0,
+                            "found_via": "start", "referrer": None, "scope": "in_scope", "scope_reason": "",
+                            "state": "queued", "skip_reason": None}])
+    store.record_page(run_id, site.id, store.queued(run_id)[0]["id"], "/y/", {"state": "done", "title": "y"}, [], [])
+    for lang in ("ja", "en"):
+        out = write_report(store, run_id, ruleset, tmp_path / lang, pages_per_file=1, lang=lang).parent
+        files = sorted(out.glob("*.html"))
+        assert [f.name for f in files] == ["index.html", "pages-001.html", "pages-002.html", "urls.html"]
+        for f in files:
+            text = f.read_text(encoding="utf-8")
+            assert "<script>alert" not in text and "<img src=x" not in text, f
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in (out / "pages-001.html").read_text(encoding="utf-8")
 
 
 def test_record_page_is_all_or_nothing(site, db_url):

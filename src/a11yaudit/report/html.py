@@ -33,6 +33,7 @@ def env() -> Environment:
 
 def _layout(view: dict, pages_per_file: int) -> dict:
     """Which file holds each page's results, and the links between the files."""
+    pages_per_file = max(1, pages_per_file)
     listed = [p for p in view["pages"] if p["state"] in ("done", "error")]
     layout = {"listed": listed, "parts": [], "file_of": {}, "pages_per_file": pages_per_file,
               "common_min_pages": COMMON_MIN_PAGES, "url_count": len(view["pages"]) + len(view["documents"])}
