@@ -268,3 +268,48 @@ def test_focus_hidden_under_a_sticky_header_is_found_going_backward(tmp_path, se
     assert nids[20] in hidden and nids[0] in hidden and all(h[1] == header for h in hidden.values()), hidden
     assert len(hidden) >= 20
     assert out["padded"][2]["focusHidden"] == []
+
+
+def test_text_spilling_over_other_text_is_found_and_intended_overlap_is_not(tmp_path, serve):
+    """A box of fixed px height with overflow: visible: at 200 % text (and at 200 % zoom, where its text wraps onto
+    more lines) its lines spill over the next paragraph — no clipping, but unreadable. A caption laid over text on
+    purpose at 100 % is not reported; a box without a fixed height stays clean."""
+    from a11yaudit.gather.browser import Browser, collect_js
+    from a11yaudit.gather.interact import layout_passes
+    from a11yaudit.gather.mobile import textfit_passes
+
+    page = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>t</title><style>'
+            'body { margin: 0; font-size: 16px } .fixed { height: 46px; width: 45%; line-height: 1.4 }'
+            '.free { width: 45%; line-height: 1.4 } p { margin: 0 } .stack { position: relative; height: 30px }'
+            '.stack span { position: absolute; left: 0; top: 0 }</style></head><body>'
+            '<div class="fixed">お知らせ：年末年始の窓口の開設時間は、12月29日から1月3日まで休みとなります。'
+            '</div><p class="after">次の段落の文章です。ここに重なってはいけません。</p>'
+            '<div class="free">高さを指定しない案内：年末年始の窓口の開設時間は、12月29日から1月3日まで休みです。</div>'
+            '<p class="after2">高さを指定しない案内の次の段落です。</p>'
+            '<div class="stack"><span class="under">重ねた見出し</span><span class="over">重ねた見出し</span></div>'
+            '</body></html>')
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    base = serve(tmp_path)
+
+    async def go():
+        browser = Browser(allowed_hosts={"127.0.0.1"})
+        await browser.start()
+        try:
+            tab = await (await browser.new_context("pc")).new_page()
+            await tab.goto(base + "/index.html")
+            await tab.evaluate(collect_js(), {"runAxe": False, "maxHtml": 1 << 20, "refine": False, "axeConfig": {}})
+            nids = await tab.evaluate("""() => Object.fromEntries(['.fixed', '.after', '.free', '.after2', '.under',
+                '.over'].map((s) => [s, Number(document.querySelector(s).getAttribute('data-a11y-nid'))]))""")
+            return nids, await textfit_passes(tab), await layout_passes(tab, 1280, 800)
+        finally:
+            await browser.close()
+
+    nids, fit, layout = asyncio.run(go())
+    assert "error" not in fit and "error" not in layout, (fit, layout)
+    spilled = {(a, b): share for a, b, share in fit["text200"]["overlaps"]}
+    assert spilled.get((nids[".fixed"], nids[".after"]), 0) >= 0.5, fit["text200"]
+    # Only the fixed box's text spills (over the next paragraph, and further down); nothing between the free-height
+    # blocks, and not the captions stacked on purpose at 100 %.
+    assert {a for a, _ in spilled} == {nids[".fixed"]} and (nids[".under"], nids[".over"]) not in spilled
+    zoomed = {(a, b) for a, b, _ in layout["zoom200"]["overlaps"]}
+    assert (nids[".fixed"], nids[".after"]) in zoomed and (nids[".under"], nids[".over"]) not in zoomed

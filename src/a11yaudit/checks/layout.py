@@ -34,12 +34,22 @@ def zoom_clip(ctx, rule):
     data = _layout(ctx)
     if "zoom200" not in data:
         return
-    yield from clip_verdicts(ctx, data["zoom200"].get("clipped", []))
+    yield from clip_verdicts(ctx, data["zoom200"].get("clipped", []), data["zoom200"].get("overlaps", []))
 
 
-def clip_verdicts(ctx, entries):
-    """Verdicts for clipped-text entries [nid, x clipped, y clipped, …, line cut] of a layout or text pass."""
+def clip_verdicts(ctx, entries, overlaps=()):
+    """Verdicts for clipped-text entries [nid, x clipped, y clipped, …, line cut] of a layout or text pass, and for
+    text newly drawn over other text [nid a, nid b, share] (lines spilling out of a fixed-height box with overflow:
+    visible onto the next block): half a line or more covered fails, a quarter is a review item."""
     checked = 0
+    for a, b, share in overlaps:
+        el, other = ctx.by_nid.get(str(a)), ctx.by_nid.get(str(b))
+        if el is None or other is None or ctx.is_hidden(el) or ctx.is_hidden(other):
+            continue
+        checked += 1
+        what = ctx.snippet(other)[:60]
+        yield Verdict(FAILED if share >= 0.5 else CANT_TELL, el, variant="overlap", other=what,
+                      share=round(share * 100))
     for entry in entries:
         nid, x, y = entry[0], bool(entry[1]), bool(entry[2])
         cut = bool(entry[4]) if len(entry) > 4 else True

@@ -52,7 +52,7 @@ def text_resize_clip(ctx, rule):
     """1.4.4: text clipped when only the text is enlarged to 200 % (boxes sized in px keep their size)."""
     data = _artifact(ctx, "textfit")
     if "text200" in data:
-        yield from clip_verdicts(ctx, data["text200"].get("clipped", []))
+        yield from clip_verdicts(ctx, data["text200"].get("clipped", []), data["text200"].get("overlaps", []))
 
 
 @check("text_spacing_clip")
@@ -60,7 +60,7 @@ def text_spacing_clip(ctx, rule):
     """1.4.12: text clipped when the WCAG text-spacing values are applied."""
     data = _artifact(ctx, "textfit")
     if "spacing" in data:
-        yield from clip_verdicts(ctx, data["spacing"].get("clipped", []))
+        yield from clip_verdicts(ctx, data["spacing"].get("clipped", []), data["spacing"].get("overlaps", []))
 
 
 # ---------------------------------------------------------------- fixed/sticky elements (SP04, SP05)

@@ -122,7 +122,91 @@
     }
     return false;
   };
-  window.__a11yLayout = (maxItems) => {
+  // Text drawn over other text: the line boxes of every visible text node (Range.getClientRects, which also covers
+  // lines spilling out of a fixed-height box with overflow: visible) and the pairs of elements whose lines cover each
+  // other by a quarter or more of the smaller line. [nid a, nid b, share] with a before b in document order.
+  const MAX_FRAGMENTS = 4000;
+  window.__a11yOverlaps = (maxItems) => {
+    const frags = [];
+    if (!document.body) return [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => (n.data.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT)});
+    const range = document.createRange();
+    const styleOk = new Map();
+    // Lines outside a box with overflow other than visible are not drawn: each element's visible area is the
+    // intersection of its clipping ancestors' boxes (itself included: its own overflow clips its text).
+    // Text in fixed or sticky boxes moves over the content as the page scrolls (SP04/SP05 judge that): left out.
+    const fixedOf = new Map();
+    const inFixed = (el) => {
+      if (!el || el === document.documentElement) return false;
+      let f = fixedOf.get(el);
+      if (f === undefined) {
+        const pos = getComputedStyle(el).position;
+        f = pos === 'fixed' || pos === 'sticky' || inFixed(el.parentElement);
+        fixedOf.set(el, f);
+      }
+      return f;
+    };
+    const clipOf = new Map();
+    const NONE = {l: -Infinity, t: -Infinity, r: Infinity, b: Infinity};
+    const clipRect = (el) => {
+      if (!el || el === document.documentElement) return NONE;
+      let c = clipOf.get(el);
+      if (c) return c;
+      c = clipRect(el.parentElement);
+      const cs = getComputedStyle(el);
+      if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') {
+        const r = el.getBoundingClientRect();
+        c = {l: cs.overflowX !== 'visible' ? Math.max(c.l, r.left) : c.l, r: cs.overflowX !== 'visible' ? Math.min(c.r, r.right) : c.r,
+             t: cs.overflowY !== 'visible' ? Math.max(c.t, r.top) : c.t, b: cs.overflowY !== 'visible' ? Math.min(c.b, r.bottom) : c.b};
+      }
+      clipOf.set(el, c);
+      return c;
+    };
+    let order = 0;
+    for (let n = walker.nextNode(); n && frags.length < MAX_FRAGMENTS; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('script, style, noscript, template, svg')) continue;
+      let ok = styleOk.get(el);
+      if (ok === undefined) {
+        const cs = getComputedStyle(el);
+        ok = cs.visibility !== 'hidden' && !inFixed(el)
+          && !(el.checkVisibility && !el.checkVisibility({opacityProperty: true}));
+        styleOk.set(el, ok);
+      }
+      if (!ok) continue;
+      const id = nid(el);
+      if (!id) continue;
+      order += 1;
+      range.selectNodeContents(n);
+      const c = clipRect(el);
+      for (const r of range.getClientRects()) {
+        const f = {id, order, l: Math.max(r.left, c.l), t: Math.max(r.top, c.t), r: Math.min(r.right, c.r),
+                   b: Math.min(r.bottom, c.b)};
+        if (f.r - f.l >= 4 && f.b - f.t >= 4) frags.push(f);
+      }
+    }
+    frags.sort((a, b) => a.t - b.t);
+    const pairs = new Map();
+    for (let i = 0; i < frags.length; i++) {
+      const a = frags[i];
+      for (let j = i + 1; j < frags.length && frags[j].t < a.b; j++) {
+        const b = frags[j];
+        if (a.id === b.id) continue;
+        const w = Math.min(a.r, b.r) - Math.max(a.l, b.l);
+        const h = Math.min(a.b, b.b) - Math.max(a.t, b.t);
+        if (w <= 1 || h <= 1) continue;
+        const share = (w * h) / Math.min((a.r - a.l) * (a.b - a.t), (b.r - b.l) * (b.b - b.t));
+        if (share < 0.25) continue;
+        const [x, y] = a.order < b.order ? [a, b] : [b, a];
+        const key = x.id + ':' + y.id;
+        if (!pairs.has(key) || pairs.get(key)[2] < share) pairs.set(key, [x.id, y.id, Math.round(share * 100) / 100]);
+      }
+    }
+    return Array.from(pairs.values()).slice(0, maxItems);
+  };
+
+  window.__a11yLayout = (maxItems, withOverlaps = true) => {
     const clipped = [];
     const vw = document.documentElement.clientWidth;
     const all = document.body ? document.body.getElementsByTagName('*') : [];
@@ -151,7 +235,8 @@
         }
       }
     }
-    return {clipped, wide, scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
+    return {clipped, wide, overlaps: withOverlaps ? window.__a11yOverlaps(maxItems) : [],
+            scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
             innerWidth: window.innerWidth, innerHeight: window.innerHeight};
   };
 })();

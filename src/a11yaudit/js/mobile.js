@@ -17,7 +17,8 @@
     // An SVG or XML document has no body and no HTML text to resize: nothing to measure (SP02/SP03 inapplicable).
     if (!document.body || !document.head) return {ms, skipped: 'no HTML body'};
     let t0 = performance.now();
-    const before = clippedSet(window.__a11yLayout(maxItems));
+    const before = clippedSet(window.__a11yLayout(maxItems, false));
+    const overlappedBefore = new Set(window.__a11yOverlaps(10000).map((o) => o[0] + ':' + o[1]));
     ms.baseline = performance.now() - t0;
     t0 = performance.now();
     const els = Array.from(document.body ? document.body.getElementsByTagName('*') : []);
@@ -38,7 +39,8 @@
     const spaced = window.__a11yLayout(maxItems);
     st.remove();
     ms.spacing = performance.now() - t0;
-    const fresh = (layout) => ({clipped: (layout.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size});
+    const fresh = (layout) => ({clipped: (layout.clipped || []).filter((c) => !before.has(c[0])), baseline: before.size,
+      overlaps: (layout.overlaps || []).filter((o) => !overlappedBefore.has(o[0] + ':' + o[1]))});
     for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k] * 10) / 10;
     return {text200: fresh(resized), spacing: fresh(spaced), ms};
   };

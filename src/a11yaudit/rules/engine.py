@@ -20,7 +20,12 @@ class _SafeDict(dict):
 
 
 def _message(rule: Rule, details: dict, lang: str = "ja") -> str:
-    template = rule.message.get(lang) or rule.message.get("ja") or rule.title.get(lang, "")
+    """The rule's message, or the message of the verdict's variant (message: {variants: {name: {ja, en}}})."""
+    messages = rule.message
+    variant = details.get("variant")
+    if variant and isinstance(messages.get("variants"), dict) and variant in messages["variants"]:
+        messages = messages["variants"][variant]
+    template = messages.get(lang) or messages.get("ja") or rule.title.get(lang, "")
     try:
         return template.format_map(_SafeDict(details))
     except (ValueError, IndexError):

@@ -48,6 +48,12 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
     for key in ("title", "message"):
         if not isinstance(data[key], dict) or not data[key].get("ja") or not data[key].get("en"):
             raise doc.error((key,), "needs both ja and en texts")
+    variants = data["message"].get("variants", {})
+    if not isinstance(variants, dict):
+        raise doc.error(("message", "variants"), "must map a variant name to {ja, en} texts")
+    for name, texts in variants.items():
+        if not isinstance(texts, dict) or not texts.get("ja") or not texts.get("en"):
+            raise doc.error(("message", "variants", name), "needs both ja and en texts")
     reqs = data["requirements"]
     profiles = data.get("profiles", ["jis2016", "jis2010", "wcag22"])
     for i, p in enumerate(profiles):
