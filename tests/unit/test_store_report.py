@@ -185,6 +185,9 @@ def test_large_run_report_is_split_into_page_files(site, db_url, tmp_path):
     assert links_resolve(out) > 30
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["files"][-1] == "urls.html" and summary["common_problems"] == 1
+    assert summary["common"] == [{"number": 1, "rule": "JP02", "outcome": "failed", "criteria": ["1.1.1"],
+                                  "selector": "header > img", "pages": 7, "in_scope_pages": 7}]
+    assert {r["rule"]: (r["failed"], r["pages"]) for r in summary["rules"]} == {"JP02": (14, 7), "JP01": (1, 1)}
     # Re-rendered with room for every page: one file again, no stale page files left behind.
     write_report(store, run_id, load_rules(), tmp_path / "r")
     assert [f.name for f in out.glob("*.html")] == ["index.html"] and links_resolve(out) > 10

@@ -96,6 +96,11 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
                "counts": view["counts"],
                "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]],
                "files": ["index.html", *(p["file"] for p in layout["parts"]), *(["urls.html"] if layout["parts"] else [])],
-               "common_problems": len(view["common"]), "lang": lang}
+               "common_problems": len(view["common"]), "lang": lang,
+               # For dashboards and scripts: per rule, and the problems shared by several pages (templates).
+               "rules": [{k: r[k] for k in ("rule", "criteria", "failed", "cant_tell", "style", "pages")}
+                         for r in view["rule_summary"]],
+               "common": [{k: g[k] for k in ("number", "rule", "outcome", "criteria", "selector", "pages",
+                                             "in_scope_pages")} for g in view["common"]]}
     atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return html_path
