@@ -262,6 +262,7 @@ async def crawl_on_dask(auditor, address: str) -> None:
         return_artifacts = auditor.opt.save_artifacts
         queue = collections.deque(await auditor._db(auditor.store.queued, auditor.run_id))
         auditor.progress.found = len(auditor.seen)
+        auditor.progress.remaining = queue.__len__
         limit = max(1, auditor.crawl.concurrency)
         browser_noted = False
         physical = auditor.origin_map.to_physical
