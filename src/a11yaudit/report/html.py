@@ -80,9 +80,6 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
     out.mkdir(parents=True, exist_ok=True)
     layout = _layout(view, pages_per_file)
     common = {**view, **layout, "tool_version": __version__}
-    # A re-rendered report may have fewer page files than before: the old ones would point at stale results.
-    for stale in [*out.glob("pages-*.html"), out / "urls.html"]:
-        stale.unlink(missing_ok=True)
     for part in layout["parts"]:
         atomic_write_text(out / part["file"], env().get_template("report_part.html.j2").render(
             **common, **_links(layout, part["file"]), part=part, part_pages=part["rows"]))
@@ -91,6 +88,12 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
             **common, **_links(layout, "urls.html")))
     html_path = out / "index.html"
     atomic_write_text(html_path, env().get_template("report.html.j2").render(**common, **_links(layout, "index.html")))
+    # A re-rendered report may have fewer page files than before: those left over would show stale results. They go
+    # last, once every new file is in place (each file is replaced atomically; an interruption leaves a readable set).
+    written = {p["file"] for p in layout["parts"]} | ({"urls.html"} if layout["parts"] else set())
+    for stale in [*out.glob("pages-*.html"), out / "urls.html"]:
+        if stale.name not in written:
+            stale.unlink(missing_ok=True)
     summary = {"site": view["site"]["id"], "run": run_id, "status": view["run"]["status"],
                "profile": view["profile"].id, "axe_version": view["run"]["axe_version"],
                "counts": view["counts"],
