@@ -63,7 +63,8 @@ async def layout_passes(page, width: int, height: int, mobile: bool = False) -> 
         # overlapping at the normal size is the design (or another check's business), only new pairs are reported.
         baseline = set()
         if not mobile:
-            baseline = {(a, b) for a, b, _ in await page.evaluate("(n) => window.__a11yOverlaps(n)", 10_000)}
+            baseline = {(a, b) for a, b, _ in await page.evaluate(
+                "(n) => { try { return window.__a11yOverlaps(n); } catch (e) { return []; } }", 10_000)}
         for key, factor in passes:
             await page.set_viewport_size({"width": round(width / factor), "height": round(height / factor)})
             await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")

@@ -235,7 +235,11 @@
         }
       }
     }
-    return {clipped, wide, overlaps: withOverlaps ? window.__a11yOverlaps(maxItems) : [],
+    let overlaps = [];
+    if (withOverlaps) {
+      try { overlaps = window.__a11yOverlaps(maxItems); } catch (e) { overlaps = []; }   // never costs the clipping facts
+    }
+    return {clipped, wide, overlaps,
             scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
             innerWidth: window.innerWidth, innerHeight: window.innerHeight};
   };

@@ -18,7 +18,8 @@
     if (!document.body || !document.head) return {ms, skipped: 'no HTML body'};
     let t0 = performance.now();
     const before = clippedSet(window.__a11yLayout(maxItems, false));
-    const overlappedBefore = new Set(window.__a11yOverlaps(10000).map((o) => o[0] + ':' + o[1]));
+    let overlappedBefore = new Set();
+    try { overlappedBefore = new Set(window.__a11yOverlaps(10000).map((o) => o[0] + ':' + o[1])); } catch (e) { /* none */ }
     ms.baseline = performance.now() - t0;
     t0 = performance.now();
     const els = Array.from(document.body ? document.body.getElementsByTagName('*') : []);
