@@ -153,8 +153,10 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
               help="Language of the HTML report (page content and finding messages are shown as stored).")
+@click.option("--pages-per-file", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Per-page results in files of N pages when the run has more (default 250).")
 @click.pass_context
-def report(ctx, site_id, run_id, reports_dir, lang):
+def report(ctx, site_id, run_id, reports_dir, lang, pages_per_file):
     """Re-render the HTML report of a stored run from the database (no browser). Prints its path."""
     from .report.html import write_report
     from .rules.loader import load_rules
@@ -170,7 +172,9 @@ def report(ctx, site_id, run_id, reports_dir, lang):
             if latest is None:
                 raise ConfigError(f"no runs for site {site_id!r}", field="SITE_ID")
             run_id = latest["id"]
-    click.echo(str(write_report(store, run_id, load_rules(), reports_dir, lang=lang).resolve()))
+    from .report.html import PAGES_PER_FILE
+    click.echo(str(write_report(store, run_id, load_rules(), reports_dir, lang=lang,
+                                pages_per_file=pages_per_file or PAGES_PER_FILE).resolve()))
 
 
 @cli.group()
