@@ -84,9 +84,10 @@ def test_rerun_from_artifacts_reproduces_findings(sample_audit, cli):
 
 def test_report_command_rerenders_from_the_database(sample_audit, cli):
     proc = cli("--db", sample_audit["db"], "report", "sample", "--run", str(sample_audit["run"]["id"]),
-                   "--reports-dir", str(sample_audit["tmp"] / "reports3"))
+                   "--reports-dir", str(sample_audit["tmp"] / "reports3"), "--pages-per-file", "20")
     html = open(proc.stdout.strip(), encoding="utf-8").read()
     assert "達成基準チェックリスト" in html and "1.3.2" in html
+    assert (Path(proc.stdout.strip()).parent / "pages-002.html").is_file() and 'href="pages-002.html"' in html
 
 
 def test_report_itself_passes_axe(sample_audit, axe_violations):
