@@ -39,6 +39,11 @@ class Translator:
         """A {"ja": …, "en": …} label of the data (rule titles, criteria, viewports) in this language."""
         return labels.get(self.lang) or labels.get("ja") or next(iter(labels.values()), "")
 
+    def viewport(self, code: str) -> str:
+        """A viewport's label (PC, スマートフォン / Smartphone); an unknown code as it is."""
+        from .. import settings
+        return self.pick(settings.VIEWPORTS[code]["label"]) if code in settings.VIEWPORTS else code
+
     def date(self, when, with_date: bool = True) -> str:
         if when is None:
             return ""

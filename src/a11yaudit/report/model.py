@@ -6,7 +6,6 @@ import functools
 import json
 from collections import defaultdict
 
-from .. import settings
 from ..discover.scope import EXCLUDED, IN_SCOPE, OUT_OF_SCOPE, SCOPE_LABELS
 from ..rules.loader import RuleSet
 from ..rules.model import CANT_TELL, ERROR, FAILED
@@ -85,9 +84,6 @@ def _rule_summary(findings: list[dict], ruleset: RuleSet, t: Translator) -> list
 def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") -> dict:
     t = Translator(lang)
 
-    def vp_label(v: str) -> str:
-        return t.pick(settings.VIEWPORTS[v]["label"]) if v in settings.VIEWPORTS else v
-
     def label_of(table: dict, key: str | None) -> str:
         return t(table[key]) if key in table else (key or "")
     run = store.get_run(run_id)
@@ -96,11 +92,10 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
     all_criteria, all_profiles = load_standards()
     profile, addons = parse_profile_spec(run["profile"], all_profiles)
     known_addons = {pid for pid, p in all_profiles.items() if p.is_addon}
-    rule_of = functools.lru_cache(maxsize=None)(ruleset.get)       # ~10⁵ findings, a few dozen rules
 
     def kind_of(code: str, outcome: str) -> str:
         """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon rules)."""
-        rule = rule_of(code)
+        rule = ruleset.get(code)
         if rule is not None and rule.profiles and set(rule.profiles) <= known_addons:
             return "style"
         if outcome == CANT_TELL and rule is not None and rule.test_method == "HC":
@@ -189,7 +184,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
     style_totals = defaultdict(lambda: {"findings": 0, "pages": set()})
     for f in findings:
         if f["kind"] == "review":
-            rule = rule_of(f["rule"])
+            rule = ruleset.get(f["rule"])
             row = reviews[f["page_id"]].setdefault(f["rule"], {
                 "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "criteria": _criteria(f["criteria"]), "targets": []})
@@ -202,13 +197,13 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         key = (f["rule"], f["selector"], f["outcome"])
         row = grouped[f["page_id"]].get(key)
         if row is None:
-            rule = rule_of(f["rule"])
+            rule = ruleset.get(f["rule"])
             grouped[f["page_id"]][key] = row = {
                 "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
                 "message": f["message"], "viewports": [], "kind": f["kind"]}
-        row["viewports"].append(vp_label(f["viewport"]))
+        row["viewports"].append(t.viewport(f["viewport"]))
     common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages})
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
@@ -258,7 +253,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         "style_rules": [{"rule": code, "title": (t.pick(ruleset.get(code).title) if ruleset.get(code) else code),
                          "findings": v["findings"], "pages": len(v["pages"])}
                         for code, v in sorted(style_totals.items())],
-        "viewports": [vp_label(v) for v in viewports],
+        "viewports": [t.viewport(v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
         "common": common, "rule_summary": _rule_summary(findings, ruleset, t),
         "stats": stats, "policy": config.get("policy") or {}, "smartphone": smartphone,

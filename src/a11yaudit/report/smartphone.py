@@ -46,8 +46,8 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
         checks.append({
             "rule": code, "title": t.pick(rule.title),
             "criteria": [criterion_label(c, all_criteria, jis_ids) for c in rule.requirements],
-            "viewports": t.dot.join(t.pick(settings.VIEWPORTS[v]["label"]) for v in (rule.viewports or settings.VIEWPORTS)
-                                   if v in settings.VIEWPORTS),
+            "viewports": t.dot.join(t.viewport(v) for v in (rule.viewports or settings.VIEWPORTS)
+                                    if v in settings.VIEWPORTS),
             "failed_pages": len(s["failed"]), "cant_tell_pages": len(s["cant_tell"] - s["failed"]),
             "passed_pages": len(s["passed"] - s["failed"] - s["cant_tell"]),
         })
@@ -63,7 +63,7 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
                 "rule": f["rule"], "title": t.pick(rule.title), "outcome": f["outcome"], "selector": f["selector"],
                 "message": f["message"], "viewports": [],
                 "criteria": [criterion_label(c, all_criteria, jis_ids) for c in rule.requirements]}
-        label = t.pick(settings.VIEWPORTS[f["viewport"]]["label"]) if f["viewport"] in settings.VIEWPORTS else f["viewport"]
+        label = t.viewport(f["viewport"])
         if label not in row["viewports"]:
             row["viewports"].append(label)
     screens = Path(run.get("artifacts_dir") or "") / "screens"
