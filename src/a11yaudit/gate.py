@@ -378,6 +378,11 @@ class GateFinding:
     why: str = ""                  # baseline | cantTell | below_level | addon (let_through)
     reason: str = ""               # baseline reason, or the detail of `why`
     expired: str = ""              # the expired baseline entry's date, when one matched
+    message_en: str = ""           # English message ("" = none: the message is shown as it is)
+
+    def text(self, lang: str = "ja") -> str:
+        """The message in `lang`: English when asked for and available."""
+        return self.message_en if lang == "en" and self.message_en else self.message
 
 
 @dataclass
@@ -490,6 +495,7 @@ def compare(targets: list[Target], loads: dict, results: dict, baseline: list[Ba
                     gf = GateFinding(fingerprint=fp, target=t.spec, location=t.location, url=t.identity_url,
                                      viewport=viewport, rule=f.rule, outcome=f.outcome, selector=f.selector,
                                      snippet=f.snippet or "", message=f.message or "",
+                                     message_en=f.message_en or "",
                                      criteria=list(f.criteria or res.criteria))
                     findings.append(classify(gf, rule=rule, standard=standard, criteria_table=criteria_table,
                                              fail_on=fail_on, baseline=by_fp, today=today))
@@ -517,7 +523,7 @@ def xml_text(value: Any) -> str:
 def _finding_dict(f: GateFinding) -> dict:
     return {"fingerprint": f.fingerprint, "target": f.target, "url": f.url, "viewport": f.viewport, "rule": f.rule,
             "outcome": f.outcome, "criteria": f.criteria, "level": f.level, "selector": f.selector,
-            "snippet": f.snippet, "message": f.message, "status": f.status, "why": f.why or None,
+            "snippet": f.snippet, "message": f.message, "message_en": f.message_en or None, "status": f.status, "why": f.why or None,
             "reason": f.reason or None, "expired": f.expired or None}
 
 
@@ -564,10 +570,10 @@ def to_junit(res: GateResult, lang: str = "ja") -> str:
                 if new:
                     failures += 1
                     fail = ET.SubElement(case, "failure", type="new-finding",
-                                         message=xml_text(f"{len(new)} new: {new[0].message}"))
+                                         message=xml_text(f"{len(new)} new: {new[0].text(lang)}"))
                     fail.text = xml_text("\n".join(
                         f"{f.selector}  [{', '.join(f.criteria)}]{' (baseline expired ' + f.expired + ')' if f.expired else ''}\n"
-                        f"  {f.message}\n  {f.snippet}" for f in new))
+                        f"  {f.text(lang)}\n  {f.snippet}" for f in new))
                 elif r.outcome == "inapplicable":
                     skipped += 1
                     ET.SubElement(case, "skipped", message="inapplicable")
@@ -611,7 +617,7 @@ def to_sarif(res: GateResult, lang: str = "ja") -> str:
             level = "warning"
         else:
             level = "note"
-        text = f"[{f.viewport}] {f.message}"
+        text = f"[{f.viewport}] {f.text(lang)}"
         if f.status == "let_through":
             text += f" ({WHY[f.why][lang]}{': ' + f.reason if f.reason else ''})"
         elif f.expired:
@@ -676,7 +682,7 @@ def summary_text(res: GateResult, lang: str = "ja") -> str:
             exp = (f"  ← baseline expired {f.expired}" + (f" ({clip(f.reason, 60)})" if f.reason else "")) \
                 if f.expired else ""
             lines.append(f"  ✗ [{f.viewport}] {f.rule} {','.join(f.criteria)} ({f.level}) {clip(f.location, 80)} "
-                         f"{clip(f.selector, 80)}: {clip(f.message)}{exp}")
+                         f"{clip(f.selector, 80)}: {clip(f.text(lang))}{exp}")
     if res.expired:
         lines.append(f"{_T['expired'][lang]}:")
         for e in res.expired:

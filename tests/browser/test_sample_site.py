@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-
 ORIGIN = "http://sample.invalid"
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _by_page(sample_audit):
@@ -115,6 +116,26 @@ def test_split_report_passes_axe_and_its_links_resolve(sample_audit, axe_violati
     # test_report_itself_passes_axe checks the whole one-file index; here the templates only a split report uses.
     problems = axe_violations(out, [parts[0], "urls.html", "en.html"])
     assert not problems, json.dumps(problems, ensure_ascii=False)
+
+
+def test_findings_are_stored_in_japanese_and_english(sample_audit, tmp_path):
+    """Every finding keeps its Japanese message and an English one (our rules' message.en; axe-core's summary built
+    from its English templates in the same run), and an English report shows the English ones."""
+    from a11yaudit.report.html import write_report
+    from a11yaudit.rules.loader import load_rules
+    store, run_id = sample_audit["store"], sample_audit["run"]["id"]
+    findings = store.run_findings(run_id)
+    assert findings and all(f["message_en"] for f in findings), [f for f in findings if not f["message_en"]][:3]
+    axe = [f for f in findings if f["rule"].startswith("axe:")]
+    assert len(axe) > 20 and all(f["message_en"].startswith("Fix ") for f in axe)
+    assert all(JAPANESE.search(f["message"]) for f in axe)
+    ours = [f for f in findings if not f["rule"].startswith("axe:")]
+    assert len(ours) > 20 and sum(1 for f in ours if f["message"] != f["message_en"]) == len(ours)
+    out = write_report(store, run_id, load_rules(), tmp_path / "en", pages_per_file=1000, lang="en")
+    html = out.read_text(encoding="utf-8")
+    contrast = next(f for f in axe if f["rule"] == "axe:color-contrast")
+    assert contrast["message_en"].split("\n")[1].strip() in html          # e.g. "Element has insufficient …"
+    assert contrast["message"].split("\n")[0] not in html
 
 
 @pytest.mark.parametrize("bad", ["version: 1\nsites: []\n", "version: 1\nsites:\n  - id: Bad Id\n"])

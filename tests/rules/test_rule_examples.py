@@ -1,5 +1,7 @@
 """Every rule's pass/fail examples (kept with the rule in rules/checks/*.yaml) run as tests."""
 
+import re
+
 import pytest
 
 from a11yaudit.rules.context import CheckContext
@@ -8,6 +10,7 @@ from a11yaudit.rules.loader import load_rules
 from a11yaudit.rules.model import CANT_TELL, FAILED
 
 RULES = [r for r in load_rules().rules if r.engine == "python"]
+UNFILLED = re.compile(r"\{[a-z_]+\}")
 CASES = [(r, i, ex) for r in RULES for i, ex in enumerate(r.examples)]
 
 
@@ -52,3 +55,7 @@ def test_rule_example(rule, index, example):
         assert got_nids == want_nids, f"{key}: expected {expected} in {example['html']!r}, got {result.findings}"
     if "outcome" in example:
         assert result.outcome == example["outcome"]
+    for f in result.findings:       # both languages' messages are filled in from the verdict's details
+        assert f.message_en, f"{rule.code}: no English message"
+        for text in (f.message, f.message_en):
+            assert not UNFILLED.search(text), f"{rule.code}: placeholder left in {text!r}"

@@ -35,7 +35,8 @@ def _results(vp):
         RuleResult("axe:image-alt", vp, FAILED, ["1.1.1"], [
             Finding("axe:image-alt", vp, FAILED, "img.a", '<img src="a" alt="]]></testcase>">', HOSTILE,
                     criteria=["1.1.1"]),
-            Finding("axe:image-alt", vp, FAILED, "img.b", "<img>", "画像に代替テキストがない", criteria=["1.1.1"])]),
+            Finding("axe:image-alt", vp, FAILED, "img.b", "<img>", "画像に代替テキストがない", criteria=["1.1.1"],
+                    message_en="Fix any of the following:\n  Element does not have an alt attribute")]),
         RuleResult("JP05", vp, CANT_TELL, ["2.4.9"], [
             Finding("JP05", vp, CANT_TELL, "a.here", "<a>こちら</a>", "こちら", criteria=["2.4.9"])]),
         RuleResult("JP12", vp, FAILED, [], [Finding("JP12", vp, FAILED, "a.pdf", "<a>", "PDF", criteria=[])]),
@@ -64,6 +65,25 @@ def test_new_findings_fail_and_the_rest_is_let_through_with_why():
     assert why == {"JP05": "cantTell", "JP12": "addon", "axe:reflow": "below_level"}
     reflow = next(f for f in res.let_through if f.rule == "axe:reflow")
     assert "not in jis2016" in reflow.reason
+
+
+def test_english_output_shows_english_messages_where_there_are_some():
+    res = _compare([])
+    b = next(f for f in res.new if f.selector == "img.b")
+    assert b.text("ja") == "画像に代替テキストがない" and b.text("en").startswith("Fix any of the following:")
+    a = next(f for f in res.new if f.selector == "img.a")
+    assert a.text("en") == HOSTILE                      # no English message stored: the message as it is
+    assert "Element does not have an alt attribute" in gate.summary_text(res, "en")
+    assert "画像に代替テキストがない" in gate.summary_text(res, "ja")
+    assert "Element does not have an alt attribute" not in gate.summary_text(res, "ja")
+    sarif = json.loads(gate.to_sarif(res, "en"))
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert any("Element does not have an alt attribute" in t for t in texts)
+    assert "Element does not have an alt attribute" in gate.to_junit(res, "en")
+    assert "画像に代替テキストがない" in gate.to_junit(res, "ja")
+    out = json.loads(gate.to_json(res))                 # JSON carries both
+    row = next(f for f in out["new"] if f["selector"] == "img.b")
+    assert row["message"] == "画像に代替テキストがない" and row["message_en"].startswith("Fix any")
 
 
 def test_baseline_accepted_expired_and_fixed():

@@ -82,9 +82,10 @@ def test_english_report_of_english_pages_has_no_japanese(root, db_url, tmp_path)
                       "state": "skipped", "skip_reason": "depth"}])
     for n, row in enumerate(store.queued(run_id)):
         header = [Finding(rule="JP02", viewport=vp, outcome=FAILED, selector="header > img", snippet="<img>",
-                          message="The logo has no text alternative", criteria=["1.1.1"]) for vp in ("pc", "sp")]
+                          message="ロゴに代替テキストがありません", message_en="The logo has no text alternative",
+                          criteria=["1.1.1"]) for vp in ("pc", "sp")]
         own = [Finding(rule="LY02", viewport="sp", outcome=CANT_TELL, selector="table", snippet="<table>",
-                       message="Wide table", criteria=["1.4.10"])] if n == 2 else []
+                       message="横に広い表です", message_en="Wide table", criteria=["1.4.10"])] if n == 2 else []
         results = [RuleResult("JP02", vp, FAILED, ["1.1.1"], [f for f in header if f.viewport == vp])
                    for vp in ("pc", "sp")] + [RuleResult("LY02", "sp", CANT_TELL if own else "passed", ["1.4.10"], own)]
         store.record_page(run_id, site.id, row["id"], row["url"][len("http://sample.invalid"):],
@@ -98,5 +99,24 @@ def test_english_report_of_english_pages_has_no_japanese(root, db_url, tmp_path)
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Success criteria checklist (automated part)" in index and "Reflow" in index   # 1.4.10, beyond JIS 2016
     assert "Problems shared by several pages" in index and "link depth limit reached: 1" in index
+    assert "The logo has no text alternative" in index                      # the stored English message
+    assert "Wide table" in "".join(f.read_text(encoding="utf-8") for f in out.glob("pages-*.html"))
     ja = write_report(store, run_id, load_rules(), tmp_path / "ja", pages_per_file=2)
-    assert '<html lang="ja">' in ja.read_text(encoding="utf-8") and "複数のページに共通する問題" in ja.read_text(encoding="utf-8")
+    ja_index = ja.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in ja_index and "複数のページに共通する問題" in ja_index
+    assert "ロゴに代替テキストがありません" in ja_index and "The logo has" not in ja_index
+
+
+def test_english_messages_of_our_rules_are_kept_beside_the_japanese_ones():
+    from a11yaudit.rules.engine import _message
+    rules = load_rules()
+    jp03 = rules.get("JP03")
+    ja = _message(jp03, {"title": "新しいページ", "why": "仮の語", "why_en": "a placeholder"})
+    en = _message(jp03, {"title": "新しいページ", "why": "仮の語", "why_en": "a placeholder"}, "en", strict=True)
+    assert "新しいページ" in ja and not ja.startswith("The page title")
+    assert en.startswith('The page title "新しいページ" is a placeholder')
+    no_en = dataclasses.replace(jp03, message={"ja": jp03.message["ja"]})
+    assert _message(no_en, {"title": "x"}, "en", strict=True) is None       # no English: nothing stored
+    assert _message(no_en, {"title": "x"}, "en") == _message(no_en, {"title": "x"})   # not strict: the Japanese one
+    missing = [r.code for r in rules.python_rules("jis2016") if not r.message.get("en")]
+    assert not missing, f"rules without an English message: {missing}"

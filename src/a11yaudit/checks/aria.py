@@ -273,7 +273,8 @@ def viewport_zoom(ctx, rule):
         if problems is None:
             continue
         if problems:
-            yield Verdict(FAILED, meta, content=meta.get("content"), problems="、".join(problems))
+            yield Verdict(FAILED, meta, content=meta.get("content"), problems="、".join(problems),
+                          problems_en=", ".join(problems))
         else:
             yield Verdict(PASSED, meta)
 

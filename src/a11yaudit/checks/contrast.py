@@ -31,6 +31,7 @@ def cjk_large_text_contrast(ctx, rule):
         reported += 1
         pt = round(float(fact.get("px") or 0) * 0.75, 1)
         yield Verdict(FAILED, el, ratio=f"{ratio:.2f}", pt=pt, weight="太字" if fact.get("bold") else "標準",
+                      weight_en="bold" if fact.get("bold") else "regular",
                       fg=fact.get("fg"), bg=fact.get("bg"))
     if not reported:
         yield Verdict(PASSED, None)

@@ -33,12 +33,12 @@ def alt_placeholder(ctx, rule):
         base = posixpath.basename(unquote(urlsplit(src).path)).lower()
         stem = posixpath.splitext(base)[0]
         if not norm:
-            yield Verdict(FAILED, el, alt=alt, why="空白だけ")
+            yield Verdict(FAILED, el, alt=alt, why="空白だけ", why_en="only spaces")
         elif norm in placeholders:
-            yield Verdict(FAILED, el, alt=alt, why="汎用的な語")
+            yield Verdict(FAILED, el, alt=alt, why="汎用的な語", why_en="a generic word")
         elif NUMBERED.match(norm) or CAMERA.match(norm):
-            yield Verdict(FAILED, el, alt=alt, why="番号付きの仮の名前")
+            yield Verdict(FAILED, el, alt=alt, why="番号付きの仮の名前", why_en="a numbered placeholder")
         elif FILE_NAME.match(norm) or (base and norm in (base, stem)):
-            yield Verdict(FAILED, el, alt=alt, why="ファイル名")
+            yield Verdict(FAILED, el, alt=alt, why="ファイル名", why_en="a file name")
         else:
             yield Verdict(PASSED, el)

@@ -54,9 +54,11 @@ def keyboard_trap(ctx, rule):
         modal = _is_modal(el) or el.find_parent(_is_modal) is not None
         if handler or modal:
             why = "モーダルダイアログ内" if modal else "独自のキー操作で抜けられる可能性"
-            yield Verdict(CANT_TELL, el, why=why)
+            why_en = "inside a modal dialog" if modal else "a script's own keys may lead out"
+            yield Verdict(CANT_TELL, el, why=why, why_en=why_en)
         else:
-            yield Verdict(FAILED, el, why="Tabキーでもスクリプトのキー操作でも抜けられない")
+            yield Verdict(FAILED, el, why="Tabキーでもスクリプトのキー操作でも抜けられない",
+                          why_en="neither Tab nor the page's own key handling leads out")
 
 
 def _is_modal(el) -> bool:

@@ -37,6 +37,15 @@ def zoom_clip(ctx, rule):
     yield from clip_verdicts(ctx, data["zoom200"].get("clipped", []), data["zoom200"].get("overlaps", []))
 
 
+def _axis(x: bool, y: bool) -> dict:
+    """The direction text is cut in, for the rule messages (Japanese and English)."""
+    if x and not y:
+        return {"axis": "横", "axis_en": "horizontally"}
+    if y and not x:
+        return {"axis": "縦", "axis_en": "vertically"}
+    return {"axis": "縦横", "axis_en": "both ways"}
+
+
 def clip_verdicts(ctx, entries, overlaps=()):
     """Verdicts for clipped-text entries [nid, x clipped, y clipped, …, line cut] of a layout or text pass, and for
     text newly drawn over other text [nid a, nid b, share] (lines spilling out of a fixed-height box with overflow:
@@ -57,11 +66,10 @@ def clip_verdicts(ctx, entries, overlaps=()):
         if el is None or ctx.is_hidden(el):
             continue
         checked += 1
-        axis = "横" if x and not y else "縦" if y and not x else "縦横"
         if _control_near(el) or (x and not y and not cut):
-            yield Verdict(CANT_TELL, el, axis=axis)
+            yield Verdict(CANT_TELL, el, **_axis(x, y))
         else:
-            yield Verdict(FAILED, el, axis=axis)
+            yield Verdict(FAILED, el, **_axis(x, y))
     if not checked:
         yield Verdict(PASSED, None)
 

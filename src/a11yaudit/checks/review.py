@@ -184,19 +184,20 @@ def text_image_review(ctx, rule):
         src = (el.get("src") or "").strip()
         if _tiny(el):
             continue
-        why = None
+        why = why_en = None
         if el.name == "input":
-            why = "画像ボタン"
+            why, why_en = "画像ボタン", "an image button"
         elif el.find_parent(HEADING_TAGS) is not None or el.find_parent(attrs={"role": "heading"}) is not None:
-            why = "見出しの中の画像"
+            why, why_en = "見出しの中の画像", "an image in a heading"
         elif _text_hint(src):
-            why = "ファイル名・内容から文字画像の可能性"
+            why, why_en = "ファイル名・内容から文字画像の可能性", "its file name or content suggests text"
         if why:
-            yield Verdict(CANT_TELL, el, why=why, alt=_short(el.get("alt") or ""))
+            yield Verdict(CANT_TELL, el, why=why, why_en=why_en, alt=_short(el.get("alt") or ""))
     for el in ctx.select("[style]"):
         m = _BG_URL.search(el.get("style") or "")
         if m and _text_hint(m.group(1).strip()):
-            yield Verdict(CANT_TELL, el, why="背景画像のファイル名から文字画像の可能性", alt="")
+            yield Verdict(CANT_TELL, el, why="背景画像のファイル名から文字画像の可能性",
+                          why_en="a background image whose file name suggests text", alt="")
 
 
 # ---------------------------------------------------------------- error messages (ACT 36b590, 3.3.1)
@@ -229,7 +230,8 @@ def error_review(ctx, rule):
         required = any(f.has_attr("required") or f.get("aria-required") == "true" for f in fields)
         indicator = any(_error_indicator(el) for el in [form, *form.find_all(True)])
         if required or indicator:
-            yield Verdict(CANT_TELL, form, why="必須項目" if required else "エラーメッセージの表示箇所")
+            yield Verdict(CANT_TELL, form, why="必須項目" if required else "エラーメッセージの表示箇所",
+                          why_en="required fields" if required else "where error messages appear")
 
 
 # ---------------------------------------------------------------- script-based candidates (page level)
@@ -264,7 +266,8 @@ SHORTCUT_LIB = re.compile(r"(?:^|[.\-_])(?:mousetrap|hotkeys?|keymaster|shortcut
 def shortcut_review(ctx, rule):
     lib = next((n for n in _script_names(ctx) if SHORTCUT_LIB.search(n)), None)
     if lib or KEY_LISTENER.search(_inline_code(ctx)):
-        yield Verdict(CANT_TELL, None, why=f"スクリプト「{lib}」" if lib else "ページ全体へのキー入力の処理")
+        yield Verdict(CANT_TELL, None, why=f"スクリプト「{lib}」" if lib else "ページ全体へのキー入力の処理",
+                      why_en=f"script \"{lib}\"" if lib else "a key handler on the whole page")
 
 
 MOTION = re.compile(r"devicemotion|deviceorientation|DeviceMotionEvent|DeviceOrientationEvent", re.I)
@@ -285,10 +288,11 @@ TICKER_LIB = re.compile(r"(?:^|[.\-_])(?:ticker|newsticker|marquee|typed|typewri
 @check("changing_text_review")
 def changing_text_review(ctx, rule):
     for el in ctx.select("marquee, blink"):
-        yield Verdict(CANT_TELL, el, why=f"{el.name} 要素")
+        yield Verdict(CANT_TELL, el, why=f"{el.name} 要素", why_en=f"{el.name} element")
     code = _inline_code(ctx)
     lib = next((n for n in _script_names(ctx) if TICKER_LIB.search(n)), None)
     if lib:
-        yield Verdict(CANT_TELL, None, why=f"スクリプト「{lib}」")
+        yield Verdict(CANT_TELL, None, why=f"スクリプト「{lib}」", why_en=f"script \"{lib}\"")
     elif TIMER.search(code) and TEXT_WRITE.search(code):
-        yield Verdict(CANT_TELL, None, why="一定間隔で文字を書き換えるスクリプト")
+        yield Verdict(CANT_TELL, None, why="一定間隔で文字を書き換えるスクリプト",
+                      why_en="a script rewriting text at intervals")

@@ -35,14 +35,16 @@ def viewport_device_width(ctx, rule):
     """A meta viewport with width=device-width: without it a phone lays the page out 980 px wide and shrinks it."""
     metas = [m for m in ctx.soup.find_all("meta") if (m.get("name") or "").strip().lower() == "viewport"]
     if not metas:
-        yield Verdict(FAILED, None, problem="ページに meta viewport がありません")
+        yield Verdict(FAILED, None, problem="ページに meta viewport がありません",
+                      problem_en="The page has no meta viewport")
         return
     content = (metas[-1].get("content") or "").lower()
     props = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in re.split(r"[,;]", content)) if k.strip()}
     if props.get("width") == "device-width":
         yield Verdict(PASSED, metas[-1])
     else:
-        yield Verdict(FAILED, metas[-1], problem=f"width=device-width がありません（content=\"{content[:80]}\"）")
+        yield Verdict(FAILED, metas[-1], problem=f"width=device-width がありません（content=\"{content[:80]}\"）",
+                      problem_en=f"The meta viewport lacks width=device-width (content=\"{content[:80]}\")")
 
 
 # ---------------------------------------------------------------- text resized to 200 % / text spacing (SP02, SP03)
@@ -176,7 +178,7 @@ def legible_text(ctx, rule):
             median = size
             break
     if median < small_px:
-        yield Verdict(CANT_TELL, None, size=median, what="本文の文字の半分以上")
+        yield Verdict(CANT_TELL, None, size=median, what="本文の文字の半分以上", what_en="half or more of the body text")
         return
     named = 0
     for nid, size, n in data.get("smallText", []):
@@ -186,7 +188,7 @@ def legible_text(ctx, rule):
         if el is None:
             continue
         named += 1
-        yield Verdict(CANT_TELL, el, size=size, what="この部分の文字")
+        yield Verdict(CANT_TELL, el, size=size, what="この部分の文字", what_en="the text here")
     if not named:
         yield Verdict(PASSED, None)
 
@@ -244,6 +246,9 @@ def _doc_key(href: str, base: str) -> str | None:
     return unquote(urlsplit(absolute).path.rsplit("/", 1)[-1]).lower()
 
 
+_KIND_EN = {"見出し": "heading", "添付ファイル": "attached file", "リンク": "link", "本文": "text"}
+
+
 @check("pc_sp_parity")
 def pc_sp_parity(ctx, rule):
     """Headings, attachments, links and paragraphs of the PC rendering's main content that the smartphone rendering
@@ -288,6 +293,6 @@ def pc_sp_parity(ctx, rule):
         checked += 1
         if not present:
             missing += 1
-            yield Verdict(FAILED, el, kind=kind, text=norm(el.get_text())[:60])
+            yield Verdict(FAILED, el, kind=kind, kind_en=_KIND_EN[kind], text=norm(el.get_text())[:60])
     if checked and not missing:
         yield Verdict(PASSED, None)

@@ -88,10 +88,12 @@ def document_link_notice(ctx, rule):
         if missing:
             yield Verdict(FAILED, el, text=shown, format=label, missing="と".join(m[0] for m in missing),
                           missing_en=" and ".join(m[1] for m in missing), size=stated,
+                          size_en=size[0] if size else "none",
                           size_bytes=size[1] if size else None, href=href)
         elif not right_format:
             yield Verdict(FAILED, el, text=shown, format=label, missing=f"正しい形式（実際は{label}）",
-                          missing_en=f"the right format (the file is {label})", size=stated, size_bytes=size[1],
+                          missing_en=f"the right format (the file is {label})", size=stated, size_en=stated,
+                          size_bytes=size[1],
                           href=href)
         else:
             yield Verdict(PASSED, el, text=shown, format=label, size=stated, size_bytes=size[1], href=href)

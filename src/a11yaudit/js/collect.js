@@ -163,11 +163,85 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
       return found ? Number(found.getAttribute('data-a11y-nid')) : null;
     } catch (e) { return null; }
   };
-  const compact = (list, withNodes) => (list || []).map((r) => ({
+  // axe-core's failure summary in English when the run used its Japanese locale: the same construction as axe's own
+  // (check messages from the check's data and axe's English templates — kept by axe.configure({locale}) as
+  // _audit._defaultLocale — then the "Fix any/all of the following:" summaries), so an English report can show
+  // what an English axe run would have said without a second run. Undefined when no locale was applied (the
+  // summary is then English already) and on any surprise (the report falls back to the stored summary).
+  const summaryEn = (() => {
+    const audit = runAxe && typeof axe !== 'undefined' ? axe._audit : null;
+    const loc = audit && audit._defaultLocale;
+    if (!loc || !loc.checks || !loc.failureSummaries) return null;
+    const reviewOnFail = new Set((audit.rules || []).filter((r) => r.reviewOnFail).map((r) => r.id));
+    const fallback = () => {
+      const m = typeof loc.incompleteFallbackMessage === 'function' ? loc.incompleteFallbackMessage()
+        : loc.incompleteFallbackMessage;
+      return typeof m === 'string' ? m : '';
+    };
+    const fill = (t, data) => {
+      if (typeof t !== 'string') return '';
+      if (typeof data === 'string') return t.replace(/\$\{\s?data\s?\}/g, data);
+      for (const k in data) {
+        if (Object.prototype.hasOwnProperty.call(data, k)) {
+          t = t.replace(new RegExp('\\${\\s?data\\.' + k + '\\s?}', 'g'), data[k] === undefined ? '' : String(data[k]));
+        }
+      }
+      return t;
+    };
+    const pick = (t, data) => {
+      if (!t) return undefined;
+      if (Array.isArray(data)) {
+        data.values = data.join(', ');
+        return typeof t.singular === 'string' && typeof t.plural === 'string'
+          ? fill(data.length === 1 ? t.singular : t.plural, data) : fill(t, data);
+      }
+      if (typeof t === 'string') return fill(t, data);
+      if (typeof data === 'string') return fill(t[data], data);
+      const m = data && data.messageKey && t[data.messageKey] ? t[data.messageKey] : (t.default || fallback());
+      return pick(m, data);
+    };
+    const incompleteOf = (data, msgs) => {
+      const dflt = () => (msgs.incomplete && msgs.incomplete.default ? msgs.incomplete.default : fallback());
+      if (!data || !data.missingData) return data && data.messageKey ? msgs.incomplete[data.messageKey] : dflt();
+      try {
+        const m = msgs.incomplete[data.missingData[0].reason];
+        if (m) return m;
+      } catch (e) { /* fall through */ }
+      return typeof data.missingData === 'string' ? msgs.incomplete[data.missingData] : dflt();
+    };
+    // The checks a result node keeps are those that decided it (axe drops the rest and their `result`): failing
+    // ones in a violation — their `fail` message — and undecided ones in an incomplete result, except that a
+    // reviewOnFail rule's failures are reported as incomplete with their `fail` message.
+    const message = (check, failing, ruleId) => {
+      const msgs = loc.checks[check.id] || {};
+      let m;
+      if (failing || reviewOnFail.has(ruleId)) {
+        m = msgs.fail;
+      } else {
+        if (typeof msgs.incomplete === 'object' && msgs.incomplete !== null && !Array.isArray(check.data)) {
+          m = incompleteOf(check.data, msgs);
+        }
+        if (!m) m = msgs.incomplete;
+      }
+      return typeof m === 'function' ? '' : (pick(m, check.data) || '');
+    };
+    return (nd, ruleId, failing) => {
+      try {
+        const msg = (c) => message(c, failing, ruleId);
+        const groups = {none: [...(nd.none || []).map(msg), ...(nd.all || []).map(msg)], any: (nd.any || []).map(msg)};
+        return Object.keys(groups).map((g) => {
+          const f = groups[g].length && loc.failureSummaries[g] && loc.failureSummaries[g].failureMessage;
+          return typeof f === 'function' ? f(groups[g]) : undefined;
+        }).filter((x) => x !== undefined).join('\n\n');
+      } catch (e) { return undefined; }
+    };
+  })();
+  const compact = (list, withNodes, failing = false) => (list || []).map((r) => ({
     id: r.id, impact: r.impact, tags: r.tags, help: r.help, description: r.description,
     helpUrl: r.helpUrl,
     nodes: withNodes ? r.nodes.map((nd) => ({
       target: nd.target, html: nd.html, impact: nd.impact, summary: nd.failureSummary,
+      summary_en: summaryEn ? summaryEn(nd, r.id, failing) : undefined,
       nid: nidFor(nd.target),
       // Colour facts of the contrast rules (fg/bg colour, ratio, font, why undecided) for the pixel pass.
       data: (r.id === 'color-contrast' || r.id === 'color-contrast-enhanced') && nd.any && nd.any[0]
@@ -179,7 +253,7 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
   if (axeResult) {
     axeOut = {
       version: axeResult.testEngine && axeResult.testEngine.version,
-      violations: compact(axeResult.violations, true),
+      violations: compact(axeResult.violations, true, true),
       incomplete: compact(axeResult.incomplete, true),
       passes: compact(axeResult.passes, false),
       inapplicable: compact(axeResult.inapplicable, false),

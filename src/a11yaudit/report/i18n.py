@@ -1,8 +1,9 @@
 """Report languages. Reports are written in Japanese; `--lang en` gives English. Templates and view models mark
 each UI string with _("日本語 {placeholder}", placeholder=…); the English catalogue (templates/en.yaml) maps the
 Japanese text to English. tests/unit/test_report_i18n.py checks that every marked string has an English entry and
-that no Japanese text is left unmarked in the report templates. Page content (titles, finding messages stored by
-the rules at audit time, axe-core's localised messages) is shown as stored."""
+that no Japanese text is left unmarked in the report templates. Page content (titles, snippets) is shown as stored;
+finding messages in English when the finding has an English message (our rules' `message.en`, axe-core's summary
+from its English templates — stored beside the Japanese one since migration 0009), else as stored."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ class Translator:
     def pick(self, labels: dict) -> str:
         """A {"ja": …, "en": …} label of the data (rule titles, criteria, viewports) in this language."""
         return labels.get(self.lang) or labels.get("ja") or next(iter(labels.values()), "")
+
+    def message(self, finding: dict) -> str:
+        """A stored finding's message in this language: its English message (migration 0009) in English reports
+        when it has one, else the message as stored (Japanese)."""
+        if self.lang == "en":
+            return finding.get("message_en") or finding["message"]
+        return finding["message"]
 
     def viewport(self, code: str) -> str:
         """A viewport's label (PC, スマートフォン / Smartphone); an unknown code as it is."""

@@ -202,7 +202,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                 "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
-                "message": f["message"], "viewports": [], "kind": f["kind"]}
+                "message": t.message(f), "viewports": [], "kind": f["kind"]}
         row["viewports"].append(t.viewport(f["viewport"]))
     common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages})
     page_rows = []

@@ -61,7 +61,7 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
             rule = ruleset.get(f["rule"])
             row = rows[f["page_id"]][key] = {
                 "rule": f["rule"], "title": t.pick(rule.title), "outcome": f["outcome"], "selector": f["selector"],
-                "message": f["message"], "viewports": [],
+                "message": t.message(f), "viewports": [],
                 "criteria": [criterion_label(c, all_criteria, jis_ids) for c in rule.requirements]}
         label = t.viewport(f["viewport"])
         if label not in row["viewports"]:

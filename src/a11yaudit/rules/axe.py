@@ -39,7 +39,9 @@ def axe_results(axe: dict | None, viewport: str, ruleset=None) -> list[RuleResul
                 message = (node.get("summary") or item.get("help") or "").strip()
                 res.findings.append(Finding(rule=res.rule, viewport=viewport, outcome=outcome,
                                             selector=_target(node), snippet=(node.get("html") or "")[:300],
-                                            message=message[:1000], nid=node.get("nid"),
+                                            message=message[:1000],
+                                            message_en=(node.get("summary_en") or "").strip()[:1000] or None,
+                                            nid=node.get("nid"),
                                             criteria=res.criteria))
     for item in axe.get("passes") or []:
         res = result_for(item, PASSED)

@@ -19,13 +19,21 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
-def _message(rule: Rule, details: dict, lang: str = "ja") -> str:
-    """The rule's message, or the message of the verdict's variant (message: {variants: {name: {ja, en}}})."""
+def _message(rule: Rule, details: dict, lang: str = "ja", strict: bool = False) -> str | None:
+    """The rule's message, or the message of the verdict's variant (message: {variants: {name: {ja, en}}}).
+    `strict`: None when the rule has no message in `lang` (instead of the Japanese one)."""
     messages = rule.message
     variant = details.get("variant")
     if variant and isinstance(messages.get("variants"), dict) and variant in messages["variants"]:
         messages = messages["variants"][variant]
+    if strict and not messages.get(lang):
+        return None
     template = messages.get(lang) or messages.get("ja") or rule.title.get(lang, "")
+    if lang != "ja" and messages.get(lang):
+        # A detail written in Japanese by the check (a reason, an axis) has its English wording under "<key>_en":
+        # the English message's {key} takes that one.
+        suffix = "_" + lang
+        details = {**details, **{k[:-len(suffix)]: v for k, v in details.items() if k.endswith(suffix)}}
     try:
         return template.format_map(_SafeDict(details))
     except (ValueError, IndexError):
@@ -70,6 +78,7 @@ def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
         seen.add(key)
         findings.append(Finding(rule=rule.code, viewport=ctx.viewport, outcome=v.outcome, selector=selector,
                                 snippet=snippet, message=_message(rule, v.details),
+                                message_en=_message(rule, v.details, "en", strict=True),
                                 nid=int(nid) if nid else None, criteria=list(rule.requirements)))
     if any(f.outcome == FAILED for f in findings):
         outcome = FAILED

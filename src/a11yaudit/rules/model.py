@@ -61,9 +61,10 @@ class Finding:
     outcome: str                  # failed | cantTell
     selector: str
     snippet: str
-    message: str
+    message: str                  # in the audit's language (Japanese)
     nid: int | None = None
     criteria: list[str] = field(default_factory=list)
+    message_en: str | None = None  # English, for English reports (None: the rule has no English message)
 
 
 @dataclass

@@ -41,7 +41,9 @@ def evaluate_site(pages: list[dict], ruleset, profile, viewport: str) -> dict[in
             res.findings.append(Finding(rule=rule.code, viewport=viewport, outcome=verdict.outcome,
                                         selector=verdict.details.get("selector", "title"),
                                         snippet=str(verdict.details.get("snippet", ""))[:300],
-                                        message=_message(rule, verdict.details), criteria=list(rule.requirements)))
+                                        message=_message(rule, verdict.details),
+                                        message_en=_message(rule, verdict.details, "en", strict=True),
+                                        criteria=list(rule.requirements)))
             if verdict.outcome == FAILED or (verdict.outcome == CANT_TELL and res.outcome != FAILED):
                 res.outcome = verdict.outcome
         for page_id, res in by_page.items():

@@ -235,7 +235,7 @@ class Store:
                 conn.execute(rule_results.insert(), _pg_rows(rrows) if self.pg else rrows)
                 rows = [{"run_id": run_id, "page_id": page_id, "viewport": f.viewport, "rule": f.rule,
                          "outcome": f.outcome, "criteria": ",".join(f.criteria), "selector": f.selector,
-                         "snippet": f.snippet, "message": f.message, "nid": f.nid,
+                         "snippet": f.snippet, "message": f.message, "message_en": f.message_en, "nid": f.nid,
                          "fingerprint": fingerprint(site_id, path, f.viewport, f.rule, f.selector)}
                         for r in results for f in r.findings]
                 if rows:
@@ -261,7 +261,7 @@ class Store:
                 conn.execute(rule_results.insert(), rows)
             frows = [{"run_id": run_id, "page_id": pid, "viewport": f.viewport, "rule": f.rule, "outcome": f.outcome,
                       "criteria": ",".join(f.criteria), "selector": f.selector, "snippet": f.snippet,
-                      "message": f.message, "nid": f.nid,
+                      "message": f.message, "message_en": f.message_en, "nid": f.nid,
                       "fingerprint": fingerprint(site_id, paths.get(pid, ""), f.viewport, f.rule, f.selector)}
                      for pid, results in results_by_page.items() for r in results for f in r.findings]
             if frows:

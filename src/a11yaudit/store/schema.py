@@ -96,6 +96,7 @@ findings = Table(
     Column("message", Text, nullable=False),
     Column("nid", Integer),
     Column("fingerprint", String(40), nullable=False),
+    Column("message_en", Text),                        # migration 0009: English message (NULL: none)
     Index("ix_findings_run", "run_id", "page_id"),
     Index("ix_findings_fp", "fingerprint"),
     Index("ix_findings_page", "page_id"),          # migration 0008
