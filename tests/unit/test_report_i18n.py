@@ -118,5 +118,8 @@ def test_english_messages_of_our_rules_are_kept_beside_the_japanese_ones():
     no_en = dataclasses.replace(jp03, message={"ja": jp03.message["ja"]})
     assert _message(no_en, {"title": "x"}, "en", strict=True) is None       # no English: nothing stored
     assert _message(no_en, {"title": "x"}, "en") == _message(no_en, {"title": "x"})   # not strict: the Japanese one
+    old_row = {"message": "ロゴに代替テキストがありません", "message_en": None}     # stored before migration 0009
+    assert Translator("en").message(old_row) == old_row["message"]
+    assert Translator("ja").message({**old_row, "message_en": "The logo"}) == old_row["message"]
     missing = [r.code for r in rules.python_rules("jis2016") if not r.message.get("en")]
     assert not missing, f"rules without an English message: {missing}"
