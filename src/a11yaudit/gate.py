@@ -523,8 +523,8 @@ def xml_text(value: Any) -> str:
 def _finding_dict(f: GateFinding) -> dict:
     return {"fingerprint": f.fingerprint, "target": f.target, "url": f.url, "viewport": f.viewport, "rule": f.rule,
             "outcome": f.outcome, "criteria": f.criteria, "level": f.level, "selector": f.selector,
-            "snippet": f.snippet, "message": f.message, "message_en": f.message_en or None, "status": f.status, "why": f.why or None,
-            "reason": f.reason or None, "expired": f.expired or None}
+            "snippet": f.snippet, "message": f.message, "message_en": f.message_en or None, "status": f.status,
+            "why": f.why or None, "reason": f.reason or None, "expired": f.expired or None}
 
 
 def to_json(res: GateResult) -> str:
