@@ -77,7 +77,8 @@ def _store(ctx):
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--no-report", is_flag=True, help="Store results only; write no report.")
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-              help="Language of the HTML report (page content and finding messages are shown as stored).")
+              help="Language of the HTML report (page content is shown as stored; finding messages in English"
+                   " where the audit stored one).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.option("--full", is_flag=True,
               help="Audit every page again (default: pages unchanged since the last audit reuse its results).")
@@ -152,7 +153,8 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=settings.DEFAULT_REPORTS_DIR, show_default=True)
 @click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-              help="Language of the HTML report (page content and finding messages are shown as stored).")
+              help="Language of the HTML report (page content is shown as stored; finding messages in English"
+                   " where the audit stored one).")
 @click.option("--pages-per-file", type=click.IntRange(min=1), default=None, metavar="N",
               help="Per-page results in files of N pages when the run has more (default 250).")
 @click.pass_context
