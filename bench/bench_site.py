@@ -199,7 +199,9 @@ def watch(cmd: list[str], *, cwd: Path, time_limit: float | None = None, env: di
         peak = max(peak, pss)
         for p, c in cpu.items():
             cpu_by_pid[p] = max(cpu_by_pid.get(p, 0.0), c)
-            if p not in kinds:
+            if kinds.get(p, "sh") in ("sh", "?"):
+                # Debian's /usr/bin/chromium is a shell script that execs the browser: a process first seen as
+                # "sh" is looked at again (it was the Chromium browser process in a 10,000-page run).
                 kinds[p] = _kind(p)
         now = time.monotonic() - started
         if now - last >= 10:
@@ -338,6 +340,8 @@ def main() -> None:
                 raise SystemExit(f"run {run_id} in {db} is finished: nothing to resume")
             paths = [ln for ln in (site / "paths.txt").read_text(encoding="utf-8").splitlines() if ln]
             extra = ["--resume", str(run_id)]
+            m = re.search(r"concurrency: (\d+)", cfg.read_text(encoding="utf-8"))
+            args.concurrency = int(m.group(1)) if m else args.concurrency     # the kept run's, for the report
             print(f"resuming run {run_id} ({status}) of {len(paths)} pages", flush=True)
         else:
             t0 = time.monotonic()
