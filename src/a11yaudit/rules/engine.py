@@ -40,6 +40,11 @@ def _message(rule: Rule, details: dict, lang: str = "ja", strict: bool = False) 
         return template
 
 
+def messages(rule: Rule, details: dict) -> tuple[str, str | None]:
+    """A verdict's message in Japanese and in English (None when the rule has no English message), as stored."""
+    return _message(rule, details), _message(rule, details, "en", strict=True)
+
+
 def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
     """Run one of our Python rules; an exception or a missing artifact gives outcome `error`."""
     # "name?" marks an optional artifact: gathered when possible (e.g. document sizes during a site audit), and the
@@ -76,9 +81,9 @@ def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
         if key in seen:
             continue
         seen.add(key)
+        ja, en = messages(rule, v.details)
         findings.append(Finding(rule=rule.code, viewport=ctx.viewport, outcome=v.outcome, selector=selector,
-                                snippet=snippet, message=_message(rule, v.details),
-                                message_en=_message(rule, v.details, "en", strict=True),
+                                snippet=snippet, message=ja, message_en=en,
                                 nid=int(nid) if nid else None, criteria=list(rule.requirements)))
     if any(f.outcome == FAILED for f in findings):
         outcome = FAILED

@@ -3,7 +3,7 @@ after the crawl, on the stored pages, and their results are stored against each 
 
 from __future__ import annotations
 
-from .engine import _message
+from .engine import messages
 from .model import CANT_TELL, FAILED, INAPPLICABLE, PASSED, Finding, RuleResult
 from .registry import all_checks
 
@@ -38,12 +38,11 @@ def evaluate_site(pages: list[dict], ruleset, profile, viewport: str) -> dict[in
                 if res.outcome == INAPPLICABLE:
                     res.outcome = PASSED
                 continue
+            ja, en = messages(rule, verdict.details)
             res.findings.append(Finding(rule=rule.code, viewport=viewport, outcome=verdict.outcome,
                                         selector=verdict.details.get("selector", "title"),
                                         snippet=str(verdict.details.get("snippet", ""))[:300],
-                                        message=_message(rule, verdict.details),
-                                        message_en=_message(rule, verdict.details, "en", strict=True),
-                                        criteria=list(rule.requirements)))
+                                        message=ja, message_en=en, criteria=list(rule.requirements)))
             if verdict.outcome == FAILED or (verdict.outcome == CANT_TELL and res.outcome != FAILED):
                 res.outcome = verdict.outcome
         for page_id, res in by_page.items():
