@@ -38,6 +38,8 @@ WHY = {
     "cantTell": {"ja": "要確認（自動判定できない）", "en": "needs review (cantTell never fails)"},
     "below_level": {"ja": "判定レベル外", "en": "below the gate level"},
     "addon": {"ja": "追加プロファイルのルール", "en": "addon-profile rule"},
+    "readiness": {"ja": "スマートフォン対応の項目（達成基準の不適合ではない）",
+                  "en": "smartphone-readiness item (fails no success criterion)"},
 }
 
 
@@ -429,6 +431,8 @@ def classify(finding: GateFinding, *, rule, standard, criteria_table: dict, fail
     entry = baseline.get(finding.fingerprint)
     if finding.outcome != "failed":
         finding.status, finding.why = "let_through", "cantTell"
+    elif rule is not None and rule.advisory:
+        finding.status, finding.why = "let_through", "readiness"
     elif rule is not None and standard.id not in rule.profiles:
         finding.status, finding.why = "let_through", "addon"
         finding.reason = "+".join(p for p in rule.profiles)

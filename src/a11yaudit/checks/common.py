@@ -245,3 +245,86 @@ def link_context(ctx, link: Tag) -> str:
 
 def preceding_heading(link: Tag) -> Tag | None:
     return link.find_previous(HEADINGS)
+
+
+# ---------------------------------------------------------------- the main content, found the way readers find it
+
+_MAIN_IDS = ("main", "main-content", "maincontent", "main_content", "content", "contents", "main-contents",
+             "maincontents", "main_contents", "contents-main", "primary", "article", "page-body", "mainarea",
+             "main-area", "main_area", "container-main")
+_NOT_MAIN = frozenset({"nav", "header", "footer", "aside"})
+_NOT_MAIN_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_NOT_MAIN_HINT = re.compile(r"(?:^|[-_\s])(?:nav|navi|navigation|menu|gnav|global|header|footer|side|sidebar|"
+                            r"breadcrumbs?|pankuzu|topicpath|banner|util|utility)(?:$|[-_\s\d])", re.I)
+
+
+def outside_main(el: Tag) -> bool:
+    """Template parts that are not the main content: navigation, header, footer, sidebars (by element, role or a
+    telling id/class)."""
+    if el.name in _NOT_MAIN or (el.get("role") or "").strip().lower() in _NOT_MAIN_ROLES:
+        return True
+    hint = " ".join([el.get("id") or ""] + list(el.get("class") or []))
+    return bool(hint and _NOT_MAIN_HINT.search(hint))
+
+
+def main_content(ctx) -> tuple[Tag | None, str]:
+    """The page's main content and how it was found: ("landmark") main / role=main; ("id") a container with one of
+    the usual ids (#main, #content, #contents …) that is not itself navigation; ("text") the element that holds most
+    of the page's non-link text outside navigation, header, footer and sidebars (the largest text block, as reading
+    modes find it); ("body") the body when no element stands out: then the caller leaves out the template parts
+    (_outside_main) itself."""
+    cache = _cache(ctx)
+    if "main" in cache:
+        return cache["main"]
+    soup = ctx.soup
+    found: tuple[Tag | None, str] = (None, "none")
+    for el in soup.select("main, [role=main]"):
+        if not _self_hidden(ctx, el):
+            found = (el, "landmark")
+            break
+    if found[0] is None:
+        for key in _MAIN_IDS:
+            el = soup.find(id=lambda v, k=key: v is not None and v.lower() == k)
+            if el is not None and el.name not in ("html", "body") and not outside_main(el) and not _self_hidden(ctx, el):
+                found = (el, "id")
+                break
+    if found[0] is None:
+        found = _largest_text_block(ctx)
+    cache["main"] = found
+    return found
+
+
+def _largest_text_block(ctx) -> tuple[Tag | None, str]:
+    """The deepest container holding at least 80 % of the page's plain (non-link) text outside template parts."""
+    body = ctx.soup.body
+    if body is None:
+        return None, "none"
+    plain: dict[int, int] = {}
+
+    def walk(el: Tag) -> int:
+        if el.name in SKIP_TAGS or _self_hidden(ctx, el) or (el is not body and outside_main(el)):
+            return 0
+        n = 0
+        for child in el.children:
+            if isinstance(child, Tag):
+                if child.name != "a":
+                    n += walk(child)
+            elif type(child) is NavigableString:
+                n += len(_WS.sub("", str(child)))
+        plain[id(el)] = n
+        return n
+
+    total = walk(body)
+    if total < 40:
+        return body, "body"
+    best = body
+    while True:
+        nxt = None
+        for child in best.find_all(True, recursive=False):
+            if plain.get(id(child), 0) >= 0.8 * total:
+                nxt = child
+                break
+        if nxt is None:
+            break
+        best = nxt
+    return (best, "text") if best is not body else (body, "body")

@@ -31,7 +31,12 @@ FORMAT_NAMES = {
     "xls", "xlsx", "ppt", "pptx", "odt", "ods", "テキスト", "ワード", "エクセル", "パワーポイント", "pdf版",
     "word版", "excel版", "テキスト版", "pdfファイル", "pdf形式", "word形式", "excel形式",
 }
-DEMONSTRATIVE = re.compile(r"^(?:(?:this|that|these|those)(?: [a-z]+){0,2}|(?:この|その|あの|こちらの)\S{0,4})$")
+DEMONSTRATIVE = re.compile(r"^(?:(?:this|that|these|those)(?: [a-z]+){0,2}|(?:この|その(?!他|ほか)|あの|こちらの)\S{0,4})$")
+# Vague words that are also the names of pages (「リンク」 is the links page, 「ダウンロード」 a downloads page): in a menu
+# of page names they name their page.
+PAGE_NAME_WORDS = {"リンク", "リンク集", "関連リンク", "ダウンロード", "一覧", "詳細情報", "参照", "link", "links",
+                   "download", "downloads", "info", "information", "more information", "details"}
+_MENU_MIN_ITEMS = 3
 # Single English words that are fine as a stand-alone link (navigation words, language names).
 NAV_WORDS = {"home", "top", "english", "japanese", "sitemap", "contact", "faq", "login", "logout", "search", "menu",
              "access", "privacy", "news", "help", "chinese", "korean", "español", "português"}
@@ -119,6 +124,29 @@ def _standalone_word(ctx, link, name: str) -> bool:
             and not link.get("aria-describedby") and not link.get("title"))
 
 
+def _in_page_name_menu(ctx, link) -> bool:
+    """The link is an item of a menu of page names: it is its list item's only content, in a list of at least
+    _MENU_MIN_ITEMS items that are each one link, most of them with names that are not vague (a footer menu
+    「サイトマップ・リンク・個人情報の取り扱い」, a category list 「くらし・子育て・その他」)."""
+    item = link.find_parent("li")
+    if item is None or norm(item.get_text()) != norm(link.get_text()) or len(item.find_all("a")) != 1:
+        return False
+    menu = item.parent
+    if menu is None or menu.name not in ("ul", "ol", "menu"):
+        return False
+    items = menu.find_all("li", recursive=False)
+    if len(items) < _MENU_MIN_ITEMS:
+        return False
+    named = 0
+    for li in items:
+        anchors = li.find_all("a")
+        if not anchors:
+            return False
+        if vague_kind(accessible_name(ctx, anchors[0])) is None:
+            named += 1
+    return named * 2 > len(items)
+
+
 def _why_ja(kind: str) -> str:
     return {"vague": "リンク先を表さない語", "format": "ファイル形式だけ",
             "demonstrative": "指示語だけ"}.get(kind, "")
@@ -141,6 +169,10 @@ def vague_link(ctx, rule):
             else:
                 yield Verdict(PASSED, el)
             continue
+        if clean_name(name).replace(" ", "") in PAGE_NAME_WORDS or clean_name(name) in PAGE_NAME_WORDS:
+            if _in_page_name_menu(ctx, el):
+                yield Verdict(PASSED, el)
+                continue
         strength = context_strength(link_context(ctx, el), name)
         if strength == 2:
             yield Verdict(PASSED, el)

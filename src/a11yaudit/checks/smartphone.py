@@ -11,7 +11,7 @@ from ..discover.urls import document_type
 from ..rules.context import CheckContext
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .common import HEADINGS, blocks, norm
+from .common import HEADINGS, blocks, main_content, norm, outside_main
 from .cues import _NAMED_AFTER, SENSORY_JA, _sentence
 from .layout import clip_verdicts
 
@@ -54,7 +54,12 @@ def text_resize_clip(ctx, rule):
     """1.4.4: text clipped when only the text is enlarged to 200 % (boxes sized in px keep their size)."""
     data = _artifact(ctx, "textfit")
     if "text200" in data:
-        yield from clip_verdicts(ctx, data["text200"].get("clipped", []), data["text200"].get("overlaps", []))
+        # Page zoom to 200 % is a sufficient technique for 1.4.4 (G142, tested by LY01): text clipped only when the
+        # text alone is enlarged is a candidate for review, never a failure of the criterion by itself.
+        for v in clip_verdicts(ctx, data["text200"].get("clipped", []), data["text200"].get("overlaps", [])):
+            if v.outcome == FAILED:
+                v.outcome = CANT_TELL
+            yield v
 
 
 @check("text_spacing_clip")
@@ -227,16 +232,17 @@ def position_reference_stacked(ctx, rule):
 
 # ---------------------------------------------------------------- PC–smartphone parity (SP08)
 
-def _main(soup):
-    return soup.select_one("main, [role=main]") or soup.body or soup
+def _visible_text(ctx: CheckContext) -> str:
+    return norm(" ".join(b.text for b in blocks(ctx))).replace(" ", "")
 
 
-def _visible_text(ctx: CheckContext, root) -> str:
-    parts = []
-    for b in blocks(ctx):
-        if b.el is root or root in b.el.parents:
-            parts.append(b.text)
-    return norm(" ".join(parts)).replace(" ", "")
+def _in_template_part(el, root) -> bool:
+    node = el
+    while node is not None and node is not root:
+        if getattr(node, "name", None) and outside_main(node):
+            return True
+        node = node.parent
+    return False
 
 
 def _doc_key(href: str, base: str) -> str | None:
@@ -251,18 +257,27 @@ _KIND_EN = {"見出し": "heading", "添付ファイル": "attached file", "リ�
 
 @check("pc_sp_parity")
 def pc_sp_parity(ctx, rule):
-    """Headings, attachments, links and paragraphs of the PC rendering's main content that the smartphone rendering
-    (possibly a separate smartphone page the phone was redirected to) does not show."""
+    """Headings, attachments, links and paragraphs of the PC rendering's main content (found as readers find it:
+    landmark, usual ids, largest text block; never navigation, header, footer or sidebars) that the smartphone
+    rendering (possibly a separate smartphone page the phone was redirected to) lacks: failed when the content is
+    not in the smartphone page at all, cantTell when it is there but not shown (a closed menu or accordion, or CSS
+    hiding it on phones). In-page and scripted links (skip links, theme switchers) are not compared."""
     peer = ctx.peer
     if peer is None or not (peer.get("dom") or {}).get("html"):
         return
     pc = CheckContext(peer, "pc", ctx.url)
-    pc_main, sp_main = _main(pc.soup), _main(ctx.soup)
-    sp_text = _visible_text(ctx, sp_main)
+    pc_main, _how = main_content(pc)
+    if pc_main is None:
+        return
+    sp_visible = _visible_text(ctx)
+    sp_all = norm((ctx.soup.body or ctx.soup).get_text(" ")).replace(" ", "")
     sp_base = (ctx.page.get("final_url") or ctx.url)
     pc_base = (pc.page.get("final_url") or ctx.url)
-    sp_docs = {_doc_key(a.get("href"), sp_base) for a in sp_main.select("a[href]") if not ctx.is_hidden(a)}
-    sp_links = {norm(a.get_text()).replace(" ", "") for a in sp_main.select("a[href]") if not ctx.is_hidden(a)}
+    sp_anchors = ctx.soup.select("a[href]")
+    sp_docs = {_doc_key(a.get("href"), sp_base) for a in sp_anchors if not ctx.is_hidden(a)}
+    sp_docs_all = {_doc_key(a.get("href"), sp_base) for a in sp_anchors}
+    sp_links = {norm(a.get_text()).replace(" ", "") for a in sp_anchors if not ctx.is_hidden(a)}
+    sp_links_all = {norm(a.get_text()).replace(" ", "") for a in sp_anchors}
     limit = int(rule.options.get("max_items", 20))
     checked = missing = 0
     for el in pc_main.find_all(True):
@@ -273,26 +288,36 @@ def pc_sp_parity(ctx, rule):
         if name in HEADINGS:
             kind = "見出し"
         elif name == "a" and el.get("href"):
+            href = el.get("href").strip().lower()
+            if href.startswith(("#", "javascript:")):
+                continue
             kind = "添付ファイル" if _doc_key(el.get("href"), pc_base) else "リンク"
         elif name in ("p", "li", "dd", "td", "th", "figcaption", "caption") and not el.find(
                 ["p", "li", "a", "table", "ul", "ol"] + list(HEADINGS)):
             kind = "本文"
-        if kind is None or pc.is_hidden(el):
+        if kind is None or pc.is_hidden(el) or _in_template_part(el, pc_main):
             continue
         text = norm(el.get_text()).replace(" ", "")
         if kind == "添付ファイル":
-            present = _doc_key(el.get("href"), pc_base) in sp_docs
+            key = _doc_key(el.get("href"), pc_base)
+            shown, anywhere = key in sp_docs, key in sp_docs_all
         elif kind == "リンク":
             if not text:
                 continue
-            present = text in sp_links or text in sp_text
+            shown = text in sp_links or text in sp_visible
+            anywhere = shown or text in sp_links_all or text in sp_all
         else:
             if len(text) < (2 if kind == "見出し" else 10):
                 continue
-            present = text in sp_text
+            shown = text in sp_visible
+            anywhere = shown or text in sp_all
         checked += 1
-        if not present:
+        if not shown:
             missing += 1
-            yield Verdict(FAILED, el, kind=kind, kind_en=_KIND_EN[kind], text=norm(el.get_text())[:60])
+            details = dict(kind=kind, kind_en=_KIND_EN[kind], text=norm(el.get_text())[:60])
+            if anywhere:
+                yield Verdict(CANT_TELL, el, variant="hidden", **details)
+            else:
+                yield Verdict(FAILED, el, **details)
     if checked and not missing:
         yield Verdict(PASSED, None)

@@ -78,11 +78,12 @@ class RunFacts:
 
 
 def finding_is_failed(ruleset: RuleSet, code: str, outcome: str, addon_ids: set) -> bool:
-    """The report's 問題あり: outcome failed and the rule is not addon-only (gov-style is reported apart)."""
+    """The report's 問題あり: outcome failed and the rule is neither addon-only (gov-style) nor a readiness rule
+    (both are reported apart)."""
     if outcome != FAILED:
         return False
     rule = ruleset.get(code)
-    return not (rule is not None and rule.profiles and set(rule.profiles) <= addon_ids)
+    return not (rule is not None and (rule.advisory or (rule.profiles and set(rule.profiles) <= addon_ids)))
 
 
 def load_run_facts(store: Store, run: dict, ruleset: RuleSet) -> RunFacts:

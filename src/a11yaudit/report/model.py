@@ -94,10 +94,11 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
     known_addons = {pid for pid, p in all_profiles.items() if p.is_addon}
 
     def kind_of(code: str, outcome: str) -> str:
-        """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon rules)."""
+        """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon and readiness
+        rules: 参考)."""
         rule = ruleset.get(code)
-        if rule is not None and rule.profiles and set(rule.profiles) <= known_addons:
-            return "style"
+        if rule is not None and (rule.advisory or (rule.profiles and set(rule.profiles) <= known_addons)):
+            return "style"     # addon-profile rules and smartphone-readiness rules: notes beside conformance
         if outcome == CANT_TELL and rule is not None and rule.test_method == "HC":
             return "review"
         return outcome

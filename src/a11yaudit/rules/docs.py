@@ -27,7 +27,8 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
            "## 独自ルールの一覧", "",
            "| コード | ルール | 達成基準 | 方法 | プロファイル | ACT |", "|---|---|---|---|---|---|"]
     for r in ours:
-        crit = "、".join(r.requirements) or "—（表記ガイド）"
+        crit = ("、".join(r.requirements)
+                or (f"—（スマートフォン対応。関連：{'、'.join(r.related)}）" if r.category == "readiness" else "—（表記ガイド）"))
         out.append(f"| [{r.code}](#{r.code.lower()}) | {r.title['ja']} | {crit} | {r.test_method} | "
                    f"{', '.join(r.profiles)} | {', '.join(r.act_ids) or '—'} |")
     out.append("")
@@ -37,7 +38,11 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
         for c in r.requirements:
             crit = criteria.get(c)
             crit_names.append(f"{c} {crit.name('ja')}（{crit.level}）" if crit else c)
-        out.append(f"- 達成基準：{'、'.join(crit_names) or 'なし（自治体の表記ガイド。達成基準チェックリストには含めない）'}")
+        if r.category == "readiness":
+            out.append(f"- 達成基準：なし（スマートフォン対応の項目。達成基準チェックリストには含めない。関連する達成基準："
+                       f"{'、'.join(r.related) or '—'}）")
+        else:
+            out.append(f"- 達成基準：{'、'.join(crit_names) or 'なし（自治体の表記ガイド。達成基準チェックリストには含めない）'}")
         if r.techniques:
             out.append(f"- 達成方法・失敗例：{', '.join(r.techniques)}")
         out.append(f"- 方法：{METHOD_LABELS.get(r.test_method, r.test_method)}")

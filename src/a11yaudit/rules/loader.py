@@ -17,7 +17,9 @@ CODE_RE = re.compile(r"^[A-Z]{2,4}\d{2,3}$")
 NAME_RE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 DOC_HEADINGS = ("what", "why", "examples", "limits")   # What it checks / Why it matters / Examples / Known limits
 RULE_FIELDS = {"code", "name", "title", "requirements", "techniques", "profiles", "requires", "viewports",
-               "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids"}
+               "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids",
+               "category", "related"}
+CATEGORIES = ("conformance", "readiness")   # readiness: smartphone readiness, reported apart from conformance
 ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
 INTERACTION_ARTIFACTS = ("keyboard", "layout", "pixels", "textfit", "phone")   # gathered on the rendered page
 # (gather/interact.py, gather/mobile.py)
@@ -62,12 +64,23 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
     # Rules of addon profiles only (gov-style: 自治体 style rules, no success criterion) may have no requirements.
     addon_only = bool(profiles) and isinstance(known_profiles, dict) and all(
         getattr(known_profiles[p], "is_addon", False) for p in profiles)
-    if not isinstance(reqs, list) or (not reqs and not addon_only):
+    category = data.get("category", "conformance")
+    if category not in CATEGORIES:
+        raise doc.error(("category",), f"must be one of {', '.join(CATEGORIES)}")
+    if not isinstance(reqs, list) or (not reqs and not addon_only and category == "conformance"):
         raise doc.error(("requirements",), "must be a non-empty list of success criteria ids "
-                                            "(an empty list only for rules whose profiles are all addon profiles)")
-    for i, sc in enumerate(reqs):
-        if str(sc) not in criteria:
-            raise doc.error(("requirements", i), f"unknown success criterion {sc!r}")
+                                            "(an empty list only for readiness rules and rules whose profiles are "
+                                            "all addon profiles)")
+    if category == "readiness" and reqs:
+        raise doc.error(("requirements",), "a readiness rule fails no success criterion: leave requirements empty "
+                                           "and name the criteria it relates to under related")
+    related = data.get("related") or []
+    for key, values in (("requirements", reqs), ("related", related)):
+        if not isinstance(values, list):
+            raise doc.error((key,), "must be a list of success criteria ids")
+        for i, sc in enumerate(values):
+            if str(sc) not in criteria:
+                raise doc.error((key, i), f"unknown success criterion {sc!r}")
     if data["test_method"] not in TEST_METHODS:
         raise doc.error(("test_method",), f"must be one of {', '.join(TEST_METHODS)}")
     checks = all_checks()
@@ -103,7 +116,8 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
                 requires=list(data.get("requires") or ["dom"]), viewports=viewports, check=data["check"],
                 selector=data.get("selector"), options=dict(data.get("options") or {}),
                 test_method=data["test_method"], message=data["message"], examples=examples, docs=docs,
-                source=str(path), enabled=bool(data.get("enabled", True)), act_ids=[str(a) for a in act_ids])
+                source=str(path), enabled=bool(data.get("enabled", True)), act_ids=[str(a) for a in act_ids],
+                category=category, related=[str(r) for r in related])
 
 
 def _axe_rules(path: Path) -> tuple[str, list[Rule]]:

@@ -47,6 +47,15 @@ class Rule:
     source: str = ""
     enabled: bool = True
     act_ids: list[str] = field(default_factory=list)   # W3C ACT rules this rule implements (axe: its actIds)
+    # conformance: a failure claims that a success criterion fails; readiness: a smartphone-readiness problem that
+    # fails no criterion by itself (no requirements; `related` names the criteria it bears on), reported apart.
+    category: str = "conformance"
+    related: list[str] = field(default_factory=list)
+
+    @property
+    def advisory(self) -> bool:
+        """Findings that are notes beside the conformance figures (readiness rules)."""
+        return self.category != "conformance"
 
     def applies_to(self, viewport: str) -> bool:
         return self.viewports is None or viewport in self.viewports
