@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import dataclasses
 import time
 from typing import Awaitable, Callable
@@ -126,6 +127,24 @@ def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, fl
     return results, (time.perf_counter() - t0) * 1000
 
 
+# Titles of error pages served with HTTP 200 (a CMS's "not found" page): auditing them as pages of the site only gives
+# duplicate-title candidates and puts them into the JIS sample.
+_ERROR_TITLE = re.compile(r"(?:^|[\s|｜:：\-－–—【\[(（])(?:404(?:\s*(?:error|not\s*found|エラー))?|page\s+not\s+found|"
+                          r"not\s+found|file\s+not\s+found|お探しの(?:ページ|ファイル)(?:は|が)見つかりません(?:でした)?|"
+                          r"(?:ページ|ファイル)が見つかりません(?:でした)?|(?:この)?ページは(?:存在しません|見つかりません"
+                          r"(?:でした)?)|指定された(?:ページ|URL)は(?:存在しません|見つかりません))"
+                          r"(?:$|[\s|｜:：\-－–—】\])）。])", re.I)
+
+
+def _soft_error_page(ok: dict) -> str | None:
+    """An error page served with a success status: its title says so (「ページが見つかりません」, "404 Not Found")."""
+    for load in ok.values():
+        title = ((load.artifacts or {}).get("page") or {}).get("title") or ""
+        if load.http_status and load.http_status < 300 and _ERROR_TITLE.search(title.strip()):
+            return f"HTTP {load.http_status} but an error page (title {title.strip()[:80]!r})"
+    return None
+
+
 async def audit_page(job: PageJob, session, url: str, *,
                      polite: Callable[[str], Awaitable[None]] = _noop_polite, doc_sizes: dict | None = None,
                      artifacts_dir=None, return_artifacts: bool = False, shots_seen: set | None = None) -> PageOutcome:
@@ -154,6 +173,11 @@ async def audit_page(job: PageJob, session, url: str, *,
     raw_links: list[str] = []
     for load in ok.values():
         raw_links.extend(link[1] or link[0] for link in load.links)
+    soft = _soft_error_page(ok)
+    if soft:
+        for load in ok.values():
+            load.artifacts, load.error_kind, load.error = None, "soft_404", soft
+        ok = {}
     results, python_ms = [], 0.0
     screenshot = None
     if ok:

@@ -13,7 +13,8 @@ from .chars import SPACING
 
 IMAGE_EXT = r"(?:jpe?g|png|gif|bmp|tiff?|webp|svg|heic)"
 FILE_NAME = re.compile(rf"^[\w\-. ()]+\.{IMAGE_EXT}$", re.I)
-NUMBERED = re.compile(r"^(?:画像|写真|イメージ|図|image|img|photo|pic|picture|figure)[\s_\-]*\d+$", re.I)
+NUMBERED = re.compile(r"^(?:画像|写真|イメージ|図|ダミー|サンプル|image|img|photo|pic|picture|figure|dummy|sample)"
+                      r"[\s_\-]*\d+$", re.I)
 CAMERA = re.compile(r"^(?:img|dsc|dscn|dscf|pict|pxl|p|mvc|sany)[_\-]?\d{3,}(?:\.\w+)?$", re.I)
 
 

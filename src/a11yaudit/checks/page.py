@@ -13,6 +13,8 @@ from .common import accessible_name, blocks, norm
 # miChecker C_60.1's patterns (無題.*, .*untitled.*, .*no title.*, .*\.html?, [\p{Punct}\d]+) plus CMS defaults.
 PLACEHOLDER_TITLES = [
     re.compile(r"^無題"), re.compile(r"untitled", re.I), re.compile(r"no\s*title", re.I),
+    re.compile(r"^(?:insert|enter|add|your|type)\s+(?:the\s+|a\s+|your\s+)?title(?:\s+here)?$|^title\s+here$|"
+               r"^(?:new|blank|empty)\s+(?:document|page)$|^(?:page|document)\s+title$", re.I),
     re.compile(r"^(新しいページ|新規ページ|新規作成|新規|名称未設定|タイトルなし|タイトル未設定|ページタイトル|"
                r"タイトルを入力|タイトル|ページ名|ドキュメント|テンプレート|ひな形|雛形|テスト|テストページ|サンプル|"
                r"new page|title|document|template|test|sample|index|default|home page|page)\s*\d*$", re.I),
@@ -91,34 +93,37 @@ def page_title(ctx, rule):
     """F25: empty, placeholder or file-name titles fail. Candidates (cantTell): the title is only the site name on
     a page other than the top page, the title is a fragment of the page's h1, or shares no word with the page."""
     title_el, raw = _title(ctx)
+    if title_el is None and not raw:
+        return      # no title element: axe-core's document-title reports it
     title = unicodedata.normalize("NFKC", raw).strip()
     target = title_el
     if not title:
-        yield Verdict(FAILED, target, title=raw, why="空のタイトル", why_en="empty")
+        yield Verdict(FAILED, target, variant="empty", title=raw)
         return
     for pattern in PLACEHOLDER_TITLES:
         if pattern.search(title):
-            yield Verdict(FAILED, target, title=title, why="仮のタイトル・ファイル名", why_en="a placeholder or file name")
+            yield Verdict(FAILED, target, title=title, why="仮のタイトルかファイル名",
+                          why_en="it is a placeholder or a file name")
             return
     parts = [p for p in _SEPARATORS.split(title) if p.strip()] or [title]
     names = site_names(ctx) if not _is_top(_page_path(ctx)) else set()
     bare = {_SITE_WORDS.sub("", n) for n in names} | names
     content_parts = [p for p in parts if _key(p) not in bare and _SITE_WORDS.sub("", _key(p)) not in bare]
     if names and not content_parts:
-        yield Verdict(CANT_TELL, target, title=title, why="サイト名だけ（トップページ以外）",
-                      why_en="only the site name, on a page that is not the top page")
+        yield Verdict(CANT_TELL, target, variant="candidate", title=title, why="トップページ以外なのにサイト名だけの",
+                      why_en="it is only the site name, on a page other than the top page")
         return
     h1 = ctx.soup.body.find("h1") if ctx.soup.body else None
     h1_text = norm(h1.get_text()) if h1 else ""
     if h1_text and _key(title) in _key(h1_text) and len(_key(h1_text)) >= 1.5 * len(_key(title)) + 2:
-        yield Verdict(CANT_TELL, target, title=title, why=f"見出し「{h1_text[:40]}」の一部だけ",
-                      why_en=f"only a part of the heading \"{h1_text[:40]}\"")
+        yield Verdict(CANT_TELL, target, variant="candidate", title=title, why=f"見出し「{h1_text[:40]}」の一部だけの",
+                      why_en=f"it is only a part of the heading \"{h1_text[:40]}\"")
         return
     body_text = " ".join(b.text for b in blocks(ctx))
     wanted = _tokens(" ".join(content_parts))
     if wanted and len(norm(body_text)) >= 20 and not (wanted & _tokens(body_text)):
-        yield Verdict(CANT_TELL, target, title=title, why="ページの本文と共通する語がない",
-                      why_en="shares no word with the page's text")
+        yield Verdict(CANT_TELL, target, variant="candidate", title=title, why="ページの本文と共通する語がない",
+                      why_en="it shares no word with the page's text")
         return
     yield Verdict(PASSED, target)
 

@@ -287,6 +287,26 @@ def _is_main_navigation(req) -> bool:
         return False
 
 
+_XML_PROLOGUE = re.compile(r"^(?:\ufeff)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<([A-Za-z][\w:.-]*)", re.S)
+_FEED_ROOTS = {"rss", "feed", "rdf:rdf", "rdf", "channel"}
+
+
+def not_a_page(content_type: str, source: str) -> str | None:
+    """Why a response served with an XML content type is not a web page (None when it is one): an RSS/Atom feed or
+    another XML document is shown by Chromium's XML viewer, and auditing that as a page only gives false failures
+    (no title, no viewport). XHTML (root element html) is a page; HTML content types always are."""
+    ctype = (content_type or "").lower()
+    if "html" in ctype or "xml" not in ctype:
+        return None
+    m = _XML_PROLOGUE.match(source or "")
+    root = m.group(1).lower() if m else ""
+    if root == "html" or root.endswith(":html"):
+        return None
+    if root in _FEED_ROOTS or "rss" in ctype or "atom" in ctype:
+        return f"feed ({content_type})"
+    return f"XML document ({content_type}, root element {root or '?'})"
+
+
 def classify_error(exc: BaseException) -> str:
     text = str(exc)
     if "ERR_TOO_MANY_REDIRECTS" in text:
@@ -425,6 +445,10 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                 source = _decode(body[:MAX_SOURCE], result.content_type)
             except Exception:  # noqa: BLE001 — the body may be gone after a client-side redirect
                 source = ""
+        why = not_a_page(result.content_type, source)
+        if why:
+            result.error_kind, result.error = "not_html", why
+            return result
         for attempt in (1, 2):
             try:
                 if run_axe and not await page.evaluate("typeof axe !== 'undefined' && typeof axe.run === 'function'"):

@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import settings
 from ..errors import InfrastructureError
 from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, MEDIA_EXTENSIONS, PageLoad, axe_locale_script,
-                      axe_source, build_artifacts, classify_error, collect_js, find_chromium, _decode)
+                      not_a_page, axe_source, build_artifacts, classify_error, collect_js, find_chromium, _decode)
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +377,10 @@ class SeleniumSession:
                 return result
             if result.content_type and not any(k in result.content_type.lower() for k in ("html", "xml")):
                 result.error_kind, result.error = "not_html", f"content type {result.content_type}"
+                return result
+            why = not_a_page(result.content_type, source)
+            if why:
+                result.error_kind, result.error = "not_html", why
                 return result
             data = None
             for attempt in (1, 2):

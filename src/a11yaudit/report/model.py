@@ -18,7 +18,8 @@ SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限
                "document": "文書ファイル（描画しない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
 ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラーのクラッシュ", "network": "通信エラー",
                 "http_error": "HTTPエラー", "not_html": "HTML以外", "redirect_offsite": "サイト外へのリダイレクト",
-                "internal": "内部エラー", "error": "エラー"}
+                "internal": "内部エラー", "soft_404": "エラーページ（成功の状態コードで返された「見つかりません」のページ）",
+                "error": "エラー"}
 
 
 COMMON_MIN_PAGES = 3      # a problem on this many pages or more is listed once, as a problem of a shared part
