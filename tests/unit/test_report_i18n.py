@@ -114,7 +114,7 @@ def test_english_messages_of_our_rules_are_kept_beside_the_japanese_ones():
     ja = _message(jp03, {"title": "新しいページ", "why": "仮の語", "why_en": "a placeholder"})
     en = _message(jp03, {"title": "新しいページ", "why": "仮の語", "why_en": "a placeholder"}, "en", strict=True)
     assert "新しいページ" in ja and not ja.startswith("The page title")
-    assert en.startswith('The page title "新しいページ" is a placeholder')
+    assert en.startswith('The page title "新しいページ" does not describe the page: a placeholder')
     no_en = dataclasses.replace(jp03, message={"ja": jp03.message["ja"]})
     assert _message(no_en, {"title": "x"}, "en", strict=True) is None       # no English: nothing stored
     assert _message(no_en, {"title": "x"}, "en") == _message(no_en, {"title": "x"})   # not strict: the Japanese one
