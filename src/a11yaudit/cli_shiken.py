@@ -45,9 +45,16 @@ def _run_for(store, site, run_id: int | None) -> dict:
 
 
 def population(store, run_id: int) -> list[str]:
-    """The sampling population: in-scope HTML pages the run audited."""
-    return sorted(p["url"] for p in store.run_pages(run_id)
-                  if p["kind"] == "html" and p["scope"] == "in_scope" and p["state"] == "done")
+    """The sampling population: in-scope HTML pages the run audited, one URL per path: copies of one page that
+    differ only in their query string (a form opened with ?id=…, a list with ?page=2) are one web page of the
+    sample, represented by the URL without a query where there is one, else the first in order."""
+    by_path: dict[str, str] = {}
+    for url in sorted(p["url"] for p in store.run_pages(run_id)
+                      if p["kind"] == "html" and p["scope"] == "in_scope" and p["state"] == "done"):
+        key = url.split("#", 1)[0].split("?", 1)[0]
+        if key not in by_path or "?" in by_path[key] and "?" not in url:
+            by_path[key] = url
+    return sorted(by_path.values())
 
 
 def draw_and_store(store, site, run_id: int, *, method=None, n_random=None, seed=None, representative=()):

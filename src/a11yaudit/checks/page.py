@@ -143,7 +143,8 @@ def duplicate_title(site, rule):
             groups.setdefault(key, []).append(page)
     ignore = {_title_key(t) for t in rule.options.get("ignore_titles", [])}
     for key, members in groups.items():
-        if len(members) < 2 or key in ignore:
+        paths = {(p.get("url") or "").split("#", 1)[0].split("?", 1)[0] for p in members}
+        if len(paths) < 2 or key in ignore:     # one page reached with several query strings is one page
             for page in members:
                 yield page, Verdict(PASSED)
             continue
