@@ -120,3 +120,41 @@ def aria_hidden_focusable(ctx, rule):
             yield Verdict(FAILED, el)
         else:
             yield Verdict(PASSED, el)
+
+
+# ---------------------------------------------------------------- scripted controls that are not controls (KB04)
+
+_WIDGET_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
+                           "menuitemradio", "option", "treeitem", "combobox", "slider", "spinbutton", "textbox",
+                           "searchbox", "gridcell", "row", "columnheader", "rowheader", "listbox", "menu", "menubar",
+                           "tablist", "tree", "grid", "scrollbar", "application", "dialog", "presentation", "none"})
+
+
+@check("scripted_control")
+def scripted_control(ctx, rule):
+    """2.1.1 / 4.1.2: an element that the page's script makes clickable (a click or pointer listener, or onclick)
+    but that is no control: no native control, no widget role, and nothing inside it a control. Not focusable and
+    looking clickable (cursor: pointer): failed — keyboard users cannot reach it and screen readers do not
+    announce it. Focusable without a role, or not looking clickable (a listener that may only track clicks):
+    cantTell. Large boxes (over 40 % of the viewport: a backdrop, a delegating container) are left out."""
+    facts = (ctx.artifacts.get("dom") or {}).get("scripted")
+    if facts is None:
+        return
+    found = False
+    for nid, w, h, cursor, position, tabindex, role, how, large in facts:
+        el = ctx.by_nid.get(str(nid))
+        if el is None or large or ctx.is_hidden(el):
+            continue
+        if role in _WIDGET_ROLES:
+            continue
+        found = True
+        focusable = tabindex is not None and int(tabindex) >= 0
+        what = ctx.snippet(el)[:80]
+        if not focusable and cursor == "pointer":
+            yield Verdict(FAILED, el, what=what, w=w, h=h)
+        elif focusable:
+            yield Verdict(CANT_TELL, el, variant="focusable", what=what, w=w, h=h)
+        else:
+            yield Verdict(CANT_TELL, el, variant="unclear", what=what, w=w, h=h)
+    if not found:
+        yield Verdict(PASSED, None)

@@ -52,6 +52,13 @@ def axe_locale_script() -> str | None:
     return _AXE_CACHE["locale"] or None
 
 
+def listeners_js() -> str:
+    """Registered at document creation: marks elements that get click/pointer listeners (js/listeners.js)."""
+    if "listeners" not in _AXE_CACHE:
+        _AXE_CACHE["listeners"] = resources.files("a11yaudit").joinpath("js/listeners.js").read_text(encoding="utf-8")
+    return _AXE_CACHE["listeners"]
+
+
 def collect_js() -> str:
     if "collect" not in _AXE_CACHE:
         _AXE_CACHE["collect"] = resources.files("a11yaudit").joinpath("js/collect.js").read_text(encoding="utf-8")
@@ -228,6 +235,7 @@ class Browser:
         # axe-core is registered once per context and evaluated by Chromium at document creation: measured
         # ~140 ms cheaper per page than evaluating the 600 KB source after load (V8 caches the compile).
         # A hostile page could tamper with window.axe; its results are facts about that page only.
+        await ctx.add_init_script(script=listeners_js())
         if axe:     # (a context for pages checked without axe-core — ACT cases of our own rules — skips ~0.1 s a load)
             await ctx.add_init_script(script=axe_source())
             locale = axe_locale_script()

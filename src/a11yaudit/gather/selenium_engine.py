@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import settings
 from ..errors import InfrastructureError
 from .browser import (MAX_HTML, MAX_SOURCE, DEFAULT_AXE_CONFIG, MEDIA_EXTENSIONS, PageLoad, axe_locale_script,
-                      not_a_page, axe_source, build_artifacts, classify_error, collect_js, find_chromium, _decode)
+                      not_a_page, listeners_js, axe_source, build_artifacts, classify_error, collect_js, find_chromium, _decode)
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,7 @@ class _Driver:
             self.cdp_cmd("Emulation.setLocaleOverride", {"locale": "ja-JP"})
         # axe-core registered at document creation in every frame, exactly like the Playwright engine.
         self.cdp_cmd("Page.enable")
+        self.cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": listeners_js()})
         self.cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": axe_source()})
         locale = axe_locale_script()
         if locale:

@@ -282,6 +282,28 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
   for (const a of document.querySelectorAll('a[href], area[href]')) {
     links.push([a.getAttribute('href'), a.href, Number(a.getAttribute('data-a11y-nid'))]);
   }
+  // Scripted controls (WCAG 2.1.1 / 4.1.2): elements with a click/pointer listener (js/listeners.js) or an onclick
+  // attribute that are not controls themselves — no native control, no widget role — and hold no control inside
+  // (delegation from a container is not a control). Facts only; checks/keyboard.py judges.
+  const scripted = [];
+  const isMarked = typeof window.__a11yListenerMark === 'function' ? window.__a11yListenerMark : () => false;
+  const NATIVE = 'a[href],area[href],button,input,select,textarea,summary,label,option,iframe,audio[controls],' +
+                 'video[controls],details,embed,object,[contenteditable=""],[contenteditable="true"]';
+  const vw = window.innerWidth, vh = window.innerHeight;
+  for (let i = 0; i < n && scripted.length < 200; i++) {
+    const el = all[i];
+    if (!(el instanceof HTMLElement) || el === document.body || el === document.documentElement) continue;
+    const attr = el.hasAttribute('onclick') || el.hasAttribute('onmousedown') || el.hasAttribute('ontouchstart');
+    if (!attr && !isMarked(el)) continue;
+    if (el.matches(NATIVE) || el.closest('a[href],button,label,summary,select,[role=button],[role=link]')) continue;
+    if (el.querySelector(NATIVE + ',[tabindex],[role]')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 8 || r.height < 8 || !el.checkVisibility || !el.checkVisibility({visibilityProperty: true})) continue;
+    const cs = getComputedStyle(el);
+    scripted.push([Number(el.getAttribute('data-a11y-nid')), Math.round(r.width), Math.round(r.height),
+                   cs.cursor, cs.position, el.tabIndex, (el.getAttribute('role') || '').trim().toLowerCase(),
+                   attr ? 'attribute' : 'listener', r.width * r.height > 0.4 * vw * vh]);
+  }
   const dt = document.doctype;
   let html = (dt ? '<!DOCTYPE ' + dt.name + (dt.publicId ? ' PUBLIC "' + dt.publicId + '"' : '') +
               (dt.systemId ? ' "' + dt.systemId + '"' : '') + '>\n' : '') + document.documentElement.outerHTML;
@@ -291,7 +313,7 @@ async ({runAxe, axeConfig, maxHtml, refine = true}) => {
   const t2 = performance.now();
   return {
     axe: axeOut, axeError,
-    dom: {html, truncated, nodeCount: n, hidden, links, media, cjkContrast},
+    dom: {html, truncated, nodeCount: n, hidden, links, media, cjkContrast, scripted},
     facts: {
       title: document.title, lang: document.documentElement.getAttribute('lang'),
       charset: document.characterSet, contentType: document.contentType,
