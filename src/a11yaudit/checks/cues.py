@@ -14,7 +14,8 @@ _COLOUR = r"(?:赤|青|緑|黄|橙|紫|灰|茶|水色|黄色|オレンジ|ピン
 COLOUR_CUE = re.compile(
     rf"{_COLOUR}(?:色|字|文字)?(?:い|の|で|く)?(?:項目|部分|箇所|欄|文字|字|表示|マーク|セル|日|行|列|もの|ところ|"
     rf"印|枠|線|背景|数字|記載)(?![\u4e00-\u9fff])"
-    r"|色(?:の|が)?(?:つい|付い)て?(?:いる|た)|色付き|色分け|色で(?:示|表示|区別|強調)|背景色|文字色")
+    r"|色(?:の|が)?(?:つい|付い)て?(?:いる|た)|色付き|色分け|色で(?:示|表示|区別|強調)")
+# 「背景色」「文字色」 alone name a setting (a colour-theme switcher 「背景色の変更：白・黒・青」), not an instruction.
 # The sentence itself names a non-colour cue: ※, ＊, 「必須」 in brackets, a mark.
 SENTENCE_ALT = re.compile(r"[※＊*◎★☆■◆●]|[（(【［\[「『]\s*必須\s*[）)】］\]」』]|必須(?:マーク|表示|と表示|と記載)|"
                           r"(?:印|マーク|記号)(?:が|の|を)")
@@ -79,7 +80,7 @@ def color_only_instruction(ctx, rule):
         if not text or block.el.name in ("body", "html"):
             continue
         m = COLOUR_CUE.search(text)
-        if not m:
+        if not m or _control_label(block.el):
             continue
         sentence = _sentence(text, m.start(), m.end())
         if SENTENCE_ALT.search(sentence):
@@ -103,6 +104,16 @@ def color_only_instruction(ctx, rule):
             yield Verdict(FAILED, block.el, text=sentence, cue=m.group(0),
                           why="項目に「※」「必須」などの文字や required 属性がなく、色だけで示されています",
                           why_en="the items carry no text mark or required attribute: colour is the only cue")
+
+
+def _control_label(el) -> bool:
+    """The text is the label of controls (a theme switcher's 「青」「黒」 buttons, a menu), not an instruction: the
+    block is a control, or sits in one, or all its text is inside links and buttons."""
+    if el.name in ("button", "a", "label", "option", "select") or el.find_parent(["button", "a", "select"]):
+        return True
+    own = "".join(el.find_all(string=True, recursive=True)).strip()
+    inside = "".join(t for c in el.find_all(["a", "button", "label"]) for t in c.find_all(string=True)).strip()
+    return bool(own) and len(inside) >= 0.8 * len(own)
 
 
 def _sentence(text: str, start: int, end: int) -> str:

@@ -120,6 +120,17 @@ def _dist_to_rect(cx, cy, r) -> float:
     return math.hypot(dx, dy)
 
 
+def _axe_nodes(ctx, axe_id: str) -> set[str]:
+    """Node ids that axe-core's rule `axe_id` failed or left undecided on this rendering."""
+    axe = ctx.artifacts.get("axe") or {}
+    out = set()
+    for key in ("violations", "incomplete"):
+        for item in axe.get(key) or []:
+            if item.get("id") == axe_id:
+                out.update(str(n.get("nid")) for n in item.get("nodes") or [] if n.get("nid") is not None)
+    return out
+
+
 @check("target_size")
 def target_size(ctx, rule):
     """2.5.8 (WCAG 2.2 AA): targets of at least 24×24 CSS px, or undersized targets whose 24 px circle (centred on
@@ -127,6 +138,7 @@ def target_size(ctx, rule):
     (the inline exception), measured from the rendered line boxes rather than guessed from the markup."""
     data = _artifact(ctx, "phone")
     minimum = float(rule.options.get("min_px", 24))
+    by_axe = _axe_nodes(ctx, "target-size")
     items = []
     for nid, x, y, w, h, inline in data.get("targets", []):
         el = _el(ctx, nid)
@@ -155,6 +167,8 @@ def target_size(ctx, rule):
                 clash = el_j
                 break
         el, (x, y, w, h), _ = items[i]
+        if str(el.get("data-a11y-nid")) in by_axe:
+            continue            # axe-core's target-size reports this target already: one problem, reported once
         if clash is not None:
             yield Verdict(FAILED, el, w=round(w), h=round(h), other=ctx.snippet(clash)[:60])
         else:
