@@ -381,8 +381,9 @@ def _gate_options(ctx, targets, base_url, viewports, profile, timeout, baseline)
 @click.option("--baseline", default=None,
               help="Accepted findings: a YAML/JSON file (see `baseline accept`) or db:SITE (the latest finished "
                    "audit of SITE in the database).")
-@click.option("--fail-on", type=click.Choice(["A", "AA", "AAA", "none"]), default="AA", show_default=True,
-              help="Fail on new failed findings on criteria of these levels (A = level A only; none = never).")
+@click.option("--fail-on", type=click.Choice(["A", "AA", "AAA", "advisory", "none"]), default="AA", show_default=True,
+              help="Fail on new failed findings on criteria of these levels (A = level A only; advisory = A/AA and "
+                   "also axe-core best practices and smartphone readiness; none = never).")
 @click.option("--format", "fmt", type=_GATE_FORMATS, default=None,
               help="Machine-readable result on stdout (or --output): json, junit or sarif (2.1.0).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write --format here.")

@@ -25,7 +25,8 @@ from urllib.parse import quote, unquote, urlsplit
 from . import __version__, settings
 from .errors import ConfigError, InfrastructureError
 
-FAIL_ON_LEVELS = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}, "none": set()}
+# "advisory": A/AA failures and also the advisory rules' failures (axe-core best practices, smartphone readiness).
+FAIL_ON_LEVELS = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}, "advisory": {"A", "AA"}, "none": set()}
 ENTRY_FIELDS = ("fingerprint", "rule", "url", "viewport", "selector", "reason", "expires", "accepted_at")
 _FP_RE = re.compile(r"^[0-9a-f]{40}$")
 MAX_INPUT = 8 * 1024 * 1024
@@ -40,6 +41,8 @@ WHY = {
     "addon": {"ja": "追加プロファイルのルール", "en": "addon-profile rule"},
     "readiness": {"ja": "スマートフォン対応の項目（達成基準の不適合ではない）",
                   "en": "smartphone-readiness item (fails no success criterion)"},
+    "best_practice": {"ja": "ベストプラクティス（達成基準の不適合ではない）",
+                      "en": "best practice (fails no success criterion)"},
 }
 
 
@@ -431,8 +434,14 @@ def classify(finding: GateFinding, *, rule, standard, criteria_table: dict, fail
     entry = baseline.get(finding.fingerprint)
     if finding.outcome != "failed":
         finding.status, finding.why = "let_through", "cantTell"
+    elif rule is not None and rule.advisory and fail_on != "advisory":
+        finding.status, finding.why = "let_through", ("readiness" if rule.category == "readiness" else "best_practice")
+        finding.reason = "--fail-on advisory fails on it"
     elif rule is not None and rule.advisory:
-        finding.status, finding.why = "let_through", "readiness"
+        if entry is not None and not entry.expired(today):
+            finding.status, finding.why, finding.reason = "let_through", "baseline", entry.reason
+        else:
+            finding.status = "new"
     elif rule is not None and standard.id not in rule.profiles:
         finding.status, finding.why = "let_through", "addon"
         finding.reason = "+".join(p for p in rule.profiles)

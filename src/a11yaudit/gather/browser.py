@@ -24,7 +24,23 @@ _AXE_CACHE: dict[str, str] = {}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # axe-core rules marked experimental that site audits run anyway: orientation locked by CSS transforms (1.3.4) is a
 # smartphone criterion, and the rule is consistent on its W3C ACT rule (b33eff) in `a11yaudit act`.
-AXE_EXTRA_RULES = ["css-orientation-lock"]
+# axe-core rules outside the WCAG A/AA tags that site audits run too, reported as ベストプラクティス (advisory: never in
+# the A/AA figures or the checklist, never failing the gate unless asked): structure and keyboard problems that people
+# meet (an empty heading, no h1, skipped heading levels, alt repeating the link text, tabindex above 0 …). Left out:
+# `region` and `landmark-one-main` (every page of a template without landmarks, the same note on each), review-only
+# rules (frame-tested, hidden-content) and deprecated ones no profile needs.
+AXE_ADVISORY_RULES = [
+    "accesskeys", "aria-allowed-role", "aria-dialog-name", "aria-text", "aria-treeitem-name", "empty-heading",
+    "empty-table-header", "focus-order-semantics", "heading-order", "image-redundant-alt", "label-title-only",
+    "landmark-banner-is-top-level", "landmark-contentinfo-is-top-level", "landmark-main-is-top-level",
+    "landmark-no-duplicate-banner", "landmark-no-duplicate-contentinfo", "landmark-no-duplicate-main",
+    "meta-viewport-large", "page-has-heading-one", "presentation-role-conflict", "scope-attr-valid", "skip-link",
+    "tabindex", "table-duplicate-name",
+]
+# Deprecated axe-core rules that a profile still needs: duplicate ids fail 4.1.1 (F77), a criterion of JIS X
+# 8341-3:2016 and :2010 (removed in WCAG 2.2, so the wcag22 profile does not carry them).
+AXE_OBSOLETE_RULES = ["duplicate-id", "duplicate-id-active"]
+AXE_EXTRA_RULES = ["css-orientation-lock"] + AXE_ADVISORY_RULES + AXE_OBSOLETE_RULES
 MAX_HTML = 8 * 1024 * 1024
 MAX_SOURCE = 4 * 1024 * 1024
 

@@ -60,10 +60,16 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
             out += [f"### {label}", "", _one_line(r.docs.get(key)), ""]
         out += ["### メッセージ", "", f"- ja: {_one_line(r.message.get('ja'))}", f"- en: {_one_line(r.message.get('en'))}", ""]
     out += ["## axe-core のルール", "",
-            "axe-core の英語の説明と、axe-core 同梱の日本語訳（ある場合）です。サイトの監査では WCAG A/AA のタグが付いたルールを実行します。", "",
-            "| ルール | 達成基準 | 内容 | ACT |", "|---|---|---|---|"]
+            "axe-core の英語の説明と、axe-core 同梱の日本語訳（ある場合）です。サイトの監査では WCAG A/AA のタグが付いたルールの"
+            "ほか、ベストプラクティスのルール（参考として報告し、A/AA の集計・達成基準チェックリスト・ゲートの判定には含めない）と、"
+            "JIS のプロファイルでは4.1.1（構文解析）のための重複 id のルールを実行します。", "",
+            "| ルール | 達成基準 | 区分 | 内容 | ACT |", "|---|---|---|---|---|"]
+    kinds = {"conformance": "達成基準", "best-practice": "ベストプラクティス（参考）"}
     for r in axe:
-        out.append(f"| `{r.code}` | {'、'.join(r.requirements) or '—'} | {_one_line(r.title['ja'])} | "
+        kind = kinds.get(r.category, r.category)
+        if set(r.profiles) != {"jis2016", "jis2010", "wcag22"}:
+            kind += f"（{', '.join(r.profiles)} のみ）"
+        out.append(f"| `{r.code}` | {'、'.join(r.requirements) or '—'} | {kind} | {_one_line(r.title['ja'])} | "
                    f"{', '.join(r.act_ids) or '—'} |")
     out.append("")
     return "\n".join(out)

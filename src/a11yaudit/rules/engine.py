@@ -7,7 +7,7 @@ import traceback
 
 from .axe import axe_results
 from .context import CheckContext
-from .loader import RuleSet
+from .loader import RuleSet, profile_ids
 from .model import CANT_TELL, ERROR, FAILED, INAPPLICABLE, PASSED, Finding, Rule, RuleResult
 from .registry import all_checks
 
@@ -102,7 +102,12 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
     of the PC rendering of the same page, for rules comparing the two (requires: [peer])."""
     ctx = CheckContext(artifacts, viewport, url)
     ctx.peer = peer
-    results = axe_results(artifacts.get("axe"), viewport, ruleset)
+    wanted = profile_ids(profile)
+    results = []
+    for res in axe_results(artifacts.get("axe"), viewport, ruleset):
+        rule = ruleset.get(res.rule)
+        if rule is None or wanted & set(rule.profiles):     # duplicate-id: the JIS profiles only (4.1.1)
+            results.append(res)
     for rule in ruleset.python_rules(profile):
         if rule.applies_to(viewport) and "site" not in rule.requires:
             results.append(run_rule(rule, ctx))

@@ -19,7 +19,8 @@ DOC_HEADINGS = ("what", "why", "examples", "limits")   # What it checks / Why it
 RULE_FIELDS = {"code", "name", "title", "requirements", "techniques", "profiles", "requires", "viewports",
                "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids",
                "category", "related"}
-CATEGORIES = ("conformance", "readiness")   # readiness: smartphone readiness, reported apart from conformance
+# readiness: smartphone readiness; best-practice: axe-core's advisory rules. Both are reported apart from conformance.
+CATEGORIES = ("conformance", "readiness", "best-practice")
 ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
 INTERACTION_ARTIFACTS = ("keyboard", "layout", "pixels", "textfit", "phone")   # gathered on the rendered page
 # (gather/interact.py, gather/mobile.py)
@@ -135,7 +136,9 @@ def _axe_rules(path: Path) -> tuple[str, list[Rule]]:
                           test_method="AC", message={"ja": row.get("help", ""), "en": row.get("help", "")},
                           help_url=row.get("helpUrl"), tags=list(row["tags"]),
                           docs={"what": row.get("description", "")}, source=str(path),
-                          profiles=["jis2016", "jis2010", "wcag22"], act_ids=list(row.get("act_ids") or [])))
+                          profiles=list(row.get("profiles") or ["jis2016", "jis2010", "wcag22"]),
+                          act_ids=list(row.get("act_ids") or []),
+                          category=row.get("category", "conformance")))
     return version, rules
 
 
