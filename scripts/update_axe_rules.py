@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from a11yaudit.gather.browser import (AXE_ADVISORY_RULES, AXE_OBSOLETE_RULES, AXE_TAGS, Browser, axe_source,
-                                      axe_version)
+from a11yaudit.gather.browser import (AXE_ADVISORY_RULES, AXE_DEMOTED_RULES, AXE_OBSOLETE_RULES, AXE_TAGS, Browser,
+                                      axe_source, axe_version)
 
 
 async def main() -> None:
@@ -31,7 +31,7 @@ async def main() -> None:
             continue   # rules a11yaudit does not run (see AXE_ADVISORY_RULES in gather/browser.py)
         row = {"id": rid, "tags": r["tags"], "help": r["help"], "description": r["description"],
                "helpUrl": r["helpUrl"]}
-        if rid in AXE_ADVISORY_RULES and not set(r["tags"]) & set(AXE_TAGS):
+        if (rid in AXE_ADVISORY_RULES and not set(r["tags"]) & set(AXE_TAGS)) or rid in AXE_DEMOTED_RULES:
             row["category"] = "best-practice"
         if rid in AXE_OBSOLETE_RULES:
             row["profiles"] = ["jis2016", "jis2010"]
