@@ -24,16 +24,20 @@ have_chromedriver() {
   command -v chromedriver >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromedriver ]
 }
 
-if ! have_chromium || ! have_chromedriver || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# Fonts: Noto CJK for Japanese, Liberation (metric-compatible with Times/Arial/Courier) and DejaVu for Latin text.
+# Tests and `a11yaudit act` run Chromium with a font configuration of just these (src/a11yaudit/fonts.conf), so a
+# verdict that hangs on text metrics is the same on every machine set up by this script.
+if ! have_chromium || ! have_chromedriver || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+    || ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing Chromium, chromedriver and Japanese fonts from the system packages (apt-get)" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null
+      chromium chromium-driver fonts-noto-cjk fonts-liberation fonts-dejavu-core fontconfig >/dev/null
   elif ! have_chromium; then
     cat >&2 <<'MSG'
 Chromium was not found and cannot be installed automatically (not root, or no apt-get).
-  Debian/Ubuntu:  sudo apt-get install chromium fonts-noto-cjk
+  Debian/Ubuntu:  sudo apt-get install chromium fonts-noto-cjk fonts-liberation
   Other systems:  install Chromium or Chrome and set A11YAUDIT_CHROMIUM=/path/to/the/binary
   Where Playwright can download browsers: .venv/bin/playwright install chromium
 MSG

@@ -9,6 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("A11YAUDIT_HOME", str(ROOT))
+# Browsers started by the tests see only the fonts scripts/setup.sh installs (src/a11yaudit/fonts.conf).
+from a11yaudit.settings import pin_fonts  # noqa: E402
+
+pin_fonts()
 SAMPLE_SITE = ROOT / "examples" / "sample-site"
 
 

@@ -11,8 +11,15 @@ portal, enquete, newsletter and bbs modules, ported to Python): the layout body 
 Like a real Joruri site that has been running for a while, the demo's ten sample articles are joined by more
 articles (the demo bodies reused, with titles, dates, categories and sections of our own), published the way
 Joruri's publisher writes them: `index.html`, `more.html`, `index.pN.html` paging reached through
-`index.pN.html?page=N` links, `index.rss` / `index.atom` feeds, attachments under `docs/<name>/files/`, and a
-few editor links to removed pages (404).
+`index.pN.html?page=N` links, `index.rss` / `index.atom` feeds (linked visibly; Joruri puts no
+<link rel="alternate"> in the head), attachments under `docs/<name>/files/` (small placeholder files), and a few
+editor links to removed pages (404). Pages Joruri answers dynamically (tag and FAQ search, forms, the board) are
+written as the response to a plain GET.
+
+Not reproduced: the smartphone / feature-phone layouts (Joruri picks them by User-Agent at the same URL, see
+config/rewrite/base.conf, so a static copy serves the PC layout to every client, as a static export does), the
+`.html.r` ruby and `.html.mp3` speech variants (MeCab / Open JTalk; reached only by clicking the header tools),
+and the emergency-mode top layouts (switched on by hand in a disaster).
 
 Usage:  python3 bench/corpus/build_joruri.py [OUTDIR] [--mirror PATH] [--today YYYY-MM-DD] [--seed N]
 Output: OUTDIR/site/ (the static root), OUTDIR/sites.yaml (for a11yaudit), OUTDIR/manifest.json.
@@ -84,6 +91,7 @@ def check_digit(value: str) -> str:
 
 
 WDAYS = "日月火水木金土"
+SEP = '<span class="separator">　</span>'
 JST = dt.timezone(dt.timedelta(hours=9))
 
 
@@ -277,7 +285,7 @@ def ruby_statements(text: str):
     for line in text.splitlines():
         st = line.strip()
         if not buf and (not st or st.startswith("#")):
-            m = re.match(r"##\s*([\w/]+)\s*$", st)
+            m = re.match(r"##\s*([a-z_]+/[\w/]+)", st)
             if m:
                 section = m.group(1)
             continue
@@ -347,6 +355,8 @@ class Doc:
     files: list = field(default_factory=list)  # (filename, title, bytes)
     question: str = ""
     seed: bool = False
+    var: str = ""
+    rel_var: str | None = None
 
     @property
     def uri(self):
@@ -437,6 +447,8 @@ class Seed:
             return self.read(v[1])
         if isinstance(v, tuple) and v[0] == "ref":
             return env.get(v[1])
+        if isinstance(v, tuple) and v[0] == "ident" and v[1] in env:
+            return env[v[1]]
         return v
 
     # -- parsing ---------------------------------------------------------------------------------------------------
@@ -445,11 +457,10 @@ class Seed:
         base = (self.root / "db/seed/base.rb").read_text(encoding="utf-8")
         m = re.search(r'Cms::Node\.create\(\{.*?:parent_id\s*=>\s*0', base, re.S)
         assert m, "db/seed/base.rb: root node not found"
-        self.groups.append(Tree(1, "soshiki", "組織", 1, 1))  # root group of db/seed/base.rb (名前は下で上書き)
-        g = re.search(r'Sys::Group\.create\(\{(.*?)\}\)', base, re.S)
-        if g:
-            _, kw = RubyExpr(g.group(1)).parse_args()
-            self.groups[0] = Tree(1, kw.get("name_en", "soshiki"), kw.get("name", "組織"), 1, 1)
+        g = re.search(r'Sys::Group\.create\(\{(.*?)\}\)', base, re.S)  # the root group of db/seed/base.rb
+        assert g, "db/seed/base.rb: root group not found"
+        _, kw = RubyExpr(g.group(1)).parse_args()
+        self.groups.append(Tree(1, kw["name_en"], kw["name"], 1, 1))
         self.concepts[1] = ("site", 0)
         self._node_seq = 0
         root = self._add_node(None, "/", "", "Cms::Directory", None, 1)
@@ -459,7 +470,8 @@ class Seed:
         self._content_seq = 0
         env: dict = {"c_site": 1}
         self._parse_file("base", env)
-        for name in self.LOAD_ORDER:
+        order = re.findall(r'^load_demo\s+"(\w+)"', (self.demo / "base.rb").read_text(encoding="utf-8"), re.M)
+        for name in order or self.LOAD_ORDER:
             self._parse_file(name, env)
 
     def _add_node(self, parent, name, title, model, layout, concept, body="", content=None):
@@ -480,33 +492,31 @@ class Seed:
         last_doc = None
         for section, st in ruby_statements(text):
             if st.startswith("def create("):
-                create_sig = re.findall(r"(\w+)", st[len("def create("):].split(")")[0])
+                create_sig = [a.split("=")[0].strip() for a in st[len("def create("):].split(")")[0].split(",")]
                 continue
-            if st.startswith(("def ", "end", "puts ", "load", "Core.", "Sys::User", "Sys::Users", "Sys::Object",
-                              "Sys::RoleName", "r = Sys::Group", "g = Sys::Group", "u", "begin", "rescue",
-                              "params", "Cms::Concept.create", "item", "if ", "node.", "c_site.",
-                              "Cms::Site", "return", "Article::Unit.where")):
-                if st.startswith("@in_inquiry") or st.startswith("Cms::Node.find_by(id: 2)"):
-                    pass
-                else:
-                    continue
-            m = re.match(r"(?:(\w+)\s*=\s*)?(\w+(?:::\w+)*(?:\.\w+)?)\s*\(?(.*?)\)?\s*$", st, re.S)
-            if not m:
-                continue
-            var, fn, rest = m.group(1), m.group(2), m.group(3)
             if st.startswith("@in_inquiry"):
                 self.inquiry_defaults = RubyExpr(st.split("=", 1)[1].strip()).atom()
                 continue
-            if st.startswith("Cms::Node.find_by(id: 2)"):
+            if st.startswith("Cms::Node.find_by(id: 2)"):  # the top page node of db/seed/base.rb
                 _, kw = RubyExpr(st.split(".update(", 1)[1]).parse_args()
                 self.nodes[1].concept = self.val(kw["concept_id"], env)
                 self.nodes[1].layout = self.val(kw["layout_id"], env)
                 continue
-            if st.startswith("[") and "'" in st:  # the pieces table of demo/base.rb
-                pos, _ = RubyExpr(st.strip("[],").strip()).parse_args()
-                if len(pos) == 4 and isinstance(pos[0], tuple):
-                    self._add_piece({"concept_id": pos[0], "model": pos[1], "name": pos[2], "title": pos[3]}, env)
+            if st.startswith("["):  # the pieces table of demo/base.rb
+                for pm in re.finditer(r"\[\s*(\w+)\.id\s*,\s*'([^']+)'\s*,\s*'([^']+)'\s*,\s*'([^']*)'\s*\]", st):
+                    self._add_piece({"concept_id": ("ref", pm.group(1)), "model": pm.group(2), "name": pm.group(3),
+                                     "title": pm.group(4)}, env)
                 continue
+            if st.startswith(("def ", "end", "puts ", "load", "Core.", "Sys::User", "Sys::Object", "Sys::RoleName",
+                              "r = Sys::Group", "g = Sys::Group", "begin", "rescue", "params", "Cms::Concept.create",
+                              "item", "if ", "node.", "c_site.", "Cms::Site", "return", "Article::Unit.where")):
+                continue
+            m = re.match(r"(?:(\w+)\s*=\s*)?([\w:]+(?:\.\w+)?)\s*(.*)$", st, re.S)
+            if not m:
+                continue
+            var, fn, rest = m.group(1), m.group(2), m.group(3)
+            if rest.startswith("("):
+                rest = rest[1:]
             if fn in ("0.upto", "sdate"):
                 continue
             m2 = re.search(r':title\s*=>\s*"([^"]+)"\s*if\s*i%(\d+)\s*==\s*(\d+)', st)
@@ -518,7 +528,11 @@ class Seed:
             except (ValueError, IndexError):
                 continue
             obj = None
-            if fn == "create_cms_concept":
+            if fn in ("Cms::Layout.find_by_name", "Cms::Layout.find_by") and (pos or kw.get("name")):
+                obj = pos[0] if pos else kw["name"]
+            elif fn == "Cms::Concept.find_by":
+                obj = next((cid for cid, (cname, _) in self.concepts.items() if cname == kw.get("name")), None)
+            elif fn == "create_cms_concept":
                 cid = len(self.concepts) + 1
                 self.concepts[cid] = (kw.get("name"), self.val(kw.get("parent_id", 1), env) or 1)
                 obj = cid
@@ -534,7 +548,7 @@ class Seed:
                     "head": self.read(f"layouts/{lname}/head") or "", "body": self.read(f"layouts/{lname}/body") or "",
                 }
                 obj = lname
-            elif fn == "create_cms_piece":
+            elif fn == "create_cms_piece" and isinstance(kw.get("name"), str):
                 self._add_piece(kw, env)
             elif fn == "create_cms_data_text":
                 self.texts.append({"name": kw["name"], "concept": self.val(kw.get("concept_id", 1), env),
@@ -568,6 +582,8 @@ class Seed:
                 self.newsletter[kw["name"]] = kw.get("value")
             if var and obj is not None:
                 env[var] = obj
+                if isinstance(obj, dict):
+                    obj["_var"] = var
                 if name == "base" and var.startswith("c_"):
                     genv[var] = obj
 
@@ -614,11 +630,11 @@ class Seed:
             t.extra["entry_categories"] = a.get("categories") or ""
             return t
         if section == "article/docs":
-            d = {k: self.val(v, env) if not isinstance(v, tuple) or v[0] != "ref" else None for k, v in a.items()}
+            d = {k: self.val(v, env) for k, v in a.items() if not isinstance(v, tuple) or v[0] == "read_data"}
             if "body" not in a:
                 d["body"] = self.read("docs/002/body")
-            d["rel_doc_ids"] = a.get("rel_doc_ids")
-            d["event_date"] = a.get("event_date")
+            rel = a.get("rel_doc_ids")
+            d["rel_var"] = rel[1] if isinstance(rel, tuple) and rel[0] == "ref" else None
             self.docs.append(d)
             return d
         if section == "faq/docs":
@@ -650,13 +666,10 @@ ARTICLE_TOPICS = [
                                          "小型家電の回収ボックスを増設しました"]),
     ("bosai", None, None, False, "防災", ["ジョールリ市総合防災訓練を実施します", "防災行政無線の試験放送について",
                                         "洪水ハザードマップを改訂しました", "自主防災組織の資機材購入を補助します"]),
-    ("kishojoho", None, None, False, None, ["大雨への備えについて", "台風第{n}号の接近に伴う注意喚起"]),
-    ("saigai", None, None, False, None, ["大雨による被害状況について（第{n}報）"]),
     ("event", "event", None, True, "イベント", ["第{n}回 ジョールリ市民まつりを開催します",
                                               "人形浄瑠璃の定期公演（{m}月）のご案内", "ジョールリ川花火大会の開催について",
                                               "観光キャンペーン「浄瑠璃めぐり」を実施します",
                                               "歴史民俗資料館 企画展のご案内"]),
-    ("meisho", None, None, False, None, ["十郎兵衛屋敷の開館時間の変更について", "桜の名所マップを作成しました"]),
     ("bunka", "event", None, True, None, ["市民文化祭の出展者を募集します", "市民スポーツフェスティバルを開催します",
                                           "市立図書館 {m}月のおはなし会"]),
     ("jinji", "saiyo", "jinjika", False, "採用", ["令和{fy1}年度 ジョールリ市職員採用試験（{kind}）の実施について",
@@ -671,17 +684,10 @@ ARTICLE_TOPICS = [
                                                            "環境審議会の委員を公募します"]),
     ("ikem", "bosyu", "kikakuseisakuka", False, None, ["ジョールリ市{plan}（案）へのご意見を募集します",
                                                       "パブリックコメントの実施結果について（{plan}）"]),
-    ("zaisei", None, "zaiseika", False, None, ["令和{fy}年度 当初予算の概要", "財政状況の公表（令和{fy}年{m}月）"]),
-    ("johoka", None, "itsuishinka", False, None, ["公衆無線LANサービスを開始しました", "オンライン申請できる手続きが増えました"]),
-    ("doro", None, None, False, None, ["市道{road}線の通行止めのお知らせ", "道路の損傷等の通報にご協力ください"]),
     ("sumai", None, None, False, None, ["市営住宅の入居者を募集します（{m}月）", "住宅リフォーム補助金の申請受付"]),
-    ("kankyo", None, None, False, None, ["環境美化一斉清掃を実施します", "住宅用蓄電池の設置費を補助します"]),
-    ("koreisha", None, None, False, None, ["介護保険料の決定通知書を送付しました", "高齢者見守りネットワーク協力事業所の募集"]),
     ("shinsei", "kyoka", None, False, None, ["マイナンバーカードの休日交付窓口を開設します",
                                              "各種証明書のコンビニ交付サービスについて"]),
     ("kyoiku", None, None, False, None, ["令和{fy1}年度 小学校入学説明会の日程", "就学援助制度のお知らせ"]),
-    ("shikaku", "shikakushiken", None, False, None, ["{kind2}の実施について"]),
-    ("kigyoshien", None, None, False, None, ["創業支援セミナーを開催します", "中小企業融資制度のご案内"]),
 ]
 FILL = {
     "kind": ["上級", "初級", "社会人経験者", "消防職", "保健師"], "job": ["事務補助", "保育士", "図書館司書", "調理員"],
@@ -729,7 +735,8 @@ def tiny_office(ext: str, pad: int) -> bytes:
     import zipfile
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("placeholder.txt", "placeholder attachment\n" + "." * pad)
+        z.writestr(zipfile.ZipInfo("placeholder.txt", date_time=(2025, 4, 1, 9, 0, 0)),
+                   "placeholder attachment\n" + "." * pad)
     return buf.getvalue()
 
 
@@ -762,9 +769,6 @@ class Site:
         self.group_by_name = {g.name: g for g in seed.groups}
         self.root_group = seed.groups[0]
         self.departments = sorted([g for g in seed.groups if g.level == 2], key=lambda g: g.sort)
-        self.files: dict[str, bytes] = {}
-        self.kinds: Counter = Counter()
-        self.pages: dict[str, tuple[str, str]] = {}
         self.broken: list[str] = []
         self._build_docs(n_docs, n_faq)
 
@@ -802,18 +806,12 @@ class Site:
             doc.map = d.get("map")
             if d.get("inquiry"):
                 doc.inquiry = {"group": inq_group, "tel": inq.get("tel"), "email": inq.get("email")}
-            rel = d.get("rel_doc_ids")
-            doc.extra_rel = rel[1] if isinstance(rel, tuple) else None
+            doc.var, doc.rel_var = d.get("_var", ""), d.get("rel_var")
             docs.append(doc)
-        # resolve `d1.id` style relations of the seed (the variable names the doc that was created as `d1`)
-        by_var = {}
-        for d, doc in zip(s.docs, docs):
-            if d.get("_var"):
-                by_var[d["_var"]] = doc
         # generated articles, spread from the launch to today (a real site's news archive)
         span = (self.now - launch).total_seconds()
         stamps = sorted(rng.random() for _ in range(n_docs))
-        counters = Counter()
+        counters, topic_seen, topic_offset = Counter(), Counter(), {}
         for k, frac in enumerate(stamps):
             topic = ARTICLE_TOPICS[rng.randrange(len(ARTICLE_TOPICS))] if k % 3 else ARTICLE_TOPICS[k % len(ARTICLE_TOPICS)]
             cat, attr, unit, is_event, tag, titles = topic
@@ -823,16 +821,21 @@ class Site:
                 when = self.now - dt.timedelta(hours=1)
             fy = when.year - 2018 - (1 if when.month < 4 else 0)
             counters[cat] += 1
-            title = rng.choice(titles).format(
+            k_t = topic_seen[id(topic)]
+            topic_seen[id(topic)] += 1
+            pattern = titles[(k_t + topic_offset.setdefault(id(topic), rng.randrange(len(titles)))) % len(titles)]
+            if k_t >= len(titles) and "{fy" not in pattern and "{m}" not in pattern and "{md}" not in pattern:
+                pattern += "（令和{fy}年度）"
+            title = pattern.format(
                 fy=fy, fy1=fy + 1, m=when.month, n=counters[cat] + rng.randrange(3),
                 md=f"{when.month}月{when.day}日", **{key: rng.choice(v) for key, v in FILL.items()})
             cats = [self.cat_by_name[cat]]
-            if rng.random() < 0.12:
+            if rng.random() < 0.08:
                 cats.append(self.cat_by_name[rng.choice(["koho", "kurashi", "gyosei", "kosodate", "event"])])
             attrs = [self.attr_by_name[attr]] if attr else []
-            areas = [rng.choice(s.areas)] if rng.random() < 0.25 else []
+            areas = [rng.choice(s.areas)] if rng.random() < 0.12 else []
             unit_g = self.group_by_name.get(unit) if unit else None
-            unit_g = unit_g or (default_unit if rng.random() < 0.6 else rng.choice(
+            unit_g = unit_g or (default_unit if rng.random() < 0.8 else rng.choice(
                 [g for g in s.groups if g.level == 3]))
             body = s.read("docs/002/body") if rng.random() < 0.85 else s.read("docs/001/body")
             doc = Doc(len(docs) + 1, "", title, body, when, cats, attrs, areas, unit_g)
@@ -856,14 +859,13 @@ class Site:
         for j, (snippet, why) in enumerate(BROKEN_LINKS):
             d = gen[(j * 7 + 5) % len(gen)]
             d.body += "\n" + snippet
-            self.broken.append(f"{d.uri} → {re.search(r'href=\"([^\"]+)\"', snippet).group(1)} ({why})")
-        # related articles: the seed's one relation, plus a few of ours to an earlier article of the same category
-        for d, doc in zip(s.docs, docs):
-            pass
+            target = re.search(r'href="([^"]+)"', snippet).group(1)
+            self.broken.append(f"{d.uri} -> {target} ({why})")
+        # related articles: the seed's relation (`rel_doc_ids => d1.id`), plus a few of ours
         for doc in docs:
-            ref = getattr(doc, "extra_rel", None)
-            if ref:
-                target = next((x for x in docs if x.seed and x.title.endswith("観光")), None) if ref == "d1" else None
+            if doc.rel_var:
+                # the seed variable is reassigned per article; the relation names the article created as that variable
+                target = next((x for x in docs if x.seed and x.var == doc.rel_var), None)
                 if target:
                     doc.rels.append(target)
         for doc in gen:
@@ -928,7 +930,7 @@ class Site:
     @staticmethod
     def date_and_unit(d: Doc):
         vals = [f'<span class="date">{ymd_ja(d.published)}</span>', f'<span class="unit">{h(d.unit.title)}</span>']
-        return f'<span class="attributes">（{"<span class=\"separator\">　</span>".join(vals)}）</span>'
+        return '<span class="attributes">（' + SEP.join(vals) + "）</span>"
 
     @staticmethod
     def categories_and_unit(d: Doc):
@@ -936,7 +938,7 @@ class Site:
         if d.cats:
             vals.append(f'<span class="category">{h("，".join(c.title for c in d.cats))}</span>')
         vals.append(f'<span class="unit">{h(d.unit.title)}</span>')
-        return f'<span class="attributes">（{"<span class=\"separator\">　</span>".join(vals)}）</span>'
+        return '<span class="attributes">（' + SEP.join(vals) + "）</span>"
 
     def doc_list(self, d: Doc):
         """Article::DocHelper#article_doc_list (list_type unset)."""
@@ -973,7 +975,7 @@ class Site:
         items = []
         if current > 1:
             r = rel(current - 1)
-            items.append(f'<a class="previous_page"{f" rel=\"{r}\"" if r else ""} href="{h(url(current - 1))}">前のページ</a>')
+            items.append('<a class="previous_page"' + (f' rel="{r}"' if r else "") + f' href="{h(url(current - 1))}">前のページ</a>')
         else:
             items.append('<span class="previous_page disabled">前のページ</span>')
         for p in left + middle + right:
@@ -983,7 +985,7 @@ class Site:
                 items.append(f'<em class="current">{p}</em>')
             else:
                 r = rel(p)
-                items.append(f'<a{f" rel=\"{r}\"" if r else ""} href="{h(url(p))}">{p}</a>')
+                items.append("<a" + (f' rel="{r}"' if r else "") + f' href="{h(url(p))}">{p}</a>')
         if current < total:
             items.append(f'<a class="next_page" rel="next" href="{h(url(current + 1))}">次のページ</a>')
         else:
@@ -1130,9 +1132,9 @@ class Renderer:
         out = ""
         for r in ctx.crumbs or [[(n.title, n.uri) for n in ctx.node.routes()]]:
             r = [list(x) if isinstance(x, tuple) else x for x in r]
-            if isinstance(r[0], list) and r[0][1] == "/":
+            if isinstance(r[0][0], str) and r[0][1] == "/":
                 r[0][0] = "TOP"
-            if isinstance(r[-1], list) and isinstance(r[-1][1], str) and r[-1][1].endswith("index.html"):
+            if isinstance(r[-1][0], str) and r[-1][1].endswith("index.html"):
                 r.pop()
             links = []
             for c in r:
@@ -1367,7 +1369,6 @@ class Publisher:
     def __init__(self, site: Site, r: Renderer, out: Path):
         self.site, self.r, self.out, self.s = site, r, out, site.s
         self.kinds: Counter = Counter()
-        self.files = 0
 
     def write(self, uri: str, data, kind: str):
         path = uri.split("?")[0]
@@ -1465,7 +1466,7 @@ class Publisher:
             chunk = docs[(p - 1) * per_page:p * per_page]
             self.page(ctx, render_fn(chunk, Site.paginate(uri, p, total)), kind if p == 1 else "paging")
 
-    def latest_block(self, docs, header_cls_title="新着情報", more_label="&gt;&gt;新着記事一覧"):
+    def latest_block(self, docs, more_label="&gt;&gt;新着記事一覧"):
         out = ('<div class="latest">\n  <h2>新着情報</h2>\n  <div class="feed">\n'
                '    <a class="feedRss" href="index.rss">RSS</a>\n    <a class="feedAtom" href="index.atom">Atom</a>\n'
                "  </div>\n  ")
@@ -1489,11 +1490,13 @@ class Publisher:
                 attr_pages: list):
         """index.html (latest + blocks), more.html (+ paging), feeds and the show_attr sub-pages."""
         mk = lambda uri: self.r.ctx_for(node, uri, **ctx_kw)
-        self.page(mk(base), f'<div class="{css}">\n\n{self.latest_block(docs[:10])}{blocks}\n\n</div>\n', "listing")
+        label = "&gt;新着記事一覧" if css.endswith("contentArticleCategoryDetail") else "&gt;&gt;新着記事一覧"
+        self.page(mk(base), f'<div class="{css}">\n\n{self.latest_block(docs[:10], label)}{blocks}\n\n</div>\n',
+                  "listing")
         if docs:
             def more(chunk, pag):
-                lat = self.latest_block(chunk).replace(
-                    '\n  <div class="more"><a href="more.html">&gt;&gt;新着記事一覧</a></div>\n', "\n")
+                lat = self.latest_block(chunk, label).replace(
+                    f'\n  <div class="more"><a href="more.html">{label}</a></div>\n', "\n")
                 return f'<div class="{css}">\n\n{lat}  {pag}\n\n</div>\n'
             self.paged(mk, docs, 50, more, "more", base, file="more")
         self.feeds(base, ctx_kw.get("title") or node.title, docs[:10], node)
@@ -1549,7 +1552,7 @@ class Publisher:
             if kids:
                 out += f'\n<ul class="level{level + 1} {cls}">'
                 for c in kids:
-                    out += show(c, level + 1, f"{cls}-{camelize(re.sub(r'\..*', '', c.name), first_upper=False)}")
+                    out += show(c, level + 1, cls + "-" + camelize(re.sub(r"\..*", "", c.name), first_upper=False))
                 out += "</ul>"
             return out + "</li>\n"
         roots = sorted([n for n in nodes if n.parent is nodes[0] and n.directory], key=lambda n: n.name)
@@ -1614,11 +1617,12 @@ class Publisher:
         tags = sorted({t for d in self.site.docs for t in d.tags})
         for tag in [None] + tags:
             docs = [d for d in self.site.docs if tag in d.tags] if tag else []
+            value_attr = f'value="{h(tag)}" ' if tag else ""
             html = ('<div class="contentArticleTags">\n\n<form class="search" action="/tag/" accept-charset="UTF-8" '
                     'method="post"><input name="utf8" type="hidden" value="&#x2713;" />'
                     f'<input type="hidden" name="authenticity_token" value="{self.token(node.uri)}" />\n<table>\n  <tr>\n'
                     '    <th>タグ</th>\n    <td><input type="text" name="s_tag" id="s_tag" '
-                    f'{f"value=\"{h(tag)}\" " if tag else ""}style="width: 200px;" /></td>\n'
+                    + value_attr + 'style="width: 200px;" /></td>\n'
                     '    <td class="submitters">\n      <input type="submit" name="search" value="検索" class="send" />\n'
                     '      <input type="submit" name="reset" value="リセット" class="reset" />\n    </td>\n  </tr>\n'
                     '</table>\n<!-- end .search --></form>\n\n')
@@ -1800,13 +1804,18 @@ class Publisher:
             it.extra["kind"] = "faq_category"
             uri = f"/faq/bunya/{it.name}/"
             docs = s.docs_in(cats=[it], docs=s.faq_docs)
-            latest = ('<div class="latest">\n  <h2>新着情報</h2>\n  <div class="feed">\n'
-                      '    <a class="feedRss" href="index.rss">RSS</a>\n    <a class="feedAtom" href="index.atom">Atom</a>\n  </div>\n  ')
-            if docs:
-                latest += "<ul>" + "".join(f"<li>\n      {link_to(h(d.title), d.uri)}{s.date_and_unit(d)}\n    </li>"
-                                           for d in docs[:10]) + "</ul>"
-                latest += '\n  <div class="more"><a href="more.html">&gt;&gt;新着記事一覧</a></div>\n'
-            latest += "</div>\n\n"
+
+            def latest_of(chunk, more):
+                out = ('<div class="latest">\n  <h2>新着情報</h2>\n  <div class="feed">\n'
+                       '    <a class="feedRss" href="index.rss">RSS</a>\n    <a class="feedAtom" href="index.atom">Atom</a>\n'
+                       '  </div>\n  ')
+                if chunk:
+                    out += "<ul>" + "".join(f"<li>\n      {link_to(h(d.title), d.uri)}{s.date_and_unit(d)}\n    </li>"
+                                            for d in chunk) + "</ul>"
+                    if more:
+                        out += '\n  <div class="more"><a href="more.html">&gt;&gt;新着記事一覧</a></div>\n'
+                return out + "</div>\n\n"
+            latest = latest_of(docs[:10], True)
             groups = [(c, s.docs_in(cats=[c], docs=s.faq_docs)) for c in it.children]
             blocks = self.group_blocks("categories", "category", groups, lambda c: f"../{c.name}/")
             crumbs = [[(n.title, n.uri) for n in node.routes()] + [(p.title, f"/faq/bunya/{p.name}/") for p in it.parents_tree()]]
@@ -1816,8 +1825,8 @@ class Publisher:
                       "faq-listing")
             if docs:
                 self.paged(mk, docs, 50, lambda ch, pag: (
-                    '<div class="contentFaqCategory contentFaqCategoryGroup">\n\n<div class="latest"></div>\n\n'
-                    f"  {pag}\n\n</div>\n"), "more", uri, file="more")
+                    f'<div class="contentFaqCategory contentFaqCategoryGroup">\n\n{latest_of(ch, False)}  {pag}\n\n</div>\n'),
+                    "more", uri, file="more")
             self.feeds(uri, it.title, docs[:10], node)
 
     def node_Faq_Doc(self, node: Node):
@@ -2060,8 +2069,12 @@ class Publisher:
                     cats += [x for x in self.s.categories if x.title == title and x.level == 1][:1]
                 elif kind == "属性":
                     attrs += [x for x in self.s.attributes if x.title == title]
-            docs = [d for d in self.site.docs if d in self.site.docs_in(cats=cats) or d in self.site.docs_in(attrs=attrs)] \
-                if (cats or attrs) else []
+            matched = set()
+            if cats:
+                matched |= {d.id for d in self.site.docs_in(cats=cats)}
+            if attrs:
+                matched |= {d.id for d in self.site.docs_in(attrs=attrs)}
+            docs = [d for d in self.site.docs if d.id in matched]
             uri = f"{node.uri}{c.name}/"
             crumbs = [[(n.title, n.uri) for n in node.routes()] + [(c.title, uri)]]
             kw = dict(item=c, title=c.title, layout=c.layout, crumbs=crumbs)
@@ -2143,8 +2156,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rev", default="HEAD", help="revision of the mirror to read (default HEAD)")
     ap.add_argument("--today", default="2026-11-20", help="the site's 'today' (publication dates, calendars)")
     ap.add_argument("--seed", type=int, default=20261120, help="random seed for the generated articles")
-    ap.add_argument("--docs", type=int, default=100, help="articles added to the demo's own (default 100)")
-    ap.add_argument("--faq-docs", type=int, default=12, help="FAQ entries added to the demo's own (max 12)")
+    ap.add_argument("--docs", type=int, default=52, help="articles added to the demo's own (default 52)")
+    ap.add_argument("--faq-docs", type=int, default=5, help="FAQ entries added to the demo's own (max 12)")
     ap.add_argument("--origin", default=DEFAULT_ORIGIN, help="the site's logical origin (feeds, sites.yaml)")
     args = ap.parse_args(argv)
     t0 = time.monotonic()

@@ -310,6 +310,7 @@ def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, 
     """
     from .act import format_text, run_act
     from .rules.loader import load_rules
+    settings.pin_fonts()        # the verdicts of text-metric cases must not depend on the machine's other fonts
     corpus = corpus or settings.act_corpus()
     state = {"last": 0.0}
 

@@ -114,3 +114,14 @@ def act_corpus() -> Path:
     if env:
         return Path(env)
     return project_root().parent / "shared" / "corpora" / "act"
+
+
+def pin_fonts() -> str | None:
+    """Make browsers started from now on see only the fonts scripts/setup.sh installs (src/a11yaudit/fonts.conf),
+    through FONTCONFIG_FILE, which Chromium inherits. Used by the tests and `a11yaudit act`, whose verdicts must not
+    depend on a machine's other fonts. Returns the file, or None where the pinned fonts are missing (other systems)."""
+    conf = Path(__file__).with_name("fonts.conf")
+    if not conf.exists() or not Path("/usr/share/fonts/truetype/liberation").is_dir():
+        return None
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+    return str(conf)
