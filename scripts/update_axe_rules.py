@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from a11yaudit.gather.browser import (AXE_ADVISORY_RULES, AXE_DEMOTED_RULES, AXE_OBSOLETE_RULES, AXE_TAGS, Browser,
+from a11yaudit.gather.browser import (AXE_ADVISORY_RULES, AXE_NOT_RUN, AXE_OBSOLETE_RULES, AXE_TAGS, Browser,
                                       axe_source, axe_version)
 
 
@@ -27,11 +27,12 @@ async def main() -> None:
     rows = []
     for r in sorted(rules, key=lambda r: r["ruleId"]):
         rid = r["ruleId"]
-        if not set(r["tags"]) & set(AXE_TAGS) and rid not in AXE_ADVISORY_RULES + AXE_OBSOLETE_RULES:
+        extra = rid in AXE_ADVISORY_RULES + AXE_OBSOLETE_RULES
+        if rid in AXE_NOT_RUN or (not set(r["tags"]) & set(AXE_TAGS) and not extra):
             continue   # rules a11yaudit does not run (see AXE_ADVISORY_RULES in gather/browser.py)
         row = {"id": rid, "tags": r["tags"], "help": r["help"], "description": r["description"],
                "helpUrl": r["helpUrl"]}
-        if (rid in AXE_ADVISORY_RULES and not set(r["tags"]) & set(AXE_TAGS)) or rid in AXE_DEMOTED_RULES:
+        if rid in AXE_ADVISORY_RULES and not set(r["tags"]) & set(AXE_TAGS):
             row["category"] = "best-practice"
         if rid in AXE_OBSOLETE_RULES:
             row["profiles"] = ["jis2016", "jis2010"]

@@ -13,6 +13,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import __version__, settings
 from .config import Site
@@ -152,6 +153,8 @@ class Auditor:
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
             entry.update(state="skipped", skip_reason="document")
+        elif urlsplit(url).path.lower().endswith(settings.FEED_EXTENSIONS):
+            entry.update(kind="document", state="skipped", skip_reason="feed")
         elif self.crawl.obey_robots and self.robots and not self.robots.allowed(
                 self.origin_map.to_physical(url), "a11yaudit"):
             entry.update(state="skipped", skip_reason="robots")

@@ -79,6 +79,9 @@ CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
                        "/usr/bin/google-chrome-stable"]
 
 # Document types recorded (not rendered) when linked.
+# Feeds (RSS/Atom) are recorded but never rendered: they are not web pages (a feed served under another name is
+# recognised by its content type after the load, gather/browser.py not_a_page).
+FEED_EXTENSIONS = (".rss", ".atom", ".rdf")
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf", ".doc": "office", ".docx": "office", ".xls": "office", ".xlsx": "office",
     ".ppt": "office", ".pptx": "office", ".odt": "office", ".ods": "office", ".odp": "office",

@@ -250,6 +250,38 @@ def _visible_text(ctx: CheckContext) -> str:
     return norm(" ".join(b.text for b in blocks(ctx))).replace(" ", "")
 
 
+def _sp_twin(ctx, el, kind: str, sp_base: str, pc_base: str):
+    """The smartphone rendering's element that holds the same content as the PC element `el` (hidden there)."""
+    if kind == "添付ファイル":
+        key = _doc_key(el.get("href"), pc_base)
+        return next((a for a in ctx.soup.select("a[href]") if _doc_key(a.get("href"), sp_base) == key), None)
+    text = norm(el.get_text()).replace(" ", "")
+    for cand in ctx.soup.find_all(el.name):
+        if norm(cand.get_text()).replace(" ", "") == text:
+            return cand
+    return None
+
+
+def _behind_disclosure(ctx, el) -> bool:
+    """Hidden content that a control on the phone shows: inside a closed <details>, or inside an element that a
+    control names with aria-controls or that comes right after a control with aria-expanded (a menu or accordion).
+    Content hidden by CSS alone, with nothing to show it, is lost on the phone."""
+    if el is None:
+        return True         # not found again: do not claim it is lost
+    controlled = {i for c in ctx.soup.select("[aria-controls]") for i in (c.get("aria-controls") or "").split()}
+    node = el
+    while node is not None and getattr(node, "name", None) not in (None, "body", "html"):
+        if node.name == "details" and not node.has_attr("open"):
+            return True
+        if node.get("id") and node.get("id") in controlled:
+            return True
+        prev = node.find_previous_sibling(True)
+        if prev is not None and (prev.has_attr("aria-expanded") or prev.find(attrs={"aria-expanded": True})):
+            return True     # the panel right after its toggle button (an accordion without aria-controls)
+        node = node.parent
+    return False
+
+
 def _in_template_part(el, root) -> bool:
     node = el
     while node is not None and node is not root:
@@ -329,8 +361,10 @@ def pc_sp_parity(ctx, rule):
         if not shown:
             missing += 1
             details = dict(kind=kind, kind_en=_KIND_EN[kind], text=norm(el.get_text())[:60])
-            if anywhere:
+            if anywhere and _behind_disclosure(ctx, _sp_twin(ctx, el, kind, sp_base, pc_base)):
                 yield Verdict(CANT_TELL, el, variant="hidden", **details)
+            elif anywhere:
+                yield Verdict(FAILED, el, variant="css_hidden", **details)
             else:
                 yield Verdict(FAILED, el, **details)
     if checked and not missing:

@@ -15,7 +15,7 @@ from ..store.db import Store
 from .i18n import Translator
 
 SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限", "depth": "リンク階層の上限",
-               "document": "文書ファイル（描画しない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
+               "document": "文書ファイル（描画しない）", "feed": "フィード（RSS・Atom。ページではない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
 ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラーのクラッシュ", "network": "通信エラー",
                 "http_error": "HTTPエラー", "not_html": "HTML以外", "redirect_offsite": "サイト外へのリダイレクト",
                 "internal": "内部エラー", "soft_404": "エラーページ（成功の状態コードで返された「見つかりません」のページ）",
