@@ -469,6 +469,8 @@ class Auditor:
         ok = bool(outcome.ok_viewports)
         if ok:
             self.stats["pages_done"] += 1
+        elif outcome.page_values.get("state") == "skipped":
+            self.stats["pages_not_html"] = self.stats.get("pages_not_html", 0) + 1   # a feed or file: not an error
         else:
             self.stats["pages_error"] += 1
         self.progress.found = len(self.seen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..rules.model import FAILED, PASSED
+from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .chars import CJK
 
@@ -42,18 +42,16 @@ def _px(font_size: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
-@check("contrast_pixels")
-def contrast_pixels(ctx, rule):
-    """Text over a background image or gradient that axe-core could not decide: the highest contrast between the
-    text's fully covered pixels and the background under them (measured from two screenshots, with and without the
-    text) against the required ratio. CJK text under 22pt (18pt bold) needs 4.5:1 (see JP18)."""
-    facts = ctx.artifacts.get("pixels")
-    if facts is None:
-        return
-    axe_rules = rule.options.get("axe_rules") or ["color-contrast"]
-    # The AAA check may reuse the AA facts (axe often leaves the enhanced rule undecided only under the AA rule);
-    # the AA requirement then maps to AAA's: 4.5 → 7, 3 → 4.5.
-    raise_to = {float(k): float(v) for k, v in (rule.options.get("raise") or {}).items()}
+# Measured contrast this close below the requirement is not sure enough for a failure (anti-aliased small glyphs
+# have few fully covered pixels): cantTell, and axe-core's candidate stays.
+PIXEL_MARGIN = 0.9
+
+
+def pixel_judgements(facts: list[dict], options: dict, axe_rules: list[str]):
+    """(fact, outcome, details) for each measured text (the first fact per element in the order of axe_rules):
+    passed when the highest contrast of its glyph pixels reaches the requirement, failed when it stays below 90 % of
+    it, cantTell between. CJK text under 22pt (18pt bold) needs 4.5:1 (see JP18)."""
+    raise_to = {float(k): float(v) for k, v in (options.get("raise") or {}).items()}
     seen = set()
     for fact in sorted(facts, key=lambda f: axe_rules.index(f["rule"]) if f.get("rule") in axe_rules else 99):
         if fact.get("rule") not in axe_rules or fact.get("error") or not fact.get("glyph_px"):
@@ -62,17 +60,41 @@ def contrast_pixels(ctx, rule):
         if key in seen:
             continue
         seen.add(key)
-        el = ctx.by_nid.get(str(fact.get("nid"))) if fact.get("nid") else None
         m = re.match(r"([\d.]+):1", str(fact.get("expected") or ""))
-        required = float(m.group(1)) if m else float(rule.options.get("normal", 4.5))
+        required = float(m.group(1)) if m else float(options.get("normal", 4.5))
         if fact["rule"] != axe_rules[0]:
             required = raise_to.get(required, required)
         px = _px(fact.get("fontSize"))
         bold = str(fact.get("fontWeight") or "").lower() in ("bold", "bolder") or \
             (str(fact.get("fontWeight") or "").isdigit() and int(fact["fontWeight"]) >= 700)
-        if rule.options.get("cjk_large_text") and CJK_RE.search(fact.get("text") or "") and px is not None \
+        if options.get("cjk_large_text") and CJK_RE.search(fact.get("text") or "") and px is not None \
                 and px < (24 if bold else 29.33):
-            required = max(required, float(rule.options.get("normal", 4.5)))
+            required = max(required, float(options.get("normal", 4.5)))
         highest = float(fact["highest"])
-        details = dict(ratio=f"{highest:.2f}", required=f"{required:g}", why=fact.get("reason"))
-        yield Verdict(PASSED if highest >= required else FAILED, el, **details)
+        outcome = PASSED if highest >= required else FAILED if highest < PIXEL_MARGIN * required else CANT_TELL
+        yield fact, outcome, dict(ratio=f"{highest:.2f}", required=f"{required:g}", why=fact.get("reason"))
+
+
+@check("contrast_pixels")
+def contrast_pixels(ctx, rule):
+    """Text over a background image or gradient that axe-core could not decide: the highest contrast between the
+    text's fully covered pixels and the background under them (measured from two screenshots, with and without the
+    text) against the required ratio."""
+    facts = ctx.artifacts.get("pixels")
+    if facts is None:
+        return
+    axe_rules = rule.options.get("axe_rules") or ["color-contrast"]
+    for fact, outcome, details in pixel_judgements(facts, rule.options, axe_rules):
+        el = ctx.by_nid.get(str(fact.get("nid"))) if fact.get("nid") else None
+        yield Verdict(outcome, el, **({"variant": "close"} if outcome == CANT_TELL else {}), **details)
+
+
+def settled_contrast_nodes(pixels: list[dict] | None, options: dict, axe_rules: list[str]) -> dict:
+    """{axe target selector: (outcome, fgColor, fontSize, fontWeight, reason)} of the texts that pixel measurement
+    decided (passed or failed): axe-core's undecided result on them is settled and need not be reported again."""
+    out = {}
+    for fact, outcome, _ in pixel_judgements(pixels or [], options, axe_rules):
+        if outcome != CANT_TELL and fact.get("target"):
+            out[fact["target"]] = (outcome, fact.get("fgColor"), fact.get("fontSize"), fact.get("fontWeight"),
+                                   fact.get("reason"))
+    return out

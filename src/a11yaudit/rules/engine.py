@@ -104,7 +104,9 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
     ctx.peer = peer
     wanted = profile_ids(profile)
     results = []
-    for res in axe_results(artifacts.get("axe"), viewport, ruleset):
+    axe = _settle_contrast(artifacts.get("axe"), artifacts.get("pixels") or (peer or {}).get("pixels"), ruleset,
+                           profile)
+    for res in axe_results(axe, viewport, ruleset):
         rule = ruleset.get(res.rule)
         if rule is None or wanted & set(rule.profiles):     # duplicate-id: the JIS profiles only (4.1.1)
             results.append(res)
@@ -112,3 +114,35 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
         if rule.applies_to(viewport) and "site" not in rule.requires:
             results.append(run_rule(rule, ctx))
     return results
+
+
+def _settle_contrast(axe: dict | None, pixels: list | None, ruleset: RuleSet, profile: str) -> dict | None:
+    """axe-core's undecided colour-contrast nodes that CT01 decided from pixels are not reported again as candidates
+    (one problem, reported once): on the PC rendering the measured nodes themselves; on the smartphone rendering the
+    nodes with the same selector, text colour, size, weight and reason as a measured PC node."""
+    ct01 = ruleset.get("CT01")
+    if not axe or not pixels or ct01 is None or not (profile_ids(profile) & set(ct01.profiles)):
+        return axe
+    from ..checks.contrast import settled_contrast_nodes
+    axe_rules = ct01.options.get("axe_rules") or ["color-contrast"]
+    settled = settled_contrast_nodes(pixels, ct01.options, axe_rules)
+    if not settled:
+        return axe
+    incomplete = []
+    for item in axe.get("incomplete") or []:
+        if item.get("id") in axe_rules:
+            nodes = []
+            for node in item.get("nodes") or []:
+                target = node.get("target") or []
+                key = target[0] if len(target) == 1 and isinstance(target[0], str) else None
+                data = node.get("data") or {}
+                hit = settled.get(key)
+                if hit is not None and hit[1:] == (data.get("fgColor"), data.get("fontSize"), data.get("fontWeight"),
+                                                  data.get("messageKey")):
+                    continue
+                nodes.append(node)
+            if not nodes:
+                continue
+            item = {**item, "nodes": nodes}
+        incomplete.append(item)
+    return {**axe, "incomplete": incomplete}
