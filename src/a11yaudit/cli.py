@@ -233,7 +233,10 @@ def rules_docs(output):
 @click.argument("site_id", required=False)
 @click.pass_context
 def runs_cmd(ctx, site_id):
-    """List stored runs (id, site, status, pages, artifacts on disk) as tab-separated lines."""
+    """List stored runs (id, site, status, start in Japan time, pages, artifacts on disk) as tab-separated lines."""
+    import datetime as dt
+
+    from .report.i18n import JST
     from .retention import dir_bytes, human, owned_artifacts
     store = _store(ctx)
     total = 0
@@ -241,7 +244,8 @@ def runs_cmd(ctx, site_id):
         stats = json.loads(run["stats_json"] or "{}")
         size = dir_bytes(owned_artifacts(run))
         total += size
-        click.echo(f"{run['id']}\t{run['site_id']}\t{run['status']}\t{run['started_at']:%Y-%m-%d %H:%M}\t"
+        started = run["started_at"].replace(tzinfo=run["started_at"].tzinfo or dt.timezone.utc).astimezone(JST)
+        click.echo(f"{run['id']}\t{run['site_id']}\t{run['status']}\t{started:%Y-%m-%d %H:%M} JST\t"
                    f"{stats.get('pages_done', '')}\t{run['profile']}\taxe {run['axe_version']}\t"
                    f"artifacts {human(size)}")
     click.echo(f"artifacts total: {human(total)}", err=True)

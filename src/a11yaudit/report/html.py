@@ -48,7 +48,9 @@ def _layout(view: dict, pages_per_file: int) -> dict:
                                 "with_failed": sum(1 for p in chunk if p["failed"])})
         for p in chunk:
             layout["file_of"][p["id"]] = name
-    worst = sorted((p for p in listed if p["failed"]), key=lambda p: (-p["failed"], -p["cant_tell"], p["url"]))
+    # In-scope pages only: a page the policy excludes is not where the work starts (it is in the URL list).
+    worst = sorted((p for p in listed if p["failed"] and p["scope"] == "in_scope"),
+                   key=lambda p: (-p["failed"], -p["cant_tell"], p["url"]))
     layout["top_pages"] = worst[:TOP_PAGES]
     return layout
 

@@ -7,12 +7,14 @@ from its English templates — stored beside the Japanese one since migration 00
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 from importlib import resources
 
 import yaml
 
 LANGS = ("ja", "en")
+JST = _dt.timezone(_dt.timedelta(hours=9), "JST")
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,8 +55,12 @@ class Translator:
         return self.pick(settings.VIEWPORTS[code]["label"]) if code in settings.VIEWPORTS else code
 
     def date(self, when, with_date: bool = True) -> str:
+        """A stored time (UTC; SQLite gives it naive) shown in Japan time, as the trend and the scope plan do."""
         if when is None:
             return ""
+        if getattr(when, "tzinfo", None) is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        when = when.astimezone(JST)
         if self.lang == "ja":
             return when.strftime("%Y年%m月%d日 %H:%M" if with_date else "%H:%M")
         return when.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")

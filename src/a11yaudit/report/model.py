@@ -35,10 +35,13 @@ def _criteria(value: str) -> list[str]:
     return list(_criteria_t(value))
 
 
-def _common_problems(grouped: dict, by_id: dict) -> tuple[list[dict], dict]:
+def _common_problems(grouped: dict, by_id: dict, level_rank=lambda criteria: 0) -> tuple[list[dict], dict]:
     """Problems of a shared part (header, menu, footer of a template): the same rule, outcome, target, markup and
     message on COMMON_MIN_PAGES pages or more are reported once, with the pages they are on, instead of on every
-    page (a 10,000-page site would otherwise repeat its header's problems 10,000 times)."""
+    page (a 10,000-page site would otherwise repeat its header's problems 10,000 times).
+
+    Listed in the order to fix them (the fix-first list): failures before candidates and notes, then by level (A,
+    AA, then criteria outside the profile), then by the in-scope pages they are on."""
     pages_of = defaultdict(list)
     for pid, rows in grouped.items():
         for k, r in rows.items():
@@ -55,7 +58,8 @@ def _common_problems(grouped: dict, by_id: dict) -> tuple[list[dict], dict]:
         common.append({**first, "viewports": viewports, "pages": len(members),
                        "in_scope_pages": sum(1 for pid, _ in members if by_id[pid]["scope"] == IN_SCOPE),
                        "sample": sample[:COMMON_SAMPLE], "_members": members})
-    common.sort(key=lambda g: (g["outcome"] != FAILED, g["kind"] == "style", -g["pages"], g["rule"], g["selector"]))
+    common.sort(key=lambda g: (g["outcome"] != FAILED, g["kind"] == "style", level_rank(g["criteria"]),
+                               -g["in_scope_pages"], -g["pages"], g["rule"], g["selector"]))
     for number, g in enumerate(common, 1):
         g["number"] = number
         for member in g.pop("_members"):
@@ -206,7 +210,10 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
                 "message": t.message(f), "viewports": [], "kind": f["kind"]}
         row["viewports"].append(t.viewport(f["viewport"]))
-    common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages})
+    def level_rank(criteria: list[str]) -> int:
+        levels = {all_criteria[c].level for c in criteria if c in profile_ids and c in all_criteria}
+        return 0 if "A" in levels else 1 if "AA" in levels else 2
+    common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages}, level_rank)
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
         pp = per_page[p["id"]]

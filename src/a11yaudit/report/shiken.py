@@ -255,8 +255,8 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
               "representative": sum(1 for sp in tested if sp["stratum"] == "representative"),
               "random": sum(1 for sp in tested if sp["stratum"] == "random"),
               "all": sum(1 for sp in tested if sp["stratum"] == "all")}
-    period_start = run["started_at"].date() if run.get("started_at") else None
-    period_end = max([d for d in [run["finished_at"].date() if run.get("finished_at") else None] + human_dates
+    period_start = jst_date(run.get("started_at"))
+    period_end = max([d for d in [jst_date(run.get("finished_at"))] + human_dates
                       if d] or [period_start]) if period_start else None
     period_start = min([period_start] + human_dates) if period_start else None
     return {
@@ -295,3 +295,14 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
 
 def to_json(view: dict) -> str:
     return json.dumps(view, ensure_ascii=False, indent=2, default=str)
+
+
+def jst_date(when):
+    """The date in Japan of a stored time (UTC; SQLite gives it naive): the 試験実施期間 is a Japanese date."""
+    if when is None:
+        return None
+    import datetime as _dt
+    from .i18n import JST
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.astimezone(JST).date()
