@@ -139,10 +139,12 @@ def target_size(ctx, rule):
     data = _artifact(ctx, "phone")
     minimum = float(rule.options.get("min_px", 24))
     by_axe = _axe_nodes(ctx, "target-size")
-    items = []
-    for nid, x, y, w, h, inline in data.get("targets", []):
+    items, lines = [], {}
+    for nid, x, y, w, h, inline, *rest in data.get("targets", []):
         el = _el(ctx, nid)
         if el is not None and w > 0 and h > 0:
+            if rest and rest[0]:
+                lines[len(items)] = [tuple(b) for b in rest[0]]     # a link wrapped over several lines
             items.append((el, (x, y, w, h), bool(inline)))
     if not items:
         return
@@ -163,7 +165,7 @@ def target_size(ctx, rule):
                 if math.hypot(cx - ox, cy - oy) < minimum - 0.01:
                     clash = el_j
                     break
-            elif _dist_to_rect(cx, cy, r_j) < radius - 0.01:
+            elif min(_dist_to_rect(cx, cy, b) for b in lines.get(j, [r_j])) < radius - 0.01:
                 clash = el_j
                 break
         el, (x, y, w, h), _ = items[i]

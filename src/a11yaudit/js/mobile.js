@@ -177,8 +177,14 @@
           inline = plain >= 8;
         }
       }
+      // A link wrapped over two lines: its bounding box spans both lines' width; another target is near it only
+      // if it is near one of its line boxes.
+      const lines = cs.display === 'inline' ? [...el.getClientRects()].filter((q) => q.width > 0 && q.height > 0) : [];
+      const boxes = lines.length > 1 ? lines.slice(0, 8).map((q) => [
+        Math.round((q.left + window.scrollX) * 10) / 10, Math.round((q.top + window.scrollY) * 10) / 10,
+        Math.round(q.width * 10) / 10, Math.round(q.height * 10) / 10]) : null;
       targets.push([nid(el), Math.round((r.left + window.scrollX) * 10) / 10, Math.round((r.top + window.scrollY) * 10) / 10,
-                    Math.round(r.width * 10) / 10, Math.round(r.height * 10) / 10, inline]);
+                    Math.round(r.width * 10) / 10, Math.round(r.height * 10) / 10, inline, boxes]);
     }
     out.targets = targets;
     // 4. Text size as seen: computed font size × the page scale (a page without a viewport meta is scaled down),
