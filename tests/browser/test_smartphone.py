@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+from pathlib import Path
 import re
 
 ORIGIN = "http://sample.invalid"
@@ -73,8 +74,10 @@ def test_report_has_the_smartphone_section_with_outlined_screenshots(sample_audi
     assert "WCAG 2.1 1.4.10" in section and "WCAG 2.2 2.4.11" in section and "WCAG 2.2 2.5.8" in section
     assert "WCAG 2.1 1.4.12" in section and "JIS 2016 1.4.4" in section and "JIS 2016 1.3.3" in section
     assert "気象警報・注意報" in section and "/kenko/yobo/" in section
-    imgs = re.findall(r'<img src="data:image/jpeg;base64,[^"]+" width="390" alt="([^"]+)"', section)
-    assert imgs and all("スマートフォン表示" in alt for alt in imgs)
+    # Pictures are linked, not embedded (the index stays small), and copied next to the report.
+    assert "data:image/jpeg;base64," not in html
+    linked = re.findall(r'<a href="(screens/[0-9a-f]+\.jpg)">スマートフォン表示', section)
+    assert linked and all((sample_audit["report"].parent / link).is_file() for link in linked)
 
     # Pictures only for pages with smartphone failures, with the offending element outlined in red.
     screens = sample_audit["run"]["artifacts_dir"] + "/screens"
@@ -83,7 +86,7 @@ def test_report_has_the_smartphone_section_with_outlined_screenshots(sample_audi
     assert f"{page_key(ORIGIN + '/bosai/keiho/')}.jpg" in files
     assert f"{page_key(ORIGIN + '/kurashi/sumai/hojo/')}.jpg" in files     # parity only: no outline, still a view
     assert f"{page_key(ORIGIN + '/')}.jpg" not in files                    # a clean page
-    assert len(imgs) == len(files)
+    assert {Path(link).name for link in linked} <= files
     img = Image.open(os.path.join(screens, f"{page_key(ORIGIN + '/kanko/event/')}.jpg")).convert("RGB")
     assert img.size[0] == 390
     px = img.load()
@@ -216,9 +219,13 @@ def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     shots = sorted((tmp_path / "art").glob("shots/*/screens/*.jpg"))
     assert len(shots) == len(distinct) < len(problems), (shots, problems)
     html = next((tmp_path / "rep").rglob("index.html")).read_text(encoding="utf-8")
-    # Pages with the same smartphone problems are one entry of the report, with one picture: a, b, c together.
-    assert html.count('class="sp-group"') == html.count("data:image/jpeg;base64,") == len(distinct) == 3
-    assert "3ページに共通" in html
+    # One entry per problem with the pages it is on: the header's overflow is one entry for its 5 pages, with one
+    # linked picture; no picture is embedded.
+    groups = [g.split("</div>", 1)[0] for g in html.split('<div class="sp-group">')[1:]]
+    header = [g for g in groups if "html &gt; body &gt; header &gt; form" in g and "LY02" in g]
+    assert len(header) == 1 and "（5ページ）" in header[0], header
+    assert len(re.findall(r'href="screens/[0-9a-f]+\.jpg"', header[0])) == 1, header[0]
+    assert "data:image/jpeg;base64," not in html
 
 
 def test_focus_hidden_under_a_sticky_header_is_found_going_backward(tmp_path, serve):

@@ -75,12 +75,36 @@ def render_html(view: dict, pages_per_file: int = PAGES_PER_FILE) -> str:
                                                        tool_version=__version__)
 
 
+def _copy_screenshots(view: dict, out: Path) -> None:
+    """The smartphone section's pictures go next to the report (screens/) and are linked, not embedded: the index
+    of a 400-page site stays small, and each picture opens on its own. Pictures no longer used are removed."""
+    import shutil
+    folder = out / "screens"
+    used = set()
+    for g in (view.get("smartphone") or {}).get("groups", []):
+        src = g.get("screenshot_path")
+        if not src or not Path(src).is_file():
+            continue
+        name = Path(src).name
+        if name not in used:
+            folder.mkdir(exist_ok=True)
+            if not (folder / name).is_file() or (folder / name).stat().st_size != Path(src).stat().st_size:
+                shutil.copyfile(src, folder / name)
+            used.add(name)
+        g["screenshot"] = f"screens/{name}"
+    if folder.is_dir():
+        for old in folder.glob("*.jpg"):
+            if old.name not in used:
+                old.unlink(missing_ok=True)
+
+
 def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path,
                  pages_per_file: int = PAGES_PER_FILE, lang: str = "ja") -> Path:
     view = build_report(store, run_id, ruleset, lang)
     out = Path(reports_root) / view["site"]["id"] / str(run_id)
     out.mkdir(parents=True, exist_ok=True)
     layout = _layout(view, pages_per_file)
+    _copy_screenshots(view, out)
     common = {**view, **layout, "tool_version": __version__}
     for part in layout["parts"]:
         atomic_write_text(out / part["file"], env().get_template("report_part.html.j2").render(

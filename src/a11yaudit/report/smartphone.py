@@ -1,20 +1,18 @@
 """The report's 「スマートフォン対応」 section: the smartphone-readiness rules (rules/smartphone.py) per check and per
-page, with the phone-width screenshot taken during the audit (artifacts/…/screens/<page key>.jpg) embedded."""
+problem, with the phone-width screenshot taken during the audit (artifacts/…/screens/<page key>.jpg), copied next to
+the report and linked."""
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from pathlib import Path
 
 from .. import settings
 from ..gather.artifacts import page_key
-from ..gather.mobile import problem_signature
 from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
 from .i18n import Translator
 
-MAX_EMBEDDED = 40                 # screenshots embedded in the HTML (each ~30–150 KB)
 SAMPLE_PAGES = 20                 # pages named in each group of pages with the same smartphone problems
 
 
@@ -68,54 +66,36 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
             row["viewports"].append(label)
     screens = Path(run.get("artifacts_dir") or "") / "screens"
     order = {c: i for i, c in enumerate(codes)}
-    # Pages with exactly the same smartphone problems (a template's header overflowing on every page) form one
-    # group, shown once with its pages; a 10,000-page site has a handful of groups, not 10,000 entries.
-    by_rows = defaultdict(list)
+    # One group per problem (rule, target, outcome, message), with the pages it is on: a template's header
+    # overflowing on every page is one group; a 400-page site gives a few dozen groups, however its pages combine
+    # them. The picture of a group is that of its first photographed page that fails it (the audit takes one
+    # picture per distinct set of smartphone failures, gather/mobile.py), linked, not embedded.
+    problems: dict[tuple, dict] = {}
     for pid in sorted(rows, key=lambda i: by_page[i]["url"]):
-        by_rows[frozenset((k, r["message"]) for k, r in rows[pid].items())].append(pid)
-    # One picture per distinct problem (gather/mobile.py): the picture of a group is that of its first photographed
-    # page; a group whose smartphone failures match a photographed page's points at that page's group.
-    sig_pairs = defaultdict(set)
-    for f in findings:
-        if f["viewport"] == "sp" and f["outcome"] == FAILED and f["rule"] in wanted and f["page_id"] in rows:
-            sig_pairs[f["page_id"]].add((f["rule"], f["selector"]))
+        for key, r in rows[pid].items():
+            gkey = (key, r["message"])
+            g = problems.get(gkey)
+            if g is None:
+                g = problems[gkey] = {"row": dict(r, viewports=[]), "members": []}
+            g["row"]["viewports"] += [v for v in r["viewports"] if v not in g["row"]["viewports"]]
+            g["members"].append(pid)
     has_shot = {pid for pid in rows if run.get("artifacts_dir")
                 and (screens / f"{page_key(by_page[pid]['url'])}.jpg").is_file()}
     groups = []
-    for members in by_rows.values():
-        items = []
-        for key in sorted(rows[members[0]], key=lambda k: (k[2] != FAILED, order[k[0]], k[1])):
-            merged = dict(rows[members[0]][key], viewports=[])
-            for pid in members:
-                merged["viewports"] += [v for v in rows[pid][key]["viewports"] if v not in merged["viewports"]]
-            items.append(merged)
-        groups.append({"members": members, "rows": items, "pages": len(members),
+    for (key, _msg), g in problems.items():
+        members = g["members"]
+        shot = next((pid for pid in members if pid in has_shot), None) if key[2] == FAILED else None
+        groups.append({"rows": [g["row"]], "pages": len(members), "page_ids": members,
                        "sample": [{"id": pid, "url": by_page[pid]["url"], "title": by_page[pid]["title"]}
                                   for pid in members[:SAMPLE_PAGES]],
-                       "failed": sum(1 for r in items if r["outcome"] == FAILED)})
-    groups.sort(key=lambda g: (not g["failed"], -g["pages"], by_page[g["members"][0]]["url"]))
-    owner = {}
+                       "failed": 1 if key[2] == FAILED else 0,
+                       "screenshot_path": str(screens / f"{page_key(by_page[shot]['url'])}.jpg") if shot else None,
+                       "screenshot_url": by_page[shot]["url"] if shot else None,
+                       "_order": (key[2] != FAILED, -len(members), order[key[0]], key[1])})
+    groups.sort(key=lambda g: g.pop("_order"))
     for number, g in enumerate(groups, 1):
         g["number"] = number
-        g["shot_page"] = next((pid for pid in g["members"] if pid in has_shot), None)
-        if g["shot_page"] is not None:
-            owner.setdefault(problem_signature(sig_pairs.get(g["shot_page"], ())), number)
-    embedded = 0
-    for g in groups:
-        pid = g.pop("shot_page")
-        g["screenshot"] = g["screenshot_file"] = g["same_shot"] = None
-        if pid is not None:
-            path = screens / f"{page_key(by_page[pid]['url'])}.jpg"
-            if embedded < MAX_EMBEDDED:
-                g["screenshot"] = "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-                embedded += 1
-            else:
-                g["screenshot_file"] = str(path)
-            g["screenshot_url"] = by_page[pid]["url"]
-        else:
-            sigs = {problem_signature(sig_pairs[m]) for m in g["members"] if sig_pairs.get(m)}
-            g["same_shot"] = next((owner[s] for s in sigs if s in owner), None)
-        g["page_ids"] = g.pop("members")
+        g["screenshot"] = None      # set by the writer: the picture's path relative to the report
     return {"checks": checks, "groups": groups,
-            "failed_pages": sum(g["pages"] for g in groups if g["failed"]),
+            "failed_pages": len({pid for g in groups if g["failed"] for pid in g["page_ids"]}),
             "has_sp": "sp" in (run.get("viewports") or "").split(",")}
