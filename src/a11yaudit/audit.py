@@ -252,9 +252,28 @@ class Auditor:
         self.incremental.reused["validators"] += 1
         self.stats["pages_done"] += 1
         self.stats["pages_reused"] += 1
+        if self.opt.save_artifacts:
+            await asyncio.to_thread(self._carry_screenshot, url, prev["run_id"])
         self.progress.found = len(self.seen)
         self.progress.page(url, True, f"再利用 (HTTP 304) 指摘行 {n}")
         return await self._queued_rows(new_entries)
+
+    def _carry_screenshot(self, url: str, prev_run_id: int) -> None:
+        """A page reused without rendering keeps its smartphone screenshot: copied from the run it was taken in."""
+        import shutil
+
+        from .gather.artifacts import page_key
+        cache = self.__dict__.setdefault("_run_dirs", {})
+        if prev_run_id not in cache:
+            cache[prev_run_id] = (self.store.get_run(prev_run_id) or {}).get("artifacts_dir")
+        src_dir = cache[prev_run_id]
+        if not src_dir:
+            return
+        name = f"{page_key(url)}.jpg"
+        src, dst = Path(src_dir) / "screens" / name, self.artifacts_dir / "screens" / name
+        if src.is_file() and not dst.exists() and src != dst:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
 
     async def _queued_rows(self, new_entries: list[dict]) -> list[dict]:
         queued = [e for e in new_entries if e["state"] == "queued"]

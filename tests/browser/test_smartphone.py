@@ -226,6 +226,15 @@ def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     assert len(header) == 1 and "（5ページ）" in header[0], header
     assert len(re.findall(r'href="screens/[0-9a-f]+\.jpg"', header[0])) == 1, header[0]
     assert "data:image/jpeg;base64," not in html
+    # An unchanged re-audit reuses every page without rendering it and keeps their pictures.
+    cli("--config", str(cfg), "--db", db, "audit", "-q", "--artifacts-dir", str(tmp_path / "art"),
+        "--reports-dir", str(tmp_path / "rep"), timeout=300)
+    run2 = store.list_runs("shots")[-1]
+    assert json.loads(run2["stats_json"])["pages_reused"] == 5
+    shots2 = sorted((tmp_path / "art").glob(f"shots/{run2['id']}/screens/*.jpg"))
+    assert [p.name for p in shots2] == [p.name for p in shots]
+    html2 = (tmp_path / "rep" / "shots" / str(run2["id"]) / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="screens/[0-9a-f]+\.jpg"', html2) == re.findall(r'href="screens/[0-9a-f]+\.jpg"', html)
 
 
 def test_focus_hidden_under_a_sticky_header_is_found_going_backward(tmp_path, serve):
