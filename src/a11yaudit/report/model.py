@@ -23,7 +23,7 @@ ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラ
 
 
 COMMON_MIN_PAGES = 3      # a problem on this many pages or more is listed once, as a problem of a shared part
-COMMON_SAMPLE = 10        # pages named with each common problem (the per-page results point back to it)
+COMMON_SAMPLE = 5         # pages named with each common problem (the per-page results point back to it)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,7 +13,8 @@ from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
 from .i18n import Translator
 
-SAMPLE_PAGES = 20                 # pages named in each group of pages with the same smartphone problems
+SAMPLE_PAGES = 5                  # pages named with each smartphone problem (all of them: the per-page results)
+MAX_GROUPS = 60                   # problems listed in the section (failures first, then by pages); the rest counted
 
 
 def criterion_label(cid: str, all_criteria: dict, jis_ids: set) -> str:
@@ -93,9 +94,13 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
                        "screenshot_url": by_page[shot]["url"] if shot else None,
                        "_order": (key[2] != FAILED, -len(members), order[key[0]], key[1])})
     groups.sort(key=lambda g: g.pop("_order"))
+    failed_pages = len({pid for g in groups if g["failed"] for pid in g["page_ids"]})
+    more = groups[MAX_GROUPS:]
+    groups = groups[:MAX_GROUPS]
     for number, g in enumerate(groups, 1):
         g["number"] = number
         g["screenshot"] = None      # set by the writer: the picture's path relative to the report
     return {"checks": checks, "groups": groups,
-            "failed_pages": len({pid for g in groups if g["failed"] for pid in g["page_ids"]}),
+            "failed_pages": failed_pages, "more_groups": len(more),
+            "more_failed": sum(1 for g in more if g["failed"]),
             "has_sp": "sp" in (run.get("viewports") or "").split(",")}
