@@ -195,7 +195,7 @@ async def contrast_pixels(page, axe_out: dict | None) -> list[dict]:
     clip = {"x": left, "y": top, "width": max(1, right - left), "height": max(1, bottom - top)}
     sels = [f["target"] for f, _ in boxes]
     try:
-        shot = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide")
+        shot = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide", scale="css")
         await page.evaluate("""([sels, css]) => {
             const st = document.createElement('style'); st.id = '__a11y_hidetext'; st.textContent = css;
             document.head.appendChild(st);
@@ -203,7 +203,7 @@ async def contrast_pixels(page, axe_out: dict | None) -> list[dict]:
                                       catch (e) { /* gone */ } }
         }""", [sels, _HIDE_TEXT])
         try:
-            bare = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide")
+            bare = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide", scale="css")
         finally:
             await page.evaluate("""() => {
                 const st = document.getElementById('__a11y_hidetext'); if (st) st.remove();

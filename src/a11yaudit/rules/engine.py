@@ -104,8 +104,7 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
     ctx.peer = peer
     wanted = profile_ids(profile)
     results = []
-    axe = _settle_contrast(artifacts.get("axe"), artifacts.get("pixels") or (peer or {}).get("pixels"), ruleset,
-                           profile)
+    axe = _settle_contrast(artifacts.get("axe"), artifacts.get("pixels"), ruleset, profile)
     for res in axe_results(axe, viewport, ruleset):
         rule = ruleset.get(res.rule)
         if rule is None or wanted & set(rule.profiles):     # duplicate-id: the JIS profiles only (4.1.1)
@@ -117,17 +116,15 @@ def evaluate(artifacts: dict, viewport: str, ruleset: RuleSet, profile: str, url
 
 
 def _settle_contrast(axe: dict | None, pixels: list | None, ruleset: RuleSet, profile: str) -> dict | None:
-    """axe-core's undecided colour-contrast nodes that CT01 decided from pixels are not reported again as candidates
-    (one problem, reported once): on the PC rendering the measured nodes themselves; on the smartphone rendering the
-    nodes with the same selector, text colour, size, weight and reason as a measured PC node."""
+    """axe-core's undecided colour-contrast nodes that are settled are not reported again as candidates (one problem,
+    reported once): those CT01 decided from the pixels of this rendering, and short texts (one character: 「税」,
+    「»」) whose colours axe did compute and found sufficient — whether or not they are text, nothing fails."""
     ct01 = ruleset.get("CT01")
-    if not axe or not pixels or ct01 is None or not (profile_ids(profile) & set(ct01.profiles)):
+    if not axe or ct01 is None or not (profile_ids(profile) & set(ct01.profiles)):
         return axe
     from ..checks.contrast import settled_contrast_nodes
     axe_rules = ct01.options.get("axe_rules") or ["color-contrast"]
     settled = settled_contrast_nodes(pixels, ct01.options, axe_rules)
-    if not settled:
-        return axe
     incomplete = []
     for item in axe.get("incomplete") or []:
         if item.get("id") in axe_rules:
@@ -136,6 +133,8 @@ def _settle_contrast(axe: dict | None, pixels: list | None, ruleset: RuleSet, pr
                 target = node.get("target") or []
                 key = target[0] if len(target) == 1 and isinstance(target[0], str) else None
                 data = node.get("data") or {}
+                if _short_text_enough(data):
+                    continue
                 hit = settled.get(key)
                 if hit is not None and hit[1:] == (data.get("fgColor"), data.get("fontSize"), data.get("fontWeight"),
                                                   data.get("messageKey")):
@@ -146,3 +145,14 @@ def _settle_contrast(axe: dict | None, pixels: list | None, ruleset: RuleSet, pr
             item = {**item, "nodes": nodes}
         incomplete.append(item)
     return {**axe, "incomplete": incomplete}
+
+
+def _short_text_enough(data: dict) -> bool:
+    if data.get("messageKey") not in ("shortTextContent", "nonBmp"):
+        return False
+    try:
+        ratio = float(data.get("contrastRatio"))
+        needed = float(str(data.get("expectedContrastRatio") or "4.5:1").split(":")[0])
+    except (TypeError, ValueError):
+        return False
+    return ratio > 0 and ratio >= needed
