@@ -215,6 +215,13 @@ class Auditor:
                 self.stats["contexts_recycled"] = getattr(browser, "contexts_recycled", 0)
                 if browser.version:
                     self.store.set_run(self.run_id, browser_version=browser.version)
+                elif self.stats.get("pages_reused"):
+                    # Every page reused without rendering: its results were gathered by the browser of the run
+                    # they come from (the reuse key includes the tool, rules and axe-core, not the browser build).
+                    prev = [r for r in self.store.list_runs(self.site.id)
+                            if r["id"] != self.run_id and r.get("browser_version")]
+                    if prev:
+                        self.store.set_run(self.run_id, browser_version=prev[-1]["browser_version"])
             status = "finished"
         except (asyncio.CancelledError, KeyboardInterrupt, RunInterrupted):
             raise                      # status stays "interrupted": --resume finishes the run

@@ -121,7 +121,7 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
         if stale.name not in written:
             stale.unlink(missing_ok=True)
     summary = {"site": view["site"]["id"], "run": run_id, "status": view["run"]["status"],
-               "profile": view["profile"].id, "axe_version": view["run"]["axe_version"],
+               "profile": view["run"]["profile"], "axe_version": view["run"]["axe_version"],
                "counts": view["counts"],
                "checklist": [{k: row[k] for k in ("id", "level", "status")} for row in view["checklist"]],
                "files": ["index.html", *(p["file"] for p in layout["parts"]), *(["urls.html"] if layout["parts"] else [])],

@@ -174,9 +174,16 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
 
     totals = {k: sum(1 for r in checklist if r["result"] == k) for k in (PASS, FAIL, NEEDS_HUMAN)}
     totals["not_applicable"] = sum(1 for r in checklist if r["applicability"] == NOT_APPLICABLE)
-    if totals[FAIL]:
+    human_left = (f"人による確認が必要な項目も{totals[NEEDS_HUMAN]}項目あります。" if totals[NEEDS_HUMAN] else "")
+    if totals[FAIL] and policy.degree == "準拠":
         achieved = (f"目標（{policy.level} {policy.degree}）を満たしていません：不適合の達成基準が{totals[FAIL]}項目あります。"
-                    f"{'人による確認が必要な項目も' + str(totals[NEEDS_HUMAN]) + '項目あります。' if totals[NEEDS_HUMAN] else ''}")
+                    + human_left)
+        status = "failed"
+    elif totals[FAIL]:
+        # 一部準拠 is the statement for a tested site that does not meet every criterion yet: failures are what it
+        # reports, not a miss of the target (配慮 needs no test result at all).
+        achieved = (f"適合レベル{policy.level}の達成基準のうち{totals[FAIL]}項目が不適合です。"
+                    f"目標の表記（{policy.level} {policy.degree}）は、この結果と今後の対応を公開して行います。" + human_left)
         status = "failed"
     elif totals[NEEDS_HUMAN]:
         achieved = (f"判定できません：{totals[NEEDS_HUMAN]}項目は人による試験の結果がありません。"
