@@ -153,7 +153,8 @@ class Auditor:
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
             entry.update(state="skipped", skip_reason="document")
-        elif urlsplit(url).path.lower().endswith(settings.FEED_EXTENSIONS):
+        elif (path := urlsplit(url).path.lower()).endswith(settings.FEED_EXTENSIONS) \
+                or path.rsplit("/", 1)[-1] in settings.FEED_NAMES:
             entry.update(kind="document", state="skipped", skip_reason="feed")
         elif self.crawl.obey_robots and self.robots and not self.robots.allowed(
                 self.origin_map.to_physical(url), "a11yaudit"):

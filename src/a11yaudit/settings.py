@@ -82,6 +82,7 @@ CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
 # Feeds (RSS/Atom) are recorded but never rendered: they are not web pages (a feed served under another name is
 # recognised by its content type after the load, gather/browser.py not_a_page).
 FEED_EXTENSIONS = (".rss", ".atom", ".rdf")
+FEED_NAMES = ("rss.xml", "atom.xml", "feed.xml", "rss2.xml", "index.rdf")   # SHIRASAGI writes …/rss.xml
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf", ".doc": "office", ".docx": "office", ".xls": "office", ".xlsx": "office",
     ".ppt": "office", ".pptx": "office", ".odt": "office", ".ods": "office", ".odp": "office",

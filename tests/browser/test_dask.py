@@ -169,7 +169,7 @@ def test_dask_audit_into_postgres_equals_local_even_when_a_worker_is_killed(tmp_
     assert stats["pages_done"] == local_stats["pages_done"] == PAGES and stats["pages_error"] == 0
     # The report was written from PostgreSQL, and artifacts were saved by the coordinator.
     report = Path(out.strip().splitlines()[-1])
-    assert report.exists() and "UTC" in report.read_text(encoding="utf-8")
+    assert report.exists() and "日本時間" in report.read_text(encoding="utf-8")
     assert len(list((tmp_path / "art-dask").glob("sample/*/*/pc.json.gz"))) == PAGES
     # Smartphone pictures are taken on the workers and saved by the coordinator, one per distinct problem (which page
     # of a group is photographed first depends on the order the workers finish).

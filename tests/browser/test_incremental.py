@@ -89,7 +89,8 @@ def test_incremental_reaudit(tmp_path, cli):
     run2 = store.list_runs("tiny")[-1]["id"]
     m2 = reuse_markers(store, run2)
     assert set(m2) == urls and all(v["reuse_via"] == "validators" for v in m2.values()), m2
-    assert store.get_run(run2)["browser_version"] is None
+    # The browser never started; the run names the browser that gathered the results it reused (run 1's).
+    assert store.get_run(run2)["browser_version"] == store.get_run(run1)["browser_version"]
     assert "再利用" in proc.stderr
     assert _findings(store, run2) == _findings(store, run1) and _results(store, run2) == _results(store, run1)
     assert sum(len(v) for v in _findings(store, run1).values()) > 0     # the comparison compares something

@@ -129,7 +129,7 @@ def test_feeds_error_pages_and_form_copies_are_not_pages(cli, tmp_path):
     store = Store(db)
     run = store.list_runs("hikari")[-1]
     pages = {p["url"].replace("http://hikari.invalid", ""): p for p in store.run_pages(run["id"])}
-    for feed in ("/news/index.rss", "/news/index.atom"):
+    for feed in ("/news/index.rss", "/news/index.atom", "/news/rss.xml"):
         assert pages[feed]["kind"] == "document" and pages[feed]["state"] == "skipped", pages[feed]
     moved = pages["/news/moved.html"]
     assert moved["state"] == "error" and moved["error_kind"] == "soft_404", moved

@@ -42,15 +42,16 @@ def _px(font_size: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
-# Measured contrast this close below the requirement is not sure enough for a failure (anti-aliased small glyphs
-# have few fully covered pixels): cantTell, and axe-core's candidate stays.
+# Small text (under 13 px) measured this close below the requirement is not sure enough for a failure (anti-aliased
+# small glyphs have few fully covered pixels): cantTell, and axe-core's candidate stays.
 PIXEL_MARGIN = 0.9
+SMALL_TEXT_PX = 13
 
 
 def pixel_judgements(facts: list[dict], options: dict, axe_rules: list[str]):
     """(fact, outcome, details) for each measured text (the first fact per element in the order of axe_rules):
     passed when the highest contrast of its glyph pixels reaches the requirement, failed when it stays below 90 % of
-    it, cantTell between. CJK text under 22pt (18pt bold) needs 4.5:1 (see JP18)."""
+    it for text under 13 px (anti-aliasing), cantTell between. CJK text under 22pt (18pt bold) needs 4.5:1 (JP18)."""
     raise_to = {float(k): float(v) for k, v in (options.get("raise") or {}).items()}
     seen = set()
     for fact in sorted(facts, key=lambda f: axe_rules.index(f["rule"]) if f.get("rule") in axe_rules else 99):
@@ -71,7 +72,9 @@ def pixel_judgements(facts: list[dict], options: dict, axe_rules: list[str]):
                 and px < (24 if bold else 29.33):
             required = max(required, float(options.get("normal", 4.5)))
         highest = float(fact["highest"])
-        outcome = PASSED if highest >= required else FAILED if highest < PIXEL_MARGIN * required else CANT_TELL
+        small = px is not None and px < SMALL_TEXT_PX      # few fully covered glyph pixels: a margin for error
+        outcome = PASSED if highest >= required else \
+            FAILED if not small or highest < PIXEL_MARGIN * required else CANT_TELL
         yield fact, outcome, dict(ratio=f"{highest:.2f}", required=f"{required:g}", why=fact.get("reason"))
 
 
