@@ -10,6 +10,7 @@ from ..rules.registry import Verdict, check
 from .chars import CJK
 
 CJK_RE = re.compile(f"[{CJK}]")
+_WORDLIKE = re.compile(f"[{CJK}A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 @check("cjk_large_text_contrast")
@@ -57,6 +58,8 @@ def pixel_judgements(facts: list[dict], options: dict, axe_rules: list[str]):
     for fact in sorted(facts, key=lambda f: axe_rules.index(f["rule"]) if f.get("rule") in axe_rules else 99):
         if fact.get("rule") not in axe_rules or fact.get("error") or not fact.get("glyph_px"):
             continue
+        if fact.get("reason") == "shortTextContent" and not _WORDLIKE.search(fact.get("text") or ""):
+            continue            # a lone symbol (», |): whether it is text at all is for a person to say
         key = fact.get("nid") or fact.get("target")
         if key in seen:
             continue
@@ -75,6 +78,8 @@ def pixel_judgements(facts: list[dict], options: dict, axe_rules: list[str]):
         small = px is not None and px < SMALL_TEXT_PX      # few fully covered glyph pixels: a margin for error
         outcome = PASSED if highest >= required else \
             FAILED if not small or highest < PIXEL_MARGIN * required else CANT_TELL
+        if outcome == FAILED and fact.get("reason") == "shortTextContent":
+            outcome = CANT_TELL     # one character (an "X" close button, 「»」) may be an icon rather than text
         yield fact, outcome, dict(ratio=f"{highest:.2f}", required=f"{required:g}", why=fact.get("reason"))
 
 
@@ -89,7 +94,8 @@ def contrast_pixels(ctx, rule):
     axe_rules = rule.options.get("axe_rules") or ["color-contrast"]
     for fact, outcome, details in pixel_judgements(facts, rule.options, axe_rules):
         el = ctx.by_nid.get(str(fact.get("nid"))) if fact.get("nid") else None
-        yield Verdict(outcome, el, **({"variant": "close"} if outcome == CANT_TELL else {}), **details)
+        variant = ("short" if fact.get("reason") == "shortTextContent" else "close") if outcome == CANT_TELL else None
+        yield Verdict(outcome, el, **({"variant": variant} if variant else {}), **details)
 
 
 def settled_contrast_nodes(pixels: list[dict] | None, options: dict, axe_rules: list[str]) -> dict:

@@ -82,7 +82,9 @@ async def layout_passes(page, width: int, height: int, mobile: bool = False) -> 
 
 
 # --- contrast over images and gradients: pixel sampling --------------------------------------------------------
-PIXEL_REASONS = {"bgImage", "bgGradient", "imgNode"}    # axe's reasons for not deciding that pixels can settle
+# axe's reasons for not deciding that pixels can settle; shortTextContent: one character (「税」「黒」), which axe
+# leaves undecided without even computing its colours.
+PIXEL_REASONS = {"bgImage", "bgGradient", "imgNode", "shortTextContent"}
 PIXEL_MAX_ITEMS = 400     # undecided texts measured per page (all of a template's, in practice)
 PIXEL_MAX_HEIGHT = 20000  # CSS px of the page measured from the top
 _HIDE_TEXT = ("[data-a11y-hidetext], [data-a11y-hidetext] * { color: transparent !important; "
