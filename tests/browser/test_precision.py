@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "precision"
 PAGES = ["mainless-template.html", "scripted-controls.html", "text-resize-page-zoom.html", "placeholder-alt.html",
-         "background-texture.html"]
+         "background-texture.html", "focus-transition.html"]
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,14 @@ def test_text_over_a_page_background_gradient_is_decided_from_pixels(gated):
     assert got[(page, "CT01", "failed")] == {"html > body > main > p:nth-of-type(5)"}
     assert not got[(page, "axe:color-contrast", "cantTell")], got[(page, "axe:color-contrast", "cantTell")]
     assert not got[(page, "CT01", "cantTell")]
+
+
+def test_focus_style_reached_through_a_transition_is_visible(gated):
+    """A button whose :focus style fades in through a CSS transition shows a visible change (KB02 passes it); a button
+    without any focus style fails 2.4.7. The keyboard walk used to read the style before the transition ran."""
+    got, _ = gated
+    page = "focus-transition.html"
+    assert got[(page, "KB02", "failed")] == {"#print"}, {k: v for k, v in got.items() if k[0] == page}
 
 
 def test_best_practices_never_fail_the_gate_by_default(gated):

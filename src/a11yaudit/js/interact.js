@@ -64,6 +64,13 @@
     };
     const active = document.activeElement;
     if (active && active !== document.body && active.blur) active.blur();
+    // Focus styles reached through a CSS transition (`transition: opacity .3s`) would still show their start
+    // value right after focus(): transitions and animations are switched off for the walk, so the computed style
+    // is the focused one.
+    const still = document.createElement('style');
+    still.id = '__a11y_still';
+    still.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+    (document.head || document.documentElement).appendChild(still);
     try {
       observer.observe(document.documentElement, {attributes: true, subtree: true, childList: true,
                                                   characterData: true});
@@ -92,6 +99,7 @@
     } finally {
       HTMLElement.prototype.focus = origFocus;
       observer.disconnect();
+      still.remove();
       const a = document.activeElement;
       if (a && a !== document.body && a.blur) a.blur();
     }
