@@ -300,21 +300,20 @@ def _largest_text_block(ctx) -> tuple[Tag | None, str]:
     if body is None:
         return None, "none"
     plain: dict[int, int] = {}
-
-    def walk(el: Tag) -> int:
-        if el.name in SKIP_TAGS or _self_hidden(ctx, el) or (el is not body and outside_main(el)):
-            return 0
-        n = 0
-        for child in el.children:
-            if isinstance(child, Tag):
-                if child.name != "a":
-                    n += walk(child)
-            elif type(child) is NavigableString:
-                n += len(_WS.sub("", str(child)))
-        plain[id(el)] = n
-        return n
-
-    total = walk(body)
+    # Post-order walk without recursion (a CMS page can nest deeper than Python's recursion limit).
+    stack: list[tuple[Tag, bool]] = [(body, False)]
+    while stack:
+        el, done = stack.pop()
+        if not done:
+            if el.name in SKIP_TAGS or _self_hidden(ctx, el) or (el is not body and outside_main(el)):
+                plain[id(el)] = 0
+                continue
+            stack.append((el, True))
+            stack.extend((c, False) for c in el.children if isinstance(c, Tag) and c.name != "a")
+            continue
+        plain[id(el)] = sum(plain.get(id(c), 0) for c in el.children if isinstance(c, Tag) and c.name != "a") + \
+            sum(len(_WS.sub("", str(c))) for c in el.children if type(c) is NavigableString)
+    total = plain[id(body)]
     if total < 40:
         return body, "body"
     best = body

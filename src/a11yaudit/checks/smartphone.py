@@ -283,13 +283,16 @@ def _sp_twin(ctx, el, kind: str, sp_base: str, pc_base: str):
     return None
 
 
-def _behind_disclosure(ctx, el) -> bool:
+def _controlled_ids(ctx) -> set[str]:
+    return {i for c in ctx.soup.select("[aria-controls]") for i in (c.get("aria-controls") or "").split()}
+
+
+def _behind_disclosure(ctx, el, controlled: set[str]) -> bool:
     """Hidden content that a control on the phone shows: inside a closed <details>, or inside an element that a
     control names with aria-controls or that comes right after a control with aria-expanded (a menu or accordion).
     Content hidden by CSS alone, with nothing to show it, is lost on the phone."""
     if el is None:
         return True         # not found again: do not claim it is lost
-    controlled = {i for c in ctx.soup.select("[aria-controls]") for i in (c.get("aria-controls") or "").split()}
     node = el
     while node is not None and getattr(node, "name", None) not in (None, "body", "html"):
         if node.name == "details" and not node.has_attr("open"):
@@ -347,6 +350,7 @@ def pc_sp_parity(ctx, rule):
     sp_links_all = {norm(a.get_text()).replace(" ", "") for a in sp_anchors}
     limit = int(rule.options.get("max_items", 20))
     checked = missing = 0
+    controlled = None
     for el in pc_main.find_all(True):
         if missing >= limit:
             break
@@ -382,7 +386,9 @@ def pc_sp_parity(ctx, rule):
         if not shown:
             missing += 1
             details = dict(kind=kind, kind_en=_KIND_EN[kind], text=norm(el.get_text())[:60])
-            if anywhere and _behind_disclosure(ctx, _sp_twin(ctx, el, kind, sp_base, pc_base)):
+            if controlled is None:
+                controlled = _controlled_ids(ctx)       # once per page, only when something is missing
+            if anywhere and _behind_disclosure(ctx, _sp_twin(ctx, el, kind, sp_base, pc_base), controlled):
                 yield Verdict(CANT_TELL, el, variant="hidden", **details)
             elif anywhere:
                 yield Verdict(FAILED, el, variant="css_hidden", **details)
