@@ -106,6 +106,11 @@ class Store:
                 if self.engine.dialect.name == "postgresql":
                     # Several coordinators (one per site) may open a new database at once: one migrates at a time.
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(8341300601)")
+                else:
+                    # SQLite: take the write lock before Alembic reads the version, so processes that open a
+                    # new file at once migrate one after the other (busy_timeout waits) instead of racing to
+                    # CREATE TABLE. The driver does not begin a transaction for DDL by itself.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
