@@ -264,13 +264,24 @@ def viewport_problems(content: str) -> list[str] | None:
     return problems if relevant else None
 
 
+def _axe_failed_nids(ctx, axe_id: str) -> set[str]:
+    axe = ctx.artifacts.get("axe") or {}
+    return {str(n.get("nid")) for item in axe.get("violations") or [] if item.get("id") == axe_id
+            for n in item.get("nodes") or [] if n.get("nid") is not None}
+
+
 @check("viewport_zoom")
 def viewport_zoom(ctx, rule):
+    """F94. The same meta element failed by axe-core's meta-viewport (the same criterion, the same test) is left to
+    axe: one problem, reported once."""
+    by_axe = _axe_failed_nids(ctx, "meta-viewport")
     for meta in ctx.soup.find_all("meta"):
         if (meta.get("name") or "").strip().lower() != "viewport" or not meta.has_attr("content"):
             continue
         problems = viewport_problems(meta.get("content") or "")
         if problems is None:
+            continue
+        if problems and str(meta.get("data-a11y-nid")) in by_axe:
             continue
         if problems:
             yield Verdict(FAILED, meta, content=meta.get("content"), problems="、".join(problems),

@@ -18,6 +18,11 @@ PLACEHOLDER_TITLES = [
     re.compile(r"^(新しいページ|新規ページ|新規作成|新規|名称未設定|タイトルなし|タイトル未設定|ページタイトル|"
                r"タイトルを入力|タイトル|ページ名|ドキュメント|テンプレート|ひな形|雛形|テスト|テストページ|サンプル|"
                r"new page|title|document|template|test|sample|index|default|home page|page)\s*\d*$", re.I),
+    # "Insert Page Title Here", "Enter your title", 「ここにタイトルを入力」「タイトルを入力してください」, framework defaults
+    re.compile(r"^(?:insert|enter|add|type|your)\s+(?:(?:the|a|your|page|document|site)\s+)*title(?:\s+here)?$|"
+               r"^no[\s_-]*title$|^lorem\s+ipsum|^(?:react|vite|angular|vue|next\.?js|nuxt|svelte)\s*app$", re.I),
+    re.compile(r"^(?:ここに)?(?:ページ)?タイトル(?:を|が)?(?:入力|記入|入れ|挿入)(?:して(?:ください|下さい))?$|"
+               r"^ここにタイトル|^(?:ページ|文書)?タイトル(?:が)?(?:入ります|未入力|なし|無し)$"),
     re.compile(r"\.(html?|php|aspx?|jsp|cgi|shtml|pdf|docx?|xlsx?)$", re.I),
     re.compile(r"^[\W\d_]+$"),
 ]
@@ -29,8 +34,13 @@ _STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "is", "ar
          "page", "home", "site", "web", "website"}
 
 
+# A title that is only "Home": it names no site and no topic, but on a top page a person may accept it.
+_HOME_ONLY = re.compile(r"^(?:home|home\s*page|top|top\s*page|ホーム|トップ|トップページ|ホームページ)$", re.I)
+
+
 def _title(ctx):
-    title_el = ctx.soup.find("title")
+    """The document's title element (the first <title> outside <svg>: an SVG icon's title is not the page's)."""
+    title_el = ctx.soup.find(lambda t: t.name == "title" and t.find_parent("svg") is None)
     raw = ctx.page.get("title")
     if raw is None:
         raw = title_el.get_text() if title_el else ""
@@ -93,8 +103,8 @@ def page_title(ctx, rule):
     """F25: empty, placeholder or file-name titles fail. Candidates (cantTell): the title is only the site name on
     a page other than the top page, the title is a fragment of the page's h1, or shares no word with the page."""
     title_el, raw = _title(ctx)
-    if title_el is None and not raw:
-        return      # no title element: axe-core's document-title reports it
+    if title_el is None:
+        return      # no title element: axe-core's document-title reports it (never "the title is empty")
     title = unicodedata.normalize("NFKC", raw).strip()
     target = title_el
     if not title:
@@ -105,6 +115,11 @@ def page_title(ctx, rule):
             yield Verdict(FAILED, target, title=title, why="仮のタイトルかファイル名",
                           why_en="it is a placeholder or a file name")
             return
+    if _HOME_ONLY.match(title):
+        yield Verdict(CANT_TELL, target, variant="candidate", title=title,
+                      why="「ホーム」などページの位置を示す語だけで、サイト名も主題も含まない",
+                      why_en="it only says where the page is (\"Home\") and names neither the site nor a topic")
+        return
     parts = [p for p in _SEPARATORS.split(title) if p.strip()] or [title]
     names = site_names(ctx) if not _is_top(_page_path(ctx)) else set()
     bare = {_SITE_WORDS.sub("", n) for n in names} | names
