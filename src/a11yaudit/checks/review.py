@@ -36,8 +36,14 @@ def _rendered_hidden(ctx, el: Tag) -> bool:
 
 # ---------------------------------------------------------------- headings (ACT b49b2e, 2.4.6)
 
+HEADINGS_LISTED = 8
+
+
 @check("heading_review")
 def heading_review(ctx, rule):
+    """One checklist item per page (not one per heading): the tester reads the page's headings together. The item
+    points at the first heading and names the first few."""
+    found = []
     for el in ctx.select(", ".join(HEADING_TAGS) + ", [role=heading]"):
         role = explicit_role(el)
         if el.name in HEADING_TAGS and role and role != "heading":
@@ -46,7 +52,14 @@ def heading_review(ctx, rule):
             continue
         name = accessible_name(ctx, el)
         if name:
-            yield Verdict(CANT_TELL, el, text=_short(name))
+            found.append((el, _short(name, 30)))
+    if not found:
+        return
+    listed = "".join(f"「{name}」" for _el, name in found[:HEADINGS_LISTED])
+    listed_en = ", ".join(f"\"{name}\"" for _el, name in found[:HEADINGS_LISTED])
+    more = len(found) - HEADINGS_LISTED
+    yield Verdict(CANT_TELL, found[0][0], count=len(found), headings=listed + (f"ほか{more}個" if more > 0 else ""),
+                  headings_en=listed_en + (f" and {more} more" if more > 0 else ""))
 
 
 # ---------------------------------------------------------------- form field labels (ACT cc0f0a, 2.4.6)

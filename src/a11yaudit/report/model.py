@@ -148,6 +148,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
     for r in results:
         if r["page_id"] not in in_scope_ids:
             continue
+        if r["outcome"] == CANT_TELL and kind_of(r["rule"], CANT_TELL) == "review":
+            continue    # a human-check item (is this heading descriptive?) is no automatic candidate
         for c in _criteria_t(r["criteria"]):
             s = stat[c]
             if r["outcome"] == FAILED:
