@@ -47,6 +47,22 @@ STOP_WORDS = {
         også skal ved ble""",
 }
 STOP = {lang: frozenset(words.split()) for lang, words in STOP_WORDS.items()}
+# Common English words of short texts on Japanese public sites (language links, menus, captions): with the English
+# stop words they confirm a short text declared lang="en" when every lower-case word is one of them (capitalised
+# words are names: Midori, Paris) and no word belongs to another language's list only.
+ENGLISH_WORDS = frozenset("""about access accessibility account activities address all app area areas article
+    back before bottom business calendar call center centre change check children city close comment community
+    contact contents content copyright council culture current daily data day details disaster disasters download
+    education emergency english event events everyone faq find first fireworks font for foreign free from go
+    government guide guidance hall happy health hello help here history holiday home hours how image images
+    information inquiries inquiry japan japanese language languages large last later latest life link links list
+    living local login love main map maps meaning medium menu mobile more multilingual museum my name new news
+    next notice notices now number office official online open other over overview page pages park people phrase
+    please policy prefectural prefecture previous print privacy public put read reserved residents return rights
+    rules safety search section see service services show sightseeing site sitemap size skip small smartphone
+    social sports start support tape text thank thanks today top tourism tourist town translate translated
+    translation travel up use useful version view village visit visitors ward water weather web website welcome
+    word words world year years us""".split())
 # Languages close enough that one's text often reads as the other's: never a failure between them.
 SIBLINGS = [{"da", "no", "sv"}, {"es", "pt", "gl", "ca"}, {"nl", "af"}]
 ALIASES = {"nb": "no", "nn": "no", "eng": "en", "jpn": "ja", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
@@ -145,6 +161,26 @@ class Analysis:
         return best, top, second
 
 
+_OTHER_STOP = frozenset().union(*(w for lang, w in STOP.items() if lang != "en")) - STOP["en"] - ENGLISH_WORDS
+
+
+def _plain_english(text: str) -> bool:
+    """Short text made of common English words and names only ("Foreign language", "Fireworks over Paris")."""
+    known = 0
+    for tok in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+        word = tok.lower().replace("’", "'")
+        if not word.isascii():
+            return False            # année, für: not English spelling
+        if word in _OTHER_STOP:
+            return False
+        base = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        if word in STOP["en"] or word in ENGLISH_WORDS or base in ENGLISH_WORDS:
+            known += 1
+        elif not tok[:1].isupper():
+            return False            # an unknown lower-case word: a person must look
+    return known >= 1
+
+
 def primary_subtag(value: str | None) -> str | None:
     if value is None:
         return None
@@ -189,6 +225,8 @@ def judge(declared: str, text: str) -> tuple[str, str | None] | None:
     if declared in STOP:
         own = a.scores[declared]
         if own >= 3 and own * 2 >= top:
+            return PASSED, declared
+        if declared == "en" and _plain_english(text):
             return PASSED, declared
         if (best and not _siblings(best, declared) and top >= 4 and top >= 0.2 * n and own * 2 <= top
                 and top >= 2 * second):
