@@ -92,6 +92,67 @@ def _two_d_content(el) -> bool:
     return inner is not None or (bool(tables) and all(_data_table(t) for t in tables))
 
 
+# Inside a scroll container: content allowed to scroll in two dimensions, and parts that may need it (toolbars,
+# tab bars, menus scrolled sideways: a person judges).
+_ALLOWED_INSIDE = ["pre", "code", "samp", "kbd", "svg", "canvas", "video", "iframe", "map", "object", "embed", "math",
+                   "figure"]
+_ALLOWED_ROLES = {"img", "grid", "treegrid", "application", "math", "figure"}
+_BAR_ROLES = {"toolbar", "tablist", "menubar", "menu", "navigation", "listbox", "tree"}
+
+
+def _inside(el, names=(), roles=()) -> bool:
+    node = el
+    while node is not None and getattr(node, "name", None) not in (None, "[document]"):
+        if node.name in names or (node.get("role") or "").strip().lower() in roles:
+            return True
+        node = node.parent
+    return False
+
+
+def _scroller_content(ctx, box, out_nids) -> str:
+    """What sticks out of a scroll container: 'allowed' (data table, code, map, diagram …), 'unsure' (a table
+    without header cells, a toolbar or navigation bar scrolled sideways, form controls inside such parts) or 'text'
+    (running text or form controls that need scrolling in two dimensions)."""
+    kinds = set()
+    for nid in out_nids:
+        el = ctx.by_nid.get(str(nid))
+        if el is None:
+            continue
+        table = el if el.name == "table" else el.find_parent("table")
+        if table is not None and (table is box or any(p is box for p in table.parents)):
+            kinds.add("allowed" if _data_table(table) else "unsure")
+        elif _inside(el, _ALLOWED_INSIDE, _ALLOWED_ROLES):
+            kinds.add("allowed")
+        elif _inside(el, ("nav",), _BAR_ROLES) or _inside(box, ("nav",), _BAR_ROLES) \
+                or (el.find_parent("li") is not None and (el.name == "a" or el.find_parent("a") is not None)):
+            kinds.add("unsure")
+        else:
+            kinds.add("text")
+    if not kinds:
+        return "allowed"
+    return "text" if "text" in kinds else "unsure" if "unsure" in kinds else "allowed"
+
+
+def scroller_verdicts(ctx, z, rule):
+    """1.4.10 inside scroll containers: an overflow-x auto/scroll box whose visible content is wider than the box at
+    320 CSS px scrolls sideways although the page does not. Running text and form controls: failed; data tables,
+    code, maps and diagrams are allowed to: passed; tables without header cells and navigation/toolbars scrolled
+    sideways: cantTell."""
+    tolerance = int(rule.options.get("container_tolerance_px", 8))
+    for entry in (z.get("scrollers") or [])[: int(rule.options.get("max_elements", 5)) * 2]:
+        nid, over, box_width, _text, _controls, out_nids = entry[:6]
+        el = ctx.by_nid.get(str(nid))
+        if el is None or ctx.is_hidden(el) or el.name in ("html", "body") or over <= tolerance:
+            continue
+        kind = _scroller_content(ctx, el, out_nids)
+        if kind == "allowed":
+            yield Verdict(PASSED, el)
+            continue
+        yield Verdict(FAILED if kind == "text" else CANT_TELL, el,
+                      variant="container" if kind == "text" else "container_candidate",
+                      width=z.get("clientWidth") or 320, box=box_width, over=over)
+
+
 @check("reflow")
 def reflow(ctx, rule):
     data = _layout(ctx)
@@ -100,8 +161,11 @@ def reflow(ctx, rule):
         return
     width = z.get("clientWidth") or 320
     excess = (z.get("scrollWidth") or 0) - width
+    inner = list(scroller_verdicts(ctx, z, rule))
+    yield from inner
     if excess <= int(rule.options.get("tolerance_px", 1)):
-        yield Verdict(PASSED, None)
+        if not inner:
+            yield Verdict(PASSED, None)
         return
     named = 0
     for nid, over in z.get("wide", []):

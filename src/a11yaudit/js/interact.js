@@ -214,15 +214,54 @@
     return Array.from(pairs.values()).slice(0, maxItems);
   };
 
+  // A scroll container (overflow-x auto/scroll) whose content is wider than its box: what is really out of the box
+  // on the right, drawn and visible — text nodes (their line boxes) and form controls, up to 5 of their elements
+  // (the text's parent or the control) for the judgement in Python. Hidden or transparent content that only
+  // widens scrollWidth is not counted.
+  const CONTROLS = 'input:not([type=hidden]), select, textarea, button';
+  const outOfBox = (box) => {
+    const r0 = box.getBoundingClientRect();
+    const right = r0.left + box.clientLeft + box.clientWidth + 1;
+    const out = {text: 0, controls: 0, nids: []};
+    const seen = new Set();
+    const shown = (el) => !el.checkVisibility || el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+    const note = (el) => { const id = nid(el); if (id && !seen.has(id) && out.nids.length < 5) { seen.add(id); out.nids.push(id); } };
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let n = 0;
+    for (let t = walker.nextNode(); t && n < 400; t = walker.nextNode()) {
+      if (!t.nodeValue.trim()) continue;
+      const el = t.parentElement;
+      if (!el || el.closest('script, style, noscript, template') || !shown(el)) continue;
+      n++;
+      range.selectNodeContents(t);
+      for (const r of range.getClientRects()) {
+        if (r.width > 1 && r.height > 1 && r.right > right) { out.text += 1; note(el); break; }
+      }
+    }
+    for (const c of box.querySelectorAll(CONTROLS)) {
+      const r = c.getBoundingClientRect();
+      if (r.width > 1 && r.height > 1 && r.right > right && shown(c)) { out.controls += 1; note(c); }
+    }
+    return out;
+  };
+
   window.__a11yLayout = (maxItems, withOverlaps = true) => {
     const clipped = [];
     const vw = document.documentElement.clientWidth;
     const all = document.body ? document.body.getElementsByTagName('*') : [];
     const wide = [];
+    const scrollers = [];
     for (const el of all) {
-      if (clipped.length >= maxItems && wide.length >= maxItems) break;
+      if (clipped.length >= maxItems && wide.length >= maxItems && scrollers.length >= 20) break;
       const cs = getComputedStyle(el);
       if (cs.display === 'none') continue;
+      if (scrollers.length < 20 && (cs.overflowX === 'auto' || cs.overflowX === 'scroll')
+          && el.clientWidth > 0 && el.clientHeight > 0 && el.scrollWidth > el.clientWidth + 1
+          && cs.visibility !== 'hidden') {
+        const o = outOfBox(el);
+        if (o.text || o.controls) scrollers.push([nid(el), el.scrollWidth - el.clientWidth, el.clientWidth, o.text, o.controls, o.nids]);
+      }
       const clipX = cs.overflowX === 'hidden' || cs.overflowX === 'clip';
       const clipY = cs.overflowY === 'hidden' || cs.overflowY === 'clip';
       if ((clipX || clipY) && clipped.length < maxItems) {
@@ -247,7 +286,7 @@
     if (withOverlaps) {
       try { overlaps = window.__a11yOverlaps(maxItems); } catch (e) { overlaps = []; }   // never costs the clipping facts
     }
-    return {clipped, wide, overlaps,
+    return {clipped, wide, overlaps, scrollers,
             scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
             innerWidth: window.innerWidth, innerHeight: window.innerHeight};
   };

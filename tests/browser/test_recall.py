@@ -1,0 +1,41 @@
+"""Recall fixtures: barriers our own rules used to miss (issue 20) — key-handler keyboard traps, focus indicators that
+change too little to see, horizontal scrolling inside scroll containers — each next to the allowed or correct variant
+that must not be reported. Real Chromium, real axe-core, the gate's real rendering of local files."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "recall"
+PAGES = sorted(p.name for p in FIXTURES.glob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def gated(cli):
+    """One gate run over every recall page, PC and smartphone: {(page, viewport, rule, outcome): {selectors}}."""
+    proc = cli("gate", *[f"tests/fixtures/recall/{p}" for p in PAGES], "--format", "json", "--fail-on", "none",
+               timeout=400)
+    data = json.loads(proc.stdout)
+    got = defaultdict(set)
+    for f in data["new"] + data["let_through"]:
+        got[(f["url"].rsplit("/", 1)[-1], f["viewport"], f["rule"], f["outcome"])].add(f["selector"])
+    return got
+
+
+def _show(got, page):
+    return {k: v for k, v in got.items() if k[0] == page}
+
+
+def test_horizontal_scrolling_inside_scroll_containers(gated):
+    """1.4.10 inside overflow:auto boxes at 320 CSS px, where the page itself does not scroll sideways: running text
+    that does not wrap and a form field wider than its box fail; a data table and code may scroll (not reported); a
+    tab bar scrolled sideways is a candidate; content that is hidden and only widens scrollWidth is not counted."""
+    page = "reflow-scroll-containers.html"
+    for vp in ("pc", "sp"):
+        assert gated[(page, vp, "LY02", "failed")] == {"#notice", "#search"}, _show(gated, page)
+        assert gated[(page, vp, "LY02", "cantTell")] == {"#tabs"}, _show(gated, page)
