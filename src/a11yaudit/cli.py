@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -20,12 +21,65 @@ def _fail(exc: A11yAuditError) -> None:
     sys.exit(exc.exit_code)
 
 
+# An OSError on a path the user named (-o, --reports-dir, --csv…) is bad input (exit 2); one the machine causes
+# (a full disk, an I/O error, too many open files) is infrastructure (exit 3).
+_PATH_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG,
+                errno.EROFS, errno.ELOOP, errno.EEXIST, errno.EINVAL, errno.EXDEV}
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def classify(exc: BaseException, db_url: str | None = None) -> A11yAuditError | None:
+    """The A11yAuditError (exit 2 or 3) for an exception that is not one, so that nothing but a failed gate
+    (or a failed `act`/`policy lint` comparison) ever exits 1: a traceback would exit 1 and CI would read it as
+    "gate failed". None for the exceptions click handles itself."""
+    if isinstance(exc, A11yAuditError):
+        return exc
+    if isinstance(exc, (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)):
+        return None
+    from .store.db import mask_url
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or str(exc)
+        if exc.errno in _FULL_ERRNOS:
+            return InfrastructureError(f"{where}ディスクの空きがありません — no space left on the device ({reason}); "
+                                       "no half-written file was left: free some space and run the command again")
+        if exc.errno in _PATH_ERRNOS and exc.filename:
+            return ConfigError(f"書き込み・読み込みできないパスです — cannot use this path ({reason})",
+                               file=str(exc.filename))
+        return InfrastructureError(f"{where}{reason}")
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover
+        SQLAlchemyError = ()  # type: ignore[assignment]
+    import sqlite3
+    if isinstance(exc, (SQLAlchemyError, sqlite3.Error)):
+        orig = getattr(exc, "orig", None) or exc
+        first = (str(orig).splitlines() or [type(orig).__name__])[0]
+        db = f"database {mask_url(db_url)}" if db_url else "database"
+        hint = ""
+        if "malformed" in first or "not a database" in first:
+            hint = " — データベースファイルが壊れています (the database file is damaged; restore it from a backup)"
+        return InfrastructureError(mask_url(f"{db}: {first}{hint}"))
+    return None
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except A11yAuditError as exc:
             _fail(exc)
+        except Exception as exc:  # noqa: BLE001 - mapped to exit 2/3 below, never a traceback with exit 1
+            mapped = classify(exc, (ctx.obj or {}).get("db"))
+            if mapped is None and isinstance(exc, (click.exceptions.ClickException, click.exceptions.Exit,
+                                                   click.exceptions.Abort)):
+                raise
+            if mapped is None:
+                # A bug: keep the traceback for the report, but exit 3 (infrastructure), not 1 (gate failed).
+                import traceback
+                traceback.print_exc(file=sys.stderr)
+                mapped = InfrastructureError(f"internal error — 内部エラー ({type(exc).__name__}: {exc})")
+            _fail(mapped)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,8 +187,11 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             run_id = run_audit(site, store, ruleset, options, resume=resume_run)
         run = store.get_run(run_id)
         stats = json.loads(run["stats_json"] or "{}")
+        missing = stats.get("artifacts_missing_count", 0)
         click.echo(f"[{site.id}] run {run_id} {run['status']}: {stats.get('pages_done', 0)} pages, "
-                   f"{stats.get('pages_error', 0)} failed to load, {stats.get('elapsed_s', 0)} s", err=True)
+                   f"{stats.get('pages_error', 0)} failed to load, {stats.get('elapsed_s', 0)} s"
+                   + (f", {missing} artifact files not written (成果物 {missing} 件を保存できず)" if missing else ""),
+                   err=True)
         if site.keep_runs and run["status"] == "finished":
             from .retention import prune
             for row in prune(store, site.id, site.keep_runs):
@@ -145,6 +202,14 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
             click.echo(str(run_id))
         if not from_artifacts and stats.get("pages_done", 0) == 0 and stats.get("pages_error", 0) > 0:
             raise InfrastructureError(f"no page of {site.id} could be loaded; see the report for each error")
+        if not from_artifacts and stats.get("nothing_audited"):
+            raise InfrastructureError(f"run {run_id} of {site.id} audited no page (nothing found or loaded); "
+                                      "it is kept as failed and is not the site's latest audit")
+        if missing:
+            first = stats["artifacts_missing"][0]
+            raise InfrastructureError(f"run {run_id}: {missing} artifact files could not be written (first: "
+                                      f"{first['what']} of {first['url']}: {first['error']}); the pages' results "
+                                      "are stored, the run's stats list the missing files (artifacts_missing)")
 
 
 @cli.command()
@@ -222,8 +287,8 @@ def rules_docs(output):
     from .rules.loader import load_rules
     text = render_rules_markdown(load_rules())
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        from .fsutil import atomic_write_text
+        atomic_write_text(output, text)
         click.echo(str(output), err=True)
     else:
         click.echo(text)
@@ -242,7 +307,7 @@ def runs_cmd(ctx, site_id):
     total = 0
     for run in store.list_runs(site_id):
         stats = json.loads(run["stats_json"] or "{}")
-        size = dir_bytes(owned_artifacts(run))
+        size = dir_bytes(owned_artifacts(run, store))
         total += size
         started = run["started_at"].replace(tzinfo=run["started_at"].tzinfo or dt.timezone.utc).astimezone(JST)
         click.echo(f"{run['id']}\t{run['site_id']}\t{run['status']}\t{started:%Y-%m-%d %H:%M} JST\t"
@@ -329,20 +394,22 @@ def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, 
                      include_deprecated=include_deprecated, only_rules=set(only_rules) or None, progress=progress)
     text = json.dumps(report, ensure_ascii=False, indent=1)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .fsutil import atomic_write_text
+        atomic_write_text(output, text)
     click.echo(text if fmt == "json" else format_text(report))
     if expected:
         import yaml
 
         from .act import compare_expected, merge_expected
-        data = yaml.safe_load(expected.read_text(encoding="utf-8")) if expected.exists() else {}
+        from .yamlsrc import load_yaml
+        data = load_yaml(expected).data if expected.exists() else {}
         if update_expected:
             data = merge_expected(data or {}, report)
             header = ("# Expected W3C ACT Rules verdicts (a11yaudit act). tests/act/test_act_conformance.py fails when a\n"
                       "# rule's verdict gets worse. Every verdict other than consistent carries the reason it is accepted.\n"
                       "# Update: a11yaudit act [--axe-only] --expected tests/act/expected.yaml --update-expected\n")
-            expected.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=110),
-                                encoding="utf-8")
+            from .fsutil import atomic_write_text
+            atomic_write_text(expected, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=110))
         problems = compare_expected(report, data or {}, report["engine"])
         for p in problems:
             click.echo(f"act: {p}", err=True)

@@ -12,6 +12,7 @@ import click
 
 from . import settings
 from .errors import ConfigError
+from .fsutil import atomic_write_text
 
 
 def _load_site(ctx, site_id: str | None):
@@ -140,8 +141,7 @@ def register(cli: click.Group) -> None:
                    f"ランダム {counts['random']}, seed {sample['seed']})", err=True)
         if csv_path:
             titles = {p["url"]: p["title"] for p in store.run_pages(run["id"])}
-            csv_path.parent.mkdir(parents=True, exist_ok=True)
-            csv_path.write_text(sample_csv(sample, titles), encoding="utf-8-sig", newline="")
+            atomic_write_text(csv_path, sample_csv(sample, titles), encoding="utf-8-sig")
             click.echo(str(csv_path), err=True)
         for i, p in enumerate(sample["pages"], 1):
             click.echo(f"{i}\t{p['stratum']}\t{p['url']}")
@@ -202,7 +202,7 @@ def register(cli: click.Group) -> None:
         if "csv" in chosen:
             titles = {p["url"]: p["title"] for p in store.run_pages(run["id"])}
             p = out / "shiken-urls.csv"
-            p.write_text(sample_csv(sample, titles), encoding="utf-8-sig", newline="")
+            atomic_write_text(p, sample_csv(sample, titles), encoding="utf-8-sig")
             written.append(p)
         t = view["totals"]
         click.echo(f"[{site.id}] run {run['id']} sample {sample['id']}: 適合 {t['適合']}, 不適合 {t['不適合']}, "

@@ -113,6 +113,21 @@ class Site:
         return f"{parts.scheme}://{parts.netloc}"
 
 
+def http_url_problem(url: str) -> str | None:
+    """Why `url` is not a usable http(s) URL (malformed IPv6 brackets, a port out of range, no host…), or None.
+    urlsplit raises ValueError on some of these; a caller turns the answer into a ConfigError."""
+    try:
+        parts = urlsplit(url)
+        parts.port          # raises ValueError on a port that is not a number or out of range
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "the scheme must be http or https"
+    if not parts.hostname:
+        return "no host"
+    return None
+
+
 @dataclass
 class SitesFile:
     path: str
@@ -273,16 +288,16 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         if not serve.is_dir():
             raise r.err("serve", f"folder not found: {serve}")
         origin = r.str("origin", f"http://{site_id}.local")
-        if not re.match(r"^https?://[^/]+$", origin):
+        if not re.match(r"^https?://[^/]+$", origin) or http_url_problem(origin):
             raise r.err("origin", "must be scheme://host with no path, e.g. http://sample.invalid")
         start_urls = r.str_list("start_urls", ["/"])
         start_urls = [origin + u if u.startswith("/") else u for u in start_urls]
     else:
         start_urls = r.str_list("start_urls")
     for i, url in enumerate(start_urls):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise doc.error(path + ("start_urls", i), f"must be an http(s) URL, got {url!r}")
+        problem = http_url_problem(url)
+        if problem:
+            raise doc.error(path + ("start_urls", i), f"must be an http(s) URL, got {url!r} ({problem})")
 
     crawl_defaults = dict(settings.CRAWL_DEFAULTS)
     crawl_defaults.update(defaults.get("crawl") or {})
@@ -314,8 +329,7 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
     if crawl.scheduler and not re.match(r"^(tcp|tls|ws|wss|ucx|inproc)://[^/\s]+$", crawl.scheduler):
         raise c.err("scheduler", f"must be a Dask scheduler address such as tcp://host:8786, got {crawl.scheduler!r}")
     if crawl.grid is not None:
-        from urllib.parse import urlsplit as _split
-        if _split(crawl.grid).scheme not in ("http", "https") or not _split(crawl.grid).hostname:
+        if http_url_problem(crawl.grid):
             raise c.err("grid", f"must be an http(s) URL of a Selenium Grid (e.g. http://grid.example.jp:4444), "
                                 f"got {crawl.grid!r}")
         if crawl.engine != "selenium":

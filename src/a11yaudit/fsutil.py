@@ -24,10 +24,12 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
             os.fsync(fh.fileno())
         os.chmod(tmp, _MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)     # a write error (disk full) names the file it was writing
         raise
     return path

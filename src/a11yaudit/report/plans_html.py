@@ -58,12 +58,8 @@ def plan_view(plan: dict) -> dict:
 
 
 def _write(template: str, view: dict, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(env().get_template(template).render(**view, tool_version=__version__), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from ..fsutil import atomic_write_text     # a full disk leaves the old file (or none), never half of one
+    return atomic_write_text(path, env().get_template(template).render(**view, tool_version=__version__))
 
 
 def write_trend_html(trend: dict, path: Path) -> Path:

@@ -4,12 +4,12 @@ list of sampled URLs as CSV."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 from ..discover.sampling import STRATUM_LABELS
+from ..fsutil import atomic_write_text
+from .csvsafe import csv_text
 from .html import env
 from .shiken import NEEDS_HUMAN, to_json
 
@@ -31,10 +31,8 @@ def render_shiken_html(view: dict) -> str:
 
 
 def _csv_text(rows: list[list]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerows(rows)
-    return buf.getvalue()
+    # Titles and URLs come from the audited site: formula-like cells are neutralised (csvsafe).
+    return csv_text(rows)
 
 
 def checklist_csv(view: dict) -> str:
@@ -65,9 +63,7 @@ def sample_csv(sample: dict, titles: dict[str, str] | None = None) -> str:
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding=encoding, newline="")
-    tmp.replace(path)
+    atomic_write_text(path, text, encoding=encoding)     # a full disk leaves the old file (or none), never half
 
 
 def write_shiken(view: dict, out_dir: Path, formats=FORMATS) -> list[Path]:
@@ -119,12 +115,20 @@ async def _html_to_pdf(html: str, path: Path) -> None:
         await page.set_content(html, wait_until="load")
         await page.evaluate("document.fonts.ready.then(() => true)")
         tmp = path.with_suffix(".pdf.tmp")
-        await page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
-                       display_header_footer=True, header_template="<span></span>",
-                       footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                       '<span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-                       margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
-        tmp.replace(path)
+        try:
+            await _pdf(page, tmp)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)     # e.g. a full disk: no half-written PDF is left behind
+            raise
         await ctx.close()
     finally:
         await browser.close()
+
+
+async def _pdf(page, tmp: Path) -> None:
+    await page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
+                   display_header_footer=True, header_template="<span></span>",
+                   footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+                                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+                   margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})

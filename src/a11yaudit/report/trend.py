@@ -245,20 +245,26 @@ def to_csv(trend: dict) -> str:
     """One row per period for the whole site (section "*") and one per section."""
     import csv
     import io
+
+    from .csvsafe import neutralise
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     w.writeheader()
+
+    def write(row: dict) -> None:
+        # Section names come from the site's URLs: formula-like text cells are neutralised (csvsafe).
+        w.writerow({k: neutralise(v) for k, v in row.items()})
     for r in trend["periods"]:
         period = r.get("label") if trend["quarterly"] else f"run {r['run']}"
         base = {"period": period, "run": r["run"], "date": r["date"], "fiscal_year": r["fiscal_year"],
                 "quarter": r["quarter"]}
         d = r["diff"] or {}
-        w.writerow({**base, "section": "*", **{k: r[k] for k in ("audited", "in_scope", "with_problems",
+        write({**base, "section": "*", **{k: r[k] for k in ("audited", "in_scope", "with_problems",
                                                                     "problem_share", "failed_findings")},
                     **{k: d.get(k, "") for k in DIFF_KEYS}})
         for section, s in r["sections"].items():
             sd = (d.get("sections") or {}).get(section, {}) if d else {}
-            w.writerow({**base, "section": section, **{k: s[k] for k in ("audited", "in_scope", "with_problems",
+            write({**base, "section": section, **{k: s[k] for k in ("audited", "in_scope", "with_problems",
                                                                           "problem_share", "failed_findings")},
                         **{k: (sd.get(k, 0) if d else "") for k in DIFF_KEYS}})
     return buf.getvalue()

@@ -21,6 +21,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _WS = re.compile(r"\s+")
 
 
+def mask_url(text: str) -> str:
+    """`text` with the password of every URL in it hidden (scheme://user:***@host), also in URLs that cannot be
+    parsed (a password holding @, / or :, a bad port): everything from the user's colon to the last @ of the URL."""
+    text = re.sub(r"(//[^:/@\s'\"]*:)[^\s'\"]*@", r"\1***@", text)
+    return re.sub(r"(?i)(password=)[^\s&'\"]+", r"\1***", text)
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -75,7 +82,11 @@ class Store:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, future=True)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
-            raise ConfigError(f"cannot use database URL {url!r}: {exc}", field="--db") from None
+            # Never the raw URL or the parser's message (int('w') of a password "p@ss:w/rd" shows part of it).
+            reason = (mask_url(str(exc)) if isinstance(exc, ImportError) or "Can't load plugin" in str(exc) else
+                      "the URL cannot be parsed: a port that is not a number, or @ : / in the user name or password "
+                      "that should be percent-encoded (%40 %3A %2F)")
+            raise ConfigError(f"cannot use database URL {mask_url(repr(url))}: {reason}", field="--db") from None
         if self.engine.dialect.name == "sqlite":
             @event.listens_for(self.engine, "connect")
             def _pragmas(dbapi_conn, _record):  # WAL: a kill -9 loses nothing committed
@@ -99,6 +110,7 @@ class Store:
         """Bring the schema to the newest migration (Alembic)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.util.exc import CommandError
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
@@ -114,11 +126,19 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
-            raise InfrastructureError(f"database {self.safe_url}: {str(exc).splitlines()[0]}") from None
+            raise InfrastructureError(mask_url(f"database {self.safe_url}: {str(exc).splitlines()[0]}")) from None
+        except CommandError as exc:
+            # A revision this code does not know: the database was upgraded by a newer a11yaudit.
+            from alembic.script import ScriptDirectory
+            head = ScriptDirectory.from_config(cfg).get_current_head()
+            raise ConfigError(f"database {self.safe_url}: {exc}; this a11yaudit knows schema revisions up to "
+                              f"{head} — the database was written by a newer a11yaudit: use that version "
+                              "(or another --db). データベースのスキーマがこの版より新しいため開けません。",
+                              field="--db") from None
 
     @property
     def safe_url(self) -> str:
-        return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", self.url)
+        return mask_url(self.url)
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
