@@ -39,3 +39,15 @@ def test_horizontal_scrolling_inside_scroll_containers(gated):
     for vp in ("pc", "sp"):
         assert gated[(page, vp, "LY02", "failed")] == {"#notice", "#search"}, _show(gated, page)
         assert gated[(page, vp, "LY02", "cantTell")] == {"#tabs"}, _show(gated, page)
+
+
+def test_keyboard_traps_made_by_key_handlers(gated):
+    """2.1.2 with real key presses: a keydown handler that cancels every Tab traps focus (failed, although the page
+    has key handlers); one that cancels Tab only forwards, and one that opens a window on a key press, are
+    candidates; a handler that moves focus on by itself is no trap. A focusout handler that pulls focus back to the
+    last field of the page (a validation check) is a trap: leaving the last element is tried too."""
+    page = "keyboard-trap-keys.html"
+    assert gated[(page, "pc", "KB01", "failed")] == {"#name"}, _show(gated, page)
+    assert gated[(page, "pc", "KB01", "cantTell")] == {"#kana", "#mail"}, _show(gated, page)
+    page = "keyboard-trap-refocus.html"
+    assert gated[(page, "pc", "KB01", "failed")] == {"#zip"}, _show(gated, page)

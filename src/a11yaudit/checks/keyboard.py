@@ -34,6 +34,34 @@ def trapped_set(records: list[dict]) -> set[int]:
     return trapped
 
 
+# The page tells users of another way out (「Ctrl+Mで抜けます」「Escキーで閉じる」).
+KEY_INSTRUCTION = re.compile(r"(?:ctrl|alt|esc(?:ape)?|エスケープ|f\d{1,2})\s*(?:\+|＋|キー|key)|キーを押|キーで(?:抜け|移動|閉じ)",
+                             re.I)
+
+
+def _probe_verdict(ctx, el, probe: dict, modal: bool):
+    """The real-key probe of one element (gather/interact.py key_probes): focus stays on it after Tab, Shift+Tab
+    and Escape pressed for real — failed unless inside a modal dialog or the page names another key; Tab blocked
+    but Shift+Tab leads out, or a key press opens a window or dialog: cantTell. None when the keys lead out."""
+    nid = int(el.get("data-a11y-nid"))
+    stuck = {key: probe.get(key) == nid for key in ("Tab", "Shift+Tab", "Escape")}
+    if stuck["Tab"] and stuck["Shift+Tab"] and stuck["Escape"]:
+        if modal:
+            return Verdict(CANT_TELL, el, why="モーダルダイアログ内", why_en="inside a modal dialog")
+        text = ctx.soup.body.get_text(" ") if ctx.soup.body else ""
+        if KEY_INSTRUCTION.search(text):
+            return Verdict(CANT_TELL, el, why="ページが案内する別のキーで抜けられる可能性",
+                           why_en="a key the page describes may lead out")
+        return Verdict(FAILED, el, why="実際のTab・Shift+Tab・Escキーのどれを押してもフォーカスが留まる",
+                       why_en="focus stays after pressing Tab, Shift+Tab and Escape for real")
+    if stuck["Tab"]:
+        return Verdict(CANT_TELL, el, why="Tabキーでは先に進めず、Shift+Tabでだけ戻れる",
+                       why_en="Tab does not move on; only Shift+Tab leads back")
+    if probe.get("opens"):
+        return Verdict(CANT_TELL, el, variant="opens")
+    return None
+
+
 @check("keyboard_trap")
 def keyboard_trap(ctx, rule):
     data = _walk(ctx, rule)
@@ -41,17 +69,34 @@ def keyboard_trap(ctx, rule):
     if not data.get("focusables") or not records:
         return     # nothing can take focus with Tab: inapplicable
     trapped = trapped_set(records)
-    if not trapped:
+    if data.get("lastPulledBack"):
+        trapped.add(data["lastPulledBack"])
+    probes = data.get("keys") if isinstance(data.get("keys"), dict) and "error" not in data["keys"] else {}
+    probed = {int(k) for k, v in probes.items() if isinstance(v, dict) and "Tab" in v}
+    if not trapped and not probed:
         yield Verdict(PASSED, None)
         return
     by_nid = {r["nid"]: r for r in records}
     script_keys = bool(KEY_LISTENER.search(ctx.artifacts.get("dom", {}).get("source") or ""))
-    for nid in sorted(trapped):
+    reported = False
+    for nid in sorted(trapped | probed):
         el = ctx.by_nid.get(str(nid))
         if el is None:
             continue
-        handler = bool(by_nid.get(nid, {}).get("keyHandler")) or script_keys
         modal = _is_modal(el) or el.find_parent(_is_modal) is not None
+        if nid in probed:
+            # The real keys settle a trap; for an element the walk already saw pulling focus back, anything less
+            # than "stuck on every key" leaves the walk's verdict (timers of two elements pulling focus back and
+            # forth make the probes' results depend on timing).
+            verdict = _probe_verdict(ctx, el, probes[str(nid)], modal)
+            if verdict is not None and (verdict.outcome == FAILED or nid not in trapped):
+                reported = True
+                yield verdict
+                continue
+            if nid not in trapped:
+                continue        # a hint only (a cancelled synthetic Tab): the real keys lead out
+        reported = True
+        handler = bool(by_nid.get(nid, {}).get("keyHandler")) or script_keys
         if handler or modal:
             why = "モーダルダイアログ内" if modal else "独自のキー操作で抜けられる可能性"
             why_en = "inside a modal dialog" if modal else "a script's own keys may lead out"
@@ -59,6 +104,8 @@ def keyboard_trap(ctx, rule):
         else:
             yield Verdict(FAILED, el, why="Tabキーでもスクリプトのキー操作でも抜けられない",
                           why_en="neither Tab nor the page's own key handling leads out")
+    if not reported:
+        yield Verdict(PASSED, None)
 
 
 def _is_modal(el) -> bool:

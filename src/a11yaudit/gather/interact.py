@@ -45,10 +45,91 @@ async def keyboard_walk(page, max_items: int = MAX_ITEMS) -> dict:
         if slow:
             data = await page.evaluate("([n, w]) => window.__a11yKeyboard(n, w)", [min(max_items, SLOW_ITEMS),
                                                                                   SLOW_WAIT_MS])
+        try:
+            probes = await key_probes(page, data)
+        except Exception as exc:  # noqa: BLE001 — the walk's facts stand without the probes
+            probes = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
+        if probes:
+            data["keys"] = probes
         data.update(slow=slow, ms=round((time.perf_counter() - t0) * 1000, 1))
         return data
     except Exception as exc:  # noqa: BLE001 — a page fault during the walk is a fact, not a crash
         return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
+
+
+KEY_PROBES = 10            # elements probed with real key presses per page
+KEY_WAIT_S = 0.08          # after each key press: timer-based handlers pulling focus back
+
+
+def key_candidates(data: dict) -> list[int]:
+    """Elements of the walk that may keep keyboard focus: focus pulled back to them (after the next element was
+    focused, or after the last one was left), or a Tab keydown on them cancelled or opening a window/dialog."""
+    out: list[int] = []
+    visited: set[int] = set()
+    for rec in data.get("records") or []:
+        nid, landed = rec.get("nid"), rec.get("landed")
+        if landed and landed != nid and landed in visited and landed not in out:
+            out.append(landed)
+        if nid and nid > 0 and (rec.get("tabPrevented") or rec.get("tabOpens")) and nid not in out:
+            out.append(nid)
+        if nid:
+            visited.add(nid)
+    last = data.get("lastPulledBack")
+    if last and last not in out:
+        out.append(last)
+    return out[:KEY_PROBES]
+
+
+_KEYS = {"Tab": ("Tab", 9, 0), "Shift+Tab": ("Tab", 9, 8), "Escape": ("Escape", 27, 0)}
+
+
+async def _press(page, key: str) -> bool:
+    """A real key press (trusted events, the browser's own focus navigation): Playwright's keyboard, or CDP
+    Input.dispatchKeyEvent on a WebDriver session. False when the engine cannot send keys."""
+    keyboard = getattr(page, "keyboard", None)
+    if keyboard is not None:
+        await keyboard.press(key)
+        return True
+    drv = getattr(page, "drv", None)
+    if drv is not None and getattr(drv, "cdp", False):
+        name, code, modifiers = _KEYS[key]
+        base = {"key": name, "code": name, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
+                "modifiers": modifiers}
+        drv.cdp_cmd("Input.dispatchKeyEvent", {"type": "rawKeyDown", **base})
+        drv.cdp_cmd("Input.dispatchKeyEvent", {"type": "keyUp", **base})
+        return True
+    return False
+
+
+async def key_probes(page, data: dict) -> dict:
+    """For each candidate: focus it, press Tab, Shift+Tab and Escape for real (each from the candidate) and note
+    where focus is afterwards ({nid: {"Tab": nid, "Shift+Tab": nid, "Escape": nid, "opens": n}}; 0 = nothing
+    focused, e.g. focus went on to the browser). Windows and dialogs opened by the page's handlers are counted, not
+    opened."""
+    import asyncio
+    todo = key_candidates(data)
+    if not todo:
+        return {}
+    out: dict = {}
+    await page.evaluate("() => window.__a11yStubOpeners()")
+    try:
+        for nid in todo:
+            row: dict = {}
+            for key in _KEYS:
+                if not await page.evaluate("(n) => window.__a11yFocusNid(n)", nid):
+                    row = {"error": "not focusable"}
+                    break
+                if not await _press(page, key):
+                    return {}
+                await asyncio.sleep(KEY_WAIT_S)
+                row[key] = await page.evaluate("() => window.__a11yActive()")
+            row["opens"] = await page.evaluate("() => window.__a11yOpened ? window.__a11yOpened.count : 0")
+            out[str(nid)] = row
+            await page.evaluate("() => { if (window.__a11yOpened) window.__a11yOpened.count = 0; }")
+    finally:
+        await page.evaluate("() => { window.__a11yRestoreOpeners(); const a = document.activeElement;"
+                            " if (a && a !== document.body && a.blur) a.blur(); }")
+    return out
 
 
 async def layout_passes(page, width: int, height: int, mobile: bool = False) -> dict:

@@ -49,6 +49,49 @@
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  // Windows and dialogs a key handler opens are counted, not opened, while the walk and the key probes run.
+  const OPENERS = ['open', 'alert', 'confirm', 'prompt'];
+  window.__a11yStubOpeners = () => {
+    if (window.__a11yOpened) return;
+    const saved = {};
+    const state = {count: 0, saved};
+    for (const name of OPENERS) {
+      saved[name] = window[name];
+      try { window[name] = function () { state.count += 1; return name === 'confirm' ? false : null; }; } catch (e) { /* locked */ }
+    }
+    Object.defineProperty(window, '__a11yOpened', {value: state, configurable: true, enumerable: false});
+  };
+  window.__a11yRestoreOpeners = () => {
+    const state = window.__a11yOpened;
+    if (!state) return 0;
+    for (const name of OPENERS) { try { window[name] = state.saved[name]; } catch (e) { /* locked */ } }
+    delete window.__a11yOpened;
+    return state.count;
+  };
+  // A key handler that keeps Tab from working: a Tab keydown (keyCode 9, as old handlers read it) dispatched on the
+  // focused element is cancelled, or opens a window or dialog. Only a hint: the real keys decide (gather/interact.py).
+  const tabKeyHint = (el) => {
+    const state = window.__a11yOpened;
+    const before = state ? state.count : 0;
+    const ev = new KeyboardEvent('keydown', {key: 'Tab', code: 'Tab', bubbles: true, cancelable: true, composed: true});
+    for (const prop of ['keyCode', 'which']) {
+      try { Object.defineProperty(ev, prop, {get: () => 9}); } catch (e) { /* ignore */ }
+    }
+    let prevented = false;
+    try { prevented = !el.dispatchEvent(ev); } catch (e) { /* a handler threw */ }
+    return {prevented, opened: state ? state.count - before : 0};
+  };
+  // Where focus is: the element's node id, 0 for none (body), -1 for an element without one.
+  window.__a11yActive = () => {
+    const now = document.activeElement;
+    return (!now || now === document.body) ? 0 : (nid(now) || -1);
+  };
+  window.__a11yFocusNid = (n) => {
+    const el = document.querySelector('[data-a11y-nid="' + n + '"]');
+    if (!el) return false;
+    try { el.focus({preventScroll: true, focusVisible: true}); } catch (e) { return false; }
+    return document.activeElement === el;
+  };
   window.__a11yKeyboard = async (maxItems, wait) => {
     if (wait) await quiet();
     const order = tabOrder().slice(0, maxItems);
@@ -71,6 +114,7 @@
     still.id = '__a11y_still';
     still.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
     (document.head || document.documentElement).appendChild(still);
+    window.__a11yStubOpeners();
     try {
       observer.observe(document.documentElement, {attributes: true, subtree: true, childList: true,
                                                   characterData: true});
@@ -93,11 +137,25 @@
           size: [Math.round(rect.width), Math.round(rect.height)],
           keyHandler: !!el.closest('[onkeydown],[onkeyup],[onkeypress]'),
         });
+        if (now === el) {
+          const hint = tabKeyHint(el);
+          if (hint.prevented) out.records[out.records.length - 1].tabPrevented = true;
+          if (hint.opened) out.records[out.records.length - 1].tabOpens = hint.opened;
+        }
+      }
+      // Leaving the last element of the tab order (Tab goes on to the browser): a handler that pulls focus back
+      // to it traps the keyboard too.
+      const last = order[order.length - 1];
+      if (document.activeElement === last) {
+        try { last.blur(); } catch (e) { /* detached */ }
+        await new Promise((r) => setTimeout(r, wait || 30));
+        if (document.activeElement === last) out.lastPulledBack = nid(last);
       }
       // Timer-based handlers (blur → setTimeout → focus()) fire after the loop: give them a moment to show up.
       if (!wait) await new Promise((r) => setTimeout(r, 30));
     } finally {
       HTMLElement.prototype.focus = origFocus;
+      window.__a11yRestoreOpeners();
       observer.disconnect();
       still.remove();
       const a = document.activeElement;
