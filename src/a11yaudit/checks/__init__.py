@@ -6,3 +6,4 @@ from . import aria, lang, media, review  # noqa: F401
 from . import tables  # noqa: F401
 from . import contrast  # noqa: F401
 from . import smartphone  # noqa: F401
+from . import encoding  # noqa: F401

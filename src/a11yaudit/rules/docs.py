@@ -28,7 +28,9 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
            "| コード | ルール | 達成基準 | 方法 | プロファイル | ACT |", "|---|---|---|---|---|---|"]
     for r in ours:
         crit = ("、".join(r.requirements)
-                or (f"—（スマートフォン対応。関連：{'、'.join(r.related)}）" if r.category == "readiness" else "—（表記ガイド）"))
+                or (f"—（スマートフォン対応。関連：{'、'.join(r.related)}）" if r.category == "readiness" else
+                    f"—（ベストプラクティス。関連：{'、'.join(r.related) or '—'}）" if r.category == "best-practice" else
+                    "—（表記ガイド）"))
         out.append(f"| [{r.code}](#{r.code.lower()}) | {r.title['ja']} | {crit} | {r.test_method} | "
                    f"{', '.join(r.profiles)} | {', '.join(r.act_ids) or '—'} |")
     out.append("")
@@ -41,6 +43,9 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
         if r.category == "readiness":
             out.append(f"- 達成基準：なし（スマートフォン対応の項目。達成基準チェックリストには含めない。関連する達成基準："
                        f"{'、'.join(r.related) or '—'}）")
+        elif r.category == "best-practice" and not crit_names:
+            out.append(f"- 達成基準：なし（ベストプラクティス。参考として報告し、達成基準チェックリストには含めない。関連する"
+                       f"達成基準：{'、'.join(r.related) or '—'}）")
         else:
             out.append(f"- 達成基準：{'、'.join(crit_names) or 'なし（自治体の表記ガイド。達成基準チェックリストには含めない）'}")
         if r.techniques:
