@@ -292,9 +292,11 @@ class Auditor:
                 for e in queued if e["url"] in ids]
 
     def _allowed_hosts(self, physical: str | None) -> set[str]:
-        hosts = set(self.scope.hosts)
+        # Host names for the browser's own checks, and the site's origins: the filtering proxy compares (scheme,
+        # host, port), so the served site's 127.0.0.1 opens its own port only (gather/guard_proxy.py Allowance).
+        hosts = set(self.scope.hosts) | set(self.scope.origins)
         if physical:
-            hosts.add(host_of(physical))
+            hosts |= {host_of(physical), physical.rstrip("/")}
         return hosts
 
     def _finish(self, status: str) -> None:
@@ -341,7 +343,10 @@ class Auditor:
     async def _sitemap_entries(self) -> list[dict]:
         start = [self.origin_map.to_logical(u) for u in (self.robots.sitemaps if self.robots else [])]
         start = start or [self.site.base_url + "/sitemap.xml"]
-        result = await asyncio.to_thread(read_sitemaps, start, self._fetch, max_urls=self.crawl.max_sitemap_urls)
+        # Sitemaps outside the site's origins (robots.txt and sitemap indexes may name any URL) are fetched only
+        # from public addresses (discover/sources.py read_sitemaps).
+        result = await asyncio.to_thread(read_sitemaps, start, self._fetch, max_urls=self.crawl.max_sitemap_urls,
+                                         same_site=self.scope.same_site)
         for url, err in result.errors:
             self.progress.say(f"sitemap {url}: {err}")
         self.stats["sitemaps"] = {"read": len(result.sitemaps_read), "urls": len(result.urls),

@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__, settings
-from .config import http_url_problem
 from .errors import ConfigError, InfrastructureError
 
 # "advisory": A/AA failures and also the advisory rules' failures (axe-core best practices, smartphone readiness).
@@ -90,11 +89,10 @@ def _html_content_type(data: bytes) -> str:
 
 
 def _site_for_url(url: str, sites: list) -> Any:
-    from .discover.urls import host_of
-    host = host_of(url)
+    """The configured site whose origins (scheme, host, port) include the URL's (discover/scope.py)."""
+    from .discover.scope import ScopeClassifier
     for site in sites:
-        hosts = {host_of(u) for u in site.start_urls} | {host_of(site.base_url)} | {h.lower() for h in site.allowed_hosts}
-        if host in hosts:
+        if ScopeClassifier(site).same_site(url):
             return site
     return None
 
@@ -115,6 +113,7 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
                     read_stdin=None, cwd: Path | None = None) -> list[Target]:
     """Command-line targets → Target objects; every input problem is a ConfigError (exit 2)."""
     from .discover.urls import canonicalize, host_of, path_of
+    from .gather.guard_proxy import origin_tuple
     cwd = cwd or Path.cwd()
     if not specs:
         raise ConfigError("give at least one TARGET (URL, HTML file or '-')", field="TARGET")
@@ -128,9 +127,6 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
             if not base_url:
                 raise ConfigError("HTML on standard input ('-') needs --base-url URL (where the page will be "
                                   "published; relative links and CSS resolve against it)", field="--base-url")
-            if http_url_problem(base_url):     # a malformed URL (http://[::1/) is bad input, not a crash
-                raise ConfigError(f"must be an http(s) URL, got {base_url!r} ({http_url_problem(base_url)})",
-                                  field="--base-url")
             parts = urlsplit(base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ConfigError(f"must be an http(s) URL, got {base_url!r}", field="--base-url")
@@ -144,8 +140,6 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
             t = Target(spec, "stdin", load_url, ident, site.id if site else host_of(ident), path_of(ident), ident,
                        site=site, body=data)
         elif re.match(r"^https?://", spec, re.I):
-            if http_url_problem(spec):
-                raise ConfigError(f"not a valid URL: {spec!r} ({http_url_problem(spec)})", field="TARGET")
             parts = urlsplit(spec)
             if not parts.hostname:
                 raise ConfigError(f"not a valid URL: {spec!r}", field="TARGET")
@@ -180,7 +174,7 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
                 t = Target(spec, "file", load_url, rel, FILE_SITE, rel, rel, body=data, serve_root=root,
                            serve_origin=LOCAL_ORIGIN)
         if t.site is not None and t.site.serve is not None and t.serve_root is None \
-                and host_of(t.load_url) == host_of(t.site.base_url):
+                and origin_tuple(t.load_url) == origin_tuple(t.site.base_url):
             t.serve_root, t.serve_origin = t.site.serve, t.site.base_url   # a served site's logical URL
         t.profile = _profile_for(t, profile)
         out.append(t)
@@ -497,6 +491,8 @@ def compare(targets: list[Target], loads: dict, results: dict, baseline: list[Ba
                               "ok": ok, "error": None if ok else f"{load.error_kind}: {load.error}",
                               "title": (load.artifacts or {}).get("page", {}).get("title") if ok else None,
                               "profile": t.profile})
+            if load.final_url and not _same_document(load.final_url, t.load_url):
+                load_rows[-1]["final_url"] = load.final_url     # a redirect on the target's origin, reported
             if not ok:
                 continue
             for res in results.get((spec, viewport), []):
@@ -692,6 +688,8 @@ def summary_text(res: GateResult, lang: str = "ja") -> str:
     lines.append(f"{_T['pages'][lang]}:")
     for row in res.loads:
         state = "ok" if row["ok"] else f"ERROR {clip(row['error'] or '')}"
+        if row.get("final_url"):
+            state += f" (→ {clip(row['final_url'], 120)})"
         lines.append(f"  [{row['viewport']}] {clip(row['location'], 120)} ({row['profile']}) {state}")
     if res.load_errors:
         lines.append(f"{_T['load'][lang]}: {len(res.load_errors)}")
@@ -757,30 +755,106 @@ async def _serve_body(route, body: bytes) -> None:
     await route.fulfill(status=200, body=body, headers={"content-type": _html_content_type(body)})
 
 
-async def _install_routes(context, targets: list[Target], block: set[str]) -> None:
-    """Later routes win in Playwright: served folders first, then the exact pages given as files / on stdin."""
-    origins = {}
+def gate_allowance(targets: list[Target]):
+    """The origins the gated pages may reach on special addresses: each target's own origin (a local dev server the
+    user names, the --base-url of a preview, the served folder of a file) and its configured site's origins —
+    nothing else on loopback, private or link-local addresses (gather/guard_proxy.py)."""
+    from .discover.urls import origin_of
+    from .gather.guard_proxy import Allowance
+    entries: list[str] = []
     for t in targets:
-        if t.serve_root is not None and t.serve_origin:
-            origins[t.serve_origin.rstrip("/")] = t.serve_root
-    # (Playwright passes the request too when a handler takes two parameters: bind with factories.)
-    def folder_handler(root):
-        return lambda route: _serve_folder(route, root, block)
+        entries.append(origin_of(t.load_url))
+        if t.serve_origin:
+            entries.append(t.serve_origin)
+        if t.site is not None:
+            from .discover.scope import ScopeClassifier
+            entries += sorted(ScopeClassifier(t.site).origins) + list(t.site.allowed_hosts)
+    return Allowance(entries)
 
-    def body_handler(body):
-        return lambda route: _serve_body(route, body)
 
-    def prefix_matcher(origin):
-        return lambda u: u == origin or u.startswith(origin + "/")
+def _same_document(a: str, b: str) -> bool:
+    """The same URL but for the fragment (and for what Chromium normalises: case, default port, encoding)."""
+    from .discover.urls import canonicalize
+    a, b = a.split("#", 1)[0], b.split("#", 1)[0]
+    return a == b or (canonicalize(a, strip_params=[]) or a) == (canonicalize(b, strip_params=[]) or b)
 
-    def exact_matcher(url):
-        return lambda u: u.split("#", 1)[0] == url
 
-    for origin, root in origins.items():
-        await context.route(prefix_matcher(origin), folder_handler(root))
-    for t in targets:
-        if t.body is not None:
-            await context.route(exact_matcher(t.load_url), body_handler(t.body))
+class GateRoutes:
+    """One context's requests in the gate: the pages given as files / on stdin and their folders are served from
+    here; other requests to special addresses outside the allowance are refused (the proxy refuses the redirect
+    hops); and the top document stays the target: any other top-level navigation (location.replace, a meta
+    refresh, a link followed) is stopped and recorded, so the target is judged or the load fails — never the page
+    it led to, nor Chromium's error page."""
+
+    def __init__(self, targets: list[Target], allowance, block: set[str]):
+        self.bodies = {t.load_url: t.body for t in targets if t.body is not None}
+        self.folders = {t.serve_origin.rstrip("/"): t.serve_root for t in targets
+                        if t.serve_root is not None and t.serve_origin}
+        self.allowance = allowance
+        self.block = block
+        self.page = None               # the tab's page, whose main frame must stay on the target
+        self.target: Target | None = None
+        self.navigations: list[str] = []
+
+    async def handle(self, route) -> None:
+        from .gather.guard_proxy import is_ip, origin_tuple, special
+        req = route.request
+        url = req.url
+        scheme = url.split(":", 1)[0].lower()
+        if scheme in ("data", "blob", "about"):
+            await route.continue_()
+            return
+        if scheme not in ("http", "https"):
+            await route.abort("blockedbyclient")
+            return
+        try:
+            top = req.is_navigation_request() and req.frame.parent_frame is None
+        except Exception:  # noqa: BLE001 — e.g. a worker's request has no frame
+            top = False
+        if top:
+            ours = self.page is not None and req.frame == self.page.main_frame
+            if not (ours and self.target is not None and _same_document(url, self.target.load_url)):
+                if ours:
+                    self.navigations.append(url)
+                await route.abort("blockedbyclient")      # (a popup is not followed either)
+                return
+        if req.resource_type in self.block:
+            await route.abort("blockedbyclient")
+            return
+        bare = url.split("#", 1)[0]
+        if bare in self.bodies:
+            await _serve_body(route, self.bodies[bare])
+            return
+        for origin, root in self.folders.items():
+            if bare == origin or bare.startswith(origin + "/"):
+                await _serve_folder(route, root, self.block)
+                return
+        origin = origin_tuple(url)
+        if origin is None:
+            await route.abort("blockedbyclient")
+            return
+        host = origin[1]
+        if not self.allowance.allows(*origin) and (
+                host == "localhost" or host.endswith(".localhost") or (is_ip(host) and special(host))):
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+
+def navigation_error(target: Target, load, navigations: list[str]) -> str | None:
+    """Why a gated load does not show the target (fail closed), or None when it does."""
+    from .gather.guard_proxy import origin_tuple
+    if navigations:
+        return (f"ページが対象から移動しようとしました / the page navigated away from the target to "
+                f"{navigations[0][:300]} (the gate judges the target itself; gate that URL directly if it is the "
+                f"page meant)")
+    final = load.final_url or ""
+    if final.startswith("chrome-error:"):
+        return f"Chromium の エラーページ / Chromium's error page instead of the target ({load.error or final})"
+    if final and origin_tuple(final) != origin_tuple(target.load_url):
+        return (f"別のオリジンへ転送されました / redirected away from the target's origin to {final[:300]} "
+                "(gate that URL directly if it is the page meant)")
+    return None
 
 
 async def gather_targets(browser, targets: list[Target], viewports: list[str], ruleset, *, timeout: float,
@@ -793,6 +867,11 @@ async def gather_targets(browser, targets: list[Target], viewports: list[str], r
         await start_task
     loads: dict = {}
     results: dict = {}
+    allowance = gate_allowance(targets)
+    # This call's own port of the filtering proxy: its allowance is these targets' origins only (serve-gate runs
+    # several calls on one browser; one request's allowance never carries over to another).
+    proxy = getattr(browser, "proxy", None)
+    listener = await asyncio.to_thread(proxy.listen, allowance) if proxy is not None else None
     # Cross-viewport rules (SP08: content of the PC rendering missing on the smartphone) compare a page's smartphone
     # rendering with its PC one: the other viewports wait for the PC load of the same target (PC never waits).
     pc_loaded = {t.spec: asyncio.Event() for t in targets}
@@ -808,14 +887,20 @@ async def gather_targets(browser, targets: list[Target], viewports: list[str], r
     async def _viewport_targets(viewport: str) -> None:
         ctx = None
         tab = None
+        routes = GateRoutes(targets, allowance, browser.block_resources)
         for t in targets:
             if ctx is None:
-                ctx = await browser.new_context(viewport)
-                await _install_routes(ctx, targets, browser.block_resources)
+                ctx = await browser.new_context(viewport, proxy=listener[0] if listener else None)
+                await ctx.route("**/*", routes.handle)        # the last route registered wins over the browser's
                 tab = Tab(ctx)
             try:
+                routes.page, routes.target, routes.navigations = await tab.ensure(), t, []
                 load = await gather_page(tab, t.load_url, viewport, timeout=timeout, settle=settle,
                                          interactions=ruleset.interactions(t.profile, viewport))
+                why = navigation_error(t, load, routes.navigations)
+                routes.target = None
+                if why is not None:      # fail closed: the target was not what got judged (or nothing was)
+                    load.artifacts, load.error_kind, load.error = None, "navigated_away", why
             finally:
                 if viewport == "pc":
                     pc_loaded[t.spec].set()
@@ -839,7 +924,11 @@ async def gather_targets(browser, targets: list[Target], viewports: list[str], r
             with contextlib.suppress(Exception):
                 await ctx.close()
 
-    await asyncio.gather(*(one_viewport(vp) for vp in viewports))
+    try:
+        await asyncio.gather(*(one_viewport(vp) for vp in viewports))
+    finally:
+        if listener is not None:
+            proxy.unlisten(listener[1])
     return loads, results
 
 
@@ -877,7 +966,9 @@ def _prepare(opt: GateOptions, read_stdin=None):
 async def _gate_async(opt: GateOptions, read_stdin=None):
     """Chromium starts while the input, sites.yaml and the rules are read (in a thread)."""
     from .gather.browser import Browser
-    browser = Browser(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]))
+    # guard: every request goes through the filtering proxy (each gather_targets call opens its own port of it
+    # with the targets' allowance; the browser's default port allows no special address at all).
+    browser = Browser(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]), guard=True)
     start = asyncio.ensure_future(browser.start())
     try:
         try:
@@ -887,11 +978,6 @@ async def _gate_async(opt: GateOptions, read_stdin=None):
             with contextlib.suppress(BaseException):
                 await start
             raise
-        from .discover.urls import host_of
-        for t in targets:
-            browser.allowed_hosts.add(host_of(t.load_url))       # the pages asked for, even on 127.0.0.1
-            if t.site is not None:
-                browser.allowed_hosts.update(h.lower() for h in t.site.allowed_hosts)
         timeout = min([t.site.crawl.timeout for t in targets if t.site is not None] or [opt.timeout])
         loads, results = await gather_targets(browser, targets, opt.viewports, ruleset, timeout=timeout,
                                               settle=opt.settle, start_task=start)

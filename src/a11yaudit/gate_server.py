@@ -50,7 +50,9 @@ class WarmGate:
         self.opt = opt
         self.sites = gate._load_sites(opt.config)
         self.ruleset = load_rules()
-        self.browser = Browser(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]))
+        # Every request through the filtering proxy; each gate call opens its own port of it with the allowance of
+        # its own page (gate.gather_targets), so a loopback base_url of one request opens nothing for the next.
+        self.browser = Browser(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]), guard=True)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="a11yaudit-gate-loop", daemon=True)
         self.thread.start()
@@ -68,13 +70,8 @@ class WarmGate:
                                              timeout=self.opt.timeout, settle=self.opt.settle)
 
     def gate(self, body: bytes, base_url: str | None, *, viewports=None, fail_on: str = "AA"):
-        from .discover.urls import host_of
         targets = gate.resolve_targets(["-"], base_url=base_url, sites=self.sites, profile=self.opt.profile,
                                        read_stdin=lambda: body)
-        for t in targets:
-            self.browser.allowed_hosts.add(host_of(t.load_url))
-            if t.site is not None:
-                self.browser.allowed_hosts.update(h.lower() for h in t.site.allowed_hosts)
         baseline = gate.load_baseline_spec(self.opt.baseline, self.opt.db_url)
         loads, results = self._run(self._gather(targets, viewports or self.opt.viewports),
                                    timeout=self.opt.timeout * 4 + 30)

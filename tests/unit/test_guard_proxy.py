@@ -50,11 +50,18 @@ class Upstream:
 
 
 @pytest.fixture
-def proxy():
-    g = GuardProxy({"127.0.0.1"})
-    url = g.start()
-    yield g, int(url.rsplit(":", 1)[1])
-    g.stop()
+def make_proxy():
+    """make_proxy(allowed entries) -> (GuardProxy, its port); stopped after the test."""
+    started = []
+
+    def make(allowed):
+        g = GuardProxy(allowed)
+        url = g.start()
+        started.append(g)
+        return g, int(url.rsplit(":", 1)[1])
+    yield make
+    for g in started:
+        g.stop()
 
 
 def _client(port: int) -> socket.socket:
@@ -62,9 +69,19 @@ def _client(port: int) -> socket.socket:
     return c
 
 
-def test_passes_allowed_requests_and_refuses_special_addresses(proxy):
-    g, port = proxy
+def _get(port: int, url: str) -> bytes:
+    c = _client(port)
+    host = url.split("/")[2]
+    c.sendall(f"GET {url} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    data = b""
+    while chunk := c.recv(65536):
+        data += chunk
+    return data
+
+
+def test_passes_allowed_requests_and_refuses_special_addresses(make_proxy):
     up = Upstream(hang=False)
+    g, port = make_proxy({f"http://127.0.0.1:{up.port}"})
     c = _client(port)
     c.sendall(f"GET http://127.0.0.1:{up.port}/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     data = b""
@@ -77,9 +94,9 @@ def test_passes_allowed_requests_and_refuses_special_addresses(proxy):
 
 
 @pytest.mark.parametrize("tunnel", [False, True])
-def test_upstream_that_hangs_is_released_when_the_client_gives_up(proxy, tunnel):
-    g, port = proxy
+def test_upstream_that_hangs_is_released_when_the_client_gives_up(make_proxy, tunnel):
     up = Upstream(hang=True)
+    g, port = make_proxy({f"http://127.0.0.1:{up.port}"})
     c = _client(port)
     if tunnel:
         c.sendall(f"CONNECT 127.0.0.1:{up.port} HTTP/1.1\r\nHost: 127.0.0.1:{up.port}\r\n\r\n".encode())
@@ -98,3 +115,122 @@ def test_upstream_that_hangs_is_released_when_the_client_gives_up(proxy, tunnel)
     while not up.closed_at and time.monotonic() < gave_up + 5:
         time.sleep(0.02)
     assert up.closed_at and up.closed_at[0] - gave_up < 2, "the proxy kept the hanging upstream connection open"
+
+
+# --- issue 22: origins, one allowance per listener, DNS rebinding, bounded DNS ------------------------------------
+
+def test_the_site_is_its_origin_not_its_host(make_proxy):
+    """A served site's audit allows `127.0.0.1` and `http://127.0.0.1:A`: port A passes, another local service on
+    127.0.0.1:B (plain and CONNECT), [::1] and `localhost` are refused and never connected to."""
+    site, secret = Upstream(hang=False), Upstream(hang=False)
+    g, port = make_proxy({"sample.invalid", "127.0.0.1", f"http://127.0.0.1:{site.port}"})
+    assert _get(port, f"http://127.0.0.1:{site.port}/").endswith(b"ok")
+    assert _get(port, f"http://127.0.0.1:{secret.port}/secret").startswith(b"HTTP/1.1 403")
+    assert _get(port, f"http://localhost:{secret.port}/secret").startswith(b"HTTP/1.1 403")
+    c = _client(port)
+    c.sendall(f"CONNECT 127.0.0.1:{secret.port} HTTP/1.1\r\nHost: 127.0.0.1:{secret.port}\r\n\r\n".encode())
+    assert c.recv(65536).startswith(b"HTTP/1.1 403")
+    assert _get(port, "http://[::1]:9/").startswith(b"HTTP/1.1 403")
+    assert secret.accepted == 0 and site.accepted == 1
+    assert f"127.0.0.1:{secret.port}" in g.refused
+
+
+def test_each_listener_has_its_own_allowance(make_proxy):
+    """serve-gate: each request gets a port of the proxy with its own allowance; the browser's default port and a
+    closed request's port allow nothing local."""
+    up = Upstream(hang=False)
+    g, port = make_proxy(set())
+    url, handle = g.listen([f"http://127.0.0.1:{up.port}"])
+    other, other_handle = g.listen(["https://www.pref.example.jp"])
+    lport, oport = int(url.rsplit(":", 1)[1]), int(other.rsplit(":", 1)[1])
+    assert _get(lport, f"http://127.0.0.1:{up.port}/").endswith(b"ok")
+    assert _get(oport, f"http://127.0.0.1:{up.port}/").startswith(b"HTTP/1.1 403")
+    assert _get(port, f"http://127.0.0.1:{up.port}/").startswith(b"HTTP/1.1 403")
+    g.unlisten(handle)
+    time.sleep(0.2)
+    with pytest.raises(OSError):
+        _get(lport, f"http://127.0.0.1:{up.port}/")
+    assert up.accepted == 1
+
+
+import sys as _sys  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))
+from netns import needs_netns, run_in_netns  # noqa: E402
+
+_PROXY_IN_NETNS = r'''
+import json, socket, threading, time
+from netns import FakeDNS
+from a11yaudit.gather.guard_proxy import GuardProxy
+
+def server(ip, body):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((ip, 8080)); s.listen()
+    def loop():
+        while True:
+            c, _ = s.accept(); c.recv(65536)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body); c.close()
+    threading.Thread(target=loop, daemon=True).start()
+
+def get(port, url):
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    c.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % url).encode())
+    data = b""
+    while chunk := c.recv(65536):
+        data += chunk
+    return data.decode("latin-1")
+'''
+
+
+@needs_netns
+def test_dns_rebinding_connects_to_the_address_that_was_checked():
+    """rebind.test answers a public address (93.184.216.34, a server inside the namespace) to the first question
+    and 127.0.0.1 afterwards, where an internal service listens on the same port: the proxy connects to the
+    address it checked. Before: it resolved again to connect and fetched the internal service's secret."""
+    out = run_in_netns(_PROXY_IN_NETNS + r'''
+dns = FakeDNS({"rebind.test": ["93.184.216.34", "127.0.0.1"]})
+server("93.184.216.34", b"public page"); server("127.0.0.1", b"INTERNAL SECRET")
+g = GuardProxy(set()); port = int(g.start().rsplit(":", 1)[1])
+first = get(port, "http://rebind.test:8080/")
+second = get(port, "http://rebind.test:8080/again")
+g.stop()
+print(json.dumps({"first": first, "second": second, "a_queries": dns.a_queries("rebind.test")}))
+''', addresses=("93.184.216.34",))
+    assert out["first"].endswith("public page") and out["second"].endswith("public page"), out
+    assert "SECRET" not in out["first"] + out["second"]
+    assert out["a_queries"] == 1                     # resolved once for the run
+
+
+@needs_netns
+def test_unanswered_dns_is_bounded_and_cached_per_run():
+    """Social widgets on a machine whose DNS never answers (resolv.conf: 5 s × 2 attempts): each host costs at most
+    RESOLVE_TIMEOUT_S once, later requests for it are answered at once (502), never waiting for the resolver
+    again; other hosts are not held up meanwhile. Before: ~10 s per request, twice (check, then connect)."""
+    out = run_in_netns(_PROXY_IN_NETNS + r'''
+from a11yaudit.gather.guard_proxy import RESOLVE_TIMEOUT_S
+hosts = ["platform.twitter.com", "connect.facebook.net", "b.st-hatena.com"]
+dns = FakeDNS({"ok.test": ["93.184.216.34"]}, blackhole=set(hosts))
+server("93.184.216.34", b"public page")
+g = GuardProxy(set()); port = int(g.start().rsplit(":", 1)[1])
+times, answers = {}, {}
+def one(h, key):
+    t = time.monotonic(); answers[key] = get(port, "http://%s/widgets.js" % h)[:12]; times[key] = time.monotonic() - t
+threads = [threading.Thread(target=one, args=(h, h)) for h in hosts]
+t0 = time.monotonic()
+for t in threads: t.start()
+ok_t = time.monotonic(); ok = get(port, "http://ok.test:8080/"); ok_s = time.monotonic() - ok_t
+for t in threads: t.join()
+first_round = time.monotonic() - t0
+t1 = time.monotonic()
+for h in hosts: answers[h + " again"] = get(port, "http://%s/widgets.js" % h)[:12]
+again = time.monotonic() - t1
+print(json.dumps({"first_round": first_round, "again": again, "ok": ok, "ok_s": ok_s, "answers": answers,
+                  "bound": RESOLVE_TIMEOUT_S, "a_queries": {h: dns.a_queries(h) for h in hosts},
+                  "lookups": g.resolver.lookups}))
+g.stop()
+''', addresses=("93.184.216.34",))
+    assert out["first_round"] < out["bound"] + 1.5, out
+    assert out["again"] < 0.5, out
+    assert out["ok"].endswith("public page") and out["ok_s"] < 1.0, out
+    assert all(a.startswith("HTTP/1.1 502") for a in out["answers"].values()), out
+    assert out["lookups"] == 4

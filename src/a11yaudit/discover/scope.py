@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from ..config import ScopeRule, Site
-from .urls import document_type, host_of
+from ..gather.guard_proxy import Allowance, origin_tuple
+from .urls import document_type, host_of, origin_of
 
 IN_SCOPE = "in_scope"
 EXCLUDED = "excluded"
@@ -32,9 +33,15 @@ class ScopeClassifier:
         self.exclude = [(r, urljoin(base, r.prefix) if r.prefix else None) for r in site.policy.exclude]
         self.hosts = {host_of(u) for u in site.start_urls} | {host_of(site.base_url)} | {
             h.lower() for h in site.allowed_hosts}
+        # The site is its origins (scheme, host, port), not its host names: on 127.0.0.1:8123 another local port
+        # (an internal service) is not the site. http://host and https://host (default ports) are one site;
+        # allowed_hosts entries are hosts on the default ports (or `host:port`).
+        self.origins = {origin_of(u) for u in [site.base_url, *site.start_urls] if origin_tuple(u) is not None}
+        self.allowance = Allowance([*self.origins, *site.allowed_hosts])
 
     def same_site(self, url: str) -> bool:
-        return host_of(url) in self.hosts
+        origin = origin_tuple(url)
+        return origin is not None and self.allowance.allows(*origin)
 
     @staticmethod
     def _matches(rule: ScopeRule, prefix: str | None, url: str) -> bool:

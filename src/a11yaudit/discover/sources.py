@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import logging
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -21,23 +23,77 @@ MAX_SITEMAPS = 200
 MAX_SITEMAP_URLS = 200_000
 
 
+def _same_site_hop(old_url: str, new_url: str) -> bool:
+    """A redirect stays on the site when it keeps the origin (scheme, host, port), or only switches between
+    http://host and https://host on their default ports. Another port of the same host is another service."""
+    from ..gather.guard_proxy import DEFAULT_PORTS, origin_tuple
+    old, new = origin_tuple(old_url), origin_tuple(new_url)
+    if old is None or new is None or old[1] != new[1]:
+        return False
+    return old == new or (old[2] == DEFAULT_PORTS[old[0]] and new[2] == DEFAULT_PORTS[new[0]])
+
+
 class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to http(s) on the same host: a site's robots.txt, sitemap or document answering with a
-    redirect to another host (a private address, 169.254.169.254, localhost, …) is refused, never fetched."""
+    """Follows a redirect only to http(s) on the same origin: a site's robots.txt, sitemap or document answering
+    with a redirect to another host or port (a private address, 169.254.169.254, localhost, 127.0.0.1:other …) is
+    refused, never fetched."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        old, new = urlsplit(req.full_url), urlsplit(newurl)
-        if new.scheme not in ("http", "https") or (new.hostname or "").lower() != (old.hostname or "").lower():
+        if not _same_site_hop(req.full_url, newurl):
             raise urllib.error.HTTPError(newurl, code, f"redirect to another host refused: {newurl[:200]}", headers, fp)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def _checked_create_connection(address, timeout, source_address=None):
+    """socket.create_connection to the address that was checked (guard_proxy.resolve_checked): special addresses
+    are refused and the name is resolved once, so a rebinding DNS answer cannot move the connection."""
+    from ..gather.guard_proxy import resolve_checked
+    host, port = address
+    last: OSError | None = None
+    for ip in resolve_checked(host, port):
+        try:
+            return socket.create_connection((ip, port), timeout, source_address)
+        except OSError as exc:
+            last = exc
+    raise last or OSError(f"{host}: no address")
+
+
+class _Checked:
+    def connect(self):
+        self._create_connection = _checked_create_connection
+        return super().connect()
+
+
+class _CheckedHTTPConnection(_Checked, http.client.HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_Checked, http.client.HTTPSConnection):
+    pass
+
+
+class _CheckedHTTP(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPS(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        kwargs = {"context": self._context}
+        if hasattr(self, "_check_hostname"):
+            kwargs["check_hostname"] = self._check_hostname
+        return self.do_open(_CheckedHTTPSConnection, req, **kwargs)
+
+
 _OPENER = urllib.request.build_opener(_SameHostRedirects)
+_CHECKED_OPENER = urllib.request.build_opener(_SameHostRedirects, _CheckedHTTP, _CheckedHTTPS)
 
 
-def open_url(req: urllib.request.Request | str, *, timeout: float):
-    """urllib's urlopen, but redirects are followed on the same host only (see _SameHostRedirects)."""
-    return _OPENER.open(req, timeout=timeout)
+def open_url(req: urllib.request.Request | str, *, timeout: float, checked: bool = False):
+    """urllib's urlopen, but redirects are followed on the same origin only (see _SameHostRedirects). `checked`:
+    for URLs outside the audited site — private, loopback and link-local addresses are refused (PermissionError),
+    and the connection goes to the address that was checked."""
+    return (_CHECKED_OPENER if checked else _OPENER).open(req, timeout=timeout)
 
 
 def _http_error(exc: urllib.error.HTTPError) -> str:
@@ -53,13 +109,15 @@ class Fetched:
     error: str | None = None
 
 
-def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_SITEMAP_BYTES, user_agent: str = "a11yaudit") -> Fetched:
-    """A plain GET for robots.txt and sitemaps (pages go through the browser). Never raises."""
+def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_SITEMAP_BYTES, user_agent: str = "a11yaudit",
+          checked: bool = False) -> Fetched:
+    """A plain GET for robots.txt and sitemaps (pages go through the browser). Never raises. `checked`: a URL
+    outside the audited site, refused on special addresses (see open_url)."""
     if not url.startswith(("http://", "https://")):
         return Fetched(url, 0, b"", error="not an http(s) URL")
     req = urllib.request.Request(url, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
     try:
-        with open_url(req, timeout=timeout) as resp:
+        with open_url(req, timeout=timeout, checked=checked) as resp:
             body = resp.read(max_bytes + 1)
             if len(body) > max_bytes:
                 return Fetched(url, resp.status, b"", error=f"larger than {max_bytes} bytes")
@@ -67,7 +125,10 @@ def fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_SITEMAP_BYTES
     except urllib.error.HTTPError as exc:
         return Fetched(url, exc.code, b"", error=_http_error(exc))
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return Fetched(url, 0, b"", error=str(getattr(exc, "reason", exc)))
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, PermissionError):
+            return Fetched(url, 0, b"", error=f"refused: {reason} (outside the audited site)")
+        return Fetched(url, 0, b"", error=str(reason))
 
 
 def head_size(url: str, *, timeout: float = 15.0, user_agent: str = "a11yaudit") -> dict:
@@ -175,9 +236,19 @@ def _parse_sitemap(body: bytes, max_urls: int | None = None) -> tuple[str, list[
 
 
 def read_sitemaps(start: list[str], get: Callable[[str], Fetched] = fetch, *,
-                  max_sitemaps: int = MAX_SITEMAPS, max_urls: int = MAX_SITEMAP_URLS) -> SitemapResult:
+                  max_sitemaps: int = MAX_SITEMAPS, max_urls: int = MAX_SITEMAP_URLS,
+                  same_site: Callable[[str], bool] | None = None,
+                  get_outside: Callable[[str], Fetched] | None = None) -> SitemapResult:
     """Read sitemaps and sitemap indexes breadth-first; self-references and loops are read once. URLs past
-    `max_urls` are counted in `dropped`, not kept."""
+    `max_urls` are counted in `dropped`, not kept.
+
+    `same_site` (site audits): sitemaps on the site's own origins are read with `get`; any other sitemap — named in
+    robots.txt or in a sitemap index — with `get_outside` (default: `fetch(checked=True)`), which refuses
+    loopback, private and link-local addresses (169.254.169.254, 127.0.0.1:other-port, intranet names)."""
+    if same_site is not None:
+        outside = get_outside or (lambda u: fetch(u, checked=True))
+        inner = get
+        get = lambda u: inner(u) if same_site(u) else outside(u)     # noqa: E731
     result = SitemapResult()
     queue, seen = list(start), set()
     while queue and len(result.sitemaps_read) < max_sitemaps:

@@ -237,13 +237,17 @@ class Browser:
                 await asyncio.to_thread(self.proxy.stop)
                 self.proxy = None
 
-    async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit", axe: bool = True):
+    async def new_context(self, viewport: str, ua_suffix: str = "a11yaudit", axe: bool = True,
+                          proxy: str | None = None):
+        """`proxy`: this context's own port of the filtering proxy (the gate: one allowance per request)."""
         await self.ensure()
         vp = settings.VIEWPORTS[viewport]
         kwargs = dict(viewport={"width": vp["width"], "height": vp["height"]},
                       device_scale_factor=vp["device_scale_factor"], is_mobile=vp["is_mobile"],
                       has_touch=vp["has_touch"], locale="ja-JP", timezone_id="Asia/Tokyo",
                       service_workers="block", accept_downloads=False)
+        if proxy:
+            kwargs["proxy"] = {"server": proxy, "bypass": "<-loopback>"}
         ua = vp["user_agent"]
         if ua is None:
             ua = (await self._default_ua()) + f" {ua_suffix}"
