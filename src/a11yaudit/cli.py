@@ -417,6 +417,61 @@ def act_cmd(corpus, axe_only, fmt, only_rules, concurrency, include_deprecated, 
             sys.exit(1)
 
 
+@cli.command("eval")
+@click.argument("corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), default="tests/barriers")
+@click.option("--profile", default="jis2016+gov-style", show_default=True,
+              help="Rule profile the pages are judged with (the corpus also has 自治体表記 barriers for gov-style).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the whole result (per barrier, per page, every finding count) as JSON.")
+@click.option("--check", "expected", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Expected results (tests/barriers/expected.yaml): exit 1 when a recorded barrier is found less "
+                   "well, a clean twin has a failed finding, or a page could not be loaded.")
+@click.option("--update-expected", is_flag=True, help="Write this run's results into the --check file.")
+@click.option("--only", multiple=True, help="Only barriers with this id, criterion or category (repeatable).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=16), default=2, show_default=True)
+@click.option("--brief", is_flag=True, help="Leave out the per-page list of the clean twins.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def eval_cmd(corpus, profile, lang, json_out, expected, update_expected, only, concurrency, brief, quiet):
+    """Recall on the barrier corpus: audit every barrier page and its clean twin (served on 127.0.0.1) and print
+    recall per criterion and category, the missed barriers and the failed findings on clean twins."""
+    import yaml
+
+    from .evaluate import compare_expected, dump_json, expected_from, format_text, improvements, run_eval
+    from .rules.loader import load_rules
+    settings.pin_fonts()
+    state = {"last": 0.0}
+
+    def progress(done, total, res):
+        import time
+        now = time.monotonic()
+        if not quiet and (now - state["last"] > 5 or done == total):
+            state["last"] = now
+            click.echo(f"eval: {done}/{total} pages", err=True)
+
+    report = run_eval(corpus, load_rules(), profile=profile, concurrency=concurrency, only=set(only) or None,
+                      progress=progress)
+    if json_out:
+        json_out.write_text(dump_json(report), encoding="utf-8")
+    click.echo(format_text(report, lang, clean_details=not brief))
+    if expected:
+        data = yaml.safe_load(expected.read_text(encoding="utf-8")) if expected.exists() else {}
+        if update_expected:
+            header = ("# Barriers found by a11yaudit on the corpus (tests/barriers). `a11yaudit eval --check` fails when\n"
+                      "# one is found less well (failed > cantTell > missed) or a clean twin fails. Regenerate with:\n"
+                      "# a11yaudit eval tests/barriers --check tests/barriers/expected.yaml --update-expected\n")
+            expected.write_text(header + yaml.safe_dump(expected_from(report), allow_unicode=True, sort_keys=False,
+                                                        width=110), encoding="utf-8")
+        else:
+            for line in improvements(report, data or {}):
+                click.echo(f"eval: improved {line} (record it with --update-expected)", err=True)
+            problems = compare_expected(report, data or {})
+            for p in problems:
+                click.echo(f"eval: {p}", err=True)
+            if problems:
+                sys.exit(1)
+
+
 _GATE_FORMATS = click.Choice(["json", "junit", "sarif"])
 
 

@@ -1,0 +1,545 @@
+"""Recall on our own barrier corpus (issue 20): `a11yaudit eval CORPUS`.
+
+The corpus (tests/barriers/, described in its README.md) holds small pages with one known barrier each and a clean
+twin of each, and the ground truth `truth.yaml`: per barrier its criterion, technique, the element (a CSS selector),
+the viewports where it shows, its category and the rules whose finding counts as detecting it, with the outcome that
+counts (failed = error, cantTell = warning).
+
+Every page goes through the same path as a page of a site audit: the corpus is served on 127.0.0.1 (StaticServer),
+each page is rendered with `gather_page` at the viewports its truth names (PC first, so that cross-viewport rules get
+the PC rendering as a site audit gives them), with the interaction passes the profile's rules need on that viewport,
+and judged by `rules.engine.evaluate` with the same profile. One browser, `concurrency` pages at once.
+
+A barrier is found when a finding of one of its rules, at one of its viewports, is on the truth element, inside it or
+around it (the selectors are resolved on the page's own serialised DOM). Found as failed counts for recall "errors
+only"; found as failed or cantTell for "errors + warnings". Clean twins must have no failed finding of any rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import settings
+from .errors import ConfigError
+
+CATEGORIES = ("conformance", "best-practice", "readiness", "style")
+OUTCOMES = ("failed", "cantTell")
+VIEWPORT_ORDER = {"pc": 0, "sp": 1}
+BASE_PROFILES = {"jis2016", "jis2010", "wcag22"}
+PAGE_TIMEOUT = 30.0
+PAGE_SETTLE = 0.3
+FOUND_RANK = {"missed": 0, "cantTell": 1, "failed": 2}
+
+TEXT = {
+    "ja": {
+        "title": "バリアコーパスの検出率（a11yaudit eval）",
+        "run": "{n} ページ（バリア {b}・クリーン {c}）を {s} 秒で検査（プロファイル {p}、axe-core {axe}）",
+        "by_criterion": "達成基準ごとの検出率",
+        "outside_std": "  * = このプロファイルの規格の達成基準ではない（WCAG 2.1/2.2。スマートフォン対応として集計）",
+        "by_category": "カテゴリごとの検出率",
+        "head": "{key:<14} {n:>4} {err:>14} {warn:>16}",
+        "col_err": "エラーのみ",
+        "col_warn": "エラー＋警告",
+        "total": "合計",
+        "missed": "検出できなかったバリア（{n} 件）",
+        "missed_other": "    （同じ要素のほかの指摘: {other}）",
+        "warn_only": "警告（要確認）としてだけ検出したバリア（{n} 件）",
+        "false": "クリーンなページの不合格（誤検出）: {n} 件",
+        "clean_pages": "クリーンなページの結果（ページごと: 不合格 / 要確認 / 人による確認項目）",
+        "checklist": "    人による確認項目: {items}",
+        "errors": "読み込めなかったページ: {n} 件",
+        "none": "なし",
+        "outside": "このプロファイルで実行されないルールだけのバリア（検出率の計算から除外）: {n} 件",
+    },
+    "en": {
+        "title": "Barrier corpus recall (a11yaudit eval)",
+        "run": "{n} pages ({b} barrier, {c} clean) checked in {s} s (profile {p}, axe-core {axe})",
+        "by_criterion": "Recall per success criterion",
+        "outside_std": "  * = not a success criterion of the profile's standard (WCAG 2.1/2.2; counted as readiness)",
+        "by_category": "Recall per category",
+        "head": "{key:<14} {n:>4} {err:>14} {warn:>16}",
+        "col_err": "errors only",
+        "col_warn": "errors+warnings",
+        "total": "total",
+        "missed": "Missed barriers ({n})",
+        "missed_other": "    (other findings on the element: {other})",
+        "warn_only": "Barriers found only as warnings (cantTell) ({n})",
+        "false": "Failed findings on clean twins (false failures): {n}",
+        "clean_pages": "Clean pages (per page: failed / cantTell / human-check items)",
+        "checklist": "    human check: {items}",
+        "errors": "Pages that could not be loaded: {n}",
+        "none": "none",
+        "outside": "Barriers whose rules do not run in this profile (left out of recall): {n}",
+    },
+}
+
+
+@dataclass
+class Barrier:
+    id: str
+    criterion: str | None
+    technique: str
+    description: str
+    page: str
+    clean: str
+    selector: str
+    viewports: list[str]
+    category: str
+    rules: list[str]
+    outcome: str
+    note: str = ""
+
+
+@dataclass
+class PageResult:
+    path: str
+    kind: str                                  # barrier | clean
+    viewports: list[str]
+    findings: list[dict] = field(default_factory=list)
+    errors: dict = field(default_factory=dict)  # viewport -> "kind: message"
+    seconds: float = 0.0
+
+
+# --- truth ------------------------------------------------------------------------------------------------------
+_FIELDS = {"id", "criterion", "technique", "description", "page", "clean", "selector", "viewports", "category",
+           "rules", "outcome", "note"}
+
+
+def load_truth(corpus: str | Path) -> list[Barrier]:
+    import yaml
+    corpus = Path(corpus)
+    path = corpus / "truth.yaml"
+    if not path.is_file():
+        raise ConfigError("not a barrier corpus (truth.yaml missing)", file=str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cannot read the truth: {exc}", file=str(path)) from None
+    rows = data.get("barriers") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ConfigError("truth.yaml needs a list `barriers`", file=str(path), field="barriers")
+    out, seen = [], set()
+    for i, row in enumerate(rows):
+        where = f"barriers[{i}]"
+        if not isinstance(row, dict):
+            raise ConfigError("each barrier must be a mapping", file=str(path), field=where)
+        unknown = set(row) - _FIELDS
+        if unknown:
+            raise ConfigError(f"unknown field(s) {sorted(unknown)}", file=str(path), field=where)
+        for key in ("id", "page", "clean", "selector", "viewports", "category", "rules", "outcome"):
+            if key not in row:
+                raise ConfigError(f"missing field {key}", file=str(path), field=where)
+        if row["id"] in seen:
+            raise ConfigError(f"duplicate id {row['id']}", file=str(path), field=where)
+        seen.add(row["id"])
+        if row["category"] not in CATEGORIES:
+            raise ConfigError(f"category must be one of {CATEGORIES}", file=str(path), field=f"{where}.category")
+        if row["outcome"] not in OUTCOMES:
+            raise ConfigError(f"outcome must be one of {OUTCOMES}", file=str(path), field=f"{where}.outcome")
+        vps = row["viewports"]
+        if not vps or any(v not in VIEWPORT_ORDER for v in vps):
+            raise ConfigError("viewports must be pc and/or sp", file=str(path), field=f"{where}.viewports")
+        for key in ("page", "clean"):
+            if not (corpus / row[key]).is_file():
+                raise ConfigError(f"{key} {row[key]} does not exist", file=str(path), field=f"{where}.{key}")
+        out.append(Barrier(id=str(row["id"]), criterion=row.get("criterion"), technique=str(row.get("technique", "")),
+                           description=str(row.get("description", "")), page=row["page"], clean=row["clean"],
+                           selector=row["selector"], viewports=sorted(vps, key=VIEWPORT_ORDER.get),
+                           category=row["category"], rules=list(row["rules"] or []), outcome=row["outcome"],
+                           note=str(row.get("note") or "")))
+    return out
+
+
+def rule_category(rule) -> str:
+    if rule is None:
+        return "conformance"
+    if rule.category != "conformance":
+        return rule.category
+    if not (set(rule.profiles) & BASE_PROFILES):
+        return "style"
+    return "conformance"
+
+
+# --- selectors ----------------------------------------------------------------------------------------------------
+def _nodes(soup, selector: str) -> list | None:
+    """Elements of the serialised DOM a selector names; the first part of a frame or shadow chain ("iframe / a",
+    "x >>> y") names the element in the top document. None when the selector cannot be resolved."""
+    first = selector.split(" / ", 1)[0].split(" >>> ", 1)[0].strip()
+    if not first:
+        return None
+    try:
+        found = soup.select(first)
+    except Exception:  # noqa: BLE001 — a selector soupsieve does not support
+        return None
+    return found or None
+
+
+def _related(a_nodes: list, b_nodes: list) -> bool:
+    """Some element of a is some element of b, or one contains the other."""
+    def chain(el):
+        ids = {id(el)}
+        for parent in el.parents:
+            ids.add(id(parent))
+        return ids
+    a_ids = {id(a) for a in a_nodes}
+    b_ids = {id(b) for b in b_nodes}
+    return any(a_ids & chain(b) for b in b_nodes) or any(b_ids & chain(a) for a in a_nodes)
+
+
+def _judge_page(artifacts_by_vp: dict, results_by_vp: dict, ruleset, truth_selector: str | None) -> list[dict]:
+    """Findings of one page (every viewport), each marked whether it is on the truth element."""
+    from bs4 import BeautifulSoup
+    findings = []
+    for viewport, results in results_by_vp.items():
+        soup = BeautifulSoup(((artifacts_by_vp[viewport].get("dom") or {}).get("html") or ""), "lxml")
+        truth_nodes = _nodes(soup, truth_selector) if truth_selector else None
+        cache: dict = {}
+        for res in results:
+            rule = ruleset.get(res.rule)
+            for f in res.findings:
+                on_element = False
+                if truth_selector:
+                    if f.selector not in cache:
+                        nodes = _nodes(soup, f.selector)
+                        cache[f.selector] = (bool(nodes and truth_nodes and _related(nodes, truth_nodes))
+                                             or f.selector.strip() == truth_selector.strip())
+                    on_element = cache[f.selector]
+                findings.append({"rule": f.rule, "viewport": viewport, "outcome": f.outcome,
+                                 "selector": f.selector, "snippet": (f.snippet or "")[:200],
+                                 "message": f.message or "", "message_en": f.message_en or "",
+                                 "criteria": list(f.criteria or res.criteria or []),
+                                 "category": rule_category(rule),
+                                 "human": bool(rule is not None and rule.test_method == "HC"),
+                                 "on_element": on_element})
+            if res.outcome == "error" and res.error:
+                findings.append({"rule": res.rule, "viewport": viewport, "outcome": "error", "selector": "",
+                                 "snippet": "", "message": res.error[:300], "message_en": res.error[:300],
+                                 "criteria": list(res.criteria or []), "category": rule_category(rule_of(ruleset, res)),
+                                 "human": False, "on_element": False})
+    return findings
+
+
+def rule_of(ruleset, res):
+    return ruleset.get(res.rule)
+
+
+# --- running --------------------------------------------------------------------------------------------------------
+@dataclass
+class _Job:
+    path: str
+    kind: str
+    viewports: list[str]
+    selector: str | None
+
+
+def plan(barriers: list[Barrier], ruleset, profile: str) -> list[_Job]:
+    """One job per page: a barrier page at its truth's viewports (plus PC when a cross-viewport rule counts), its
+    clean twin at the same viewports."""
+    jobs: dict[str, _Job] = {}
+    for b in barriers:
+        vps = set(b.viewports)
+        if "sp" in vps and any("peer" in (ruleset.get(r).requires if ruleset.get(r) else []) for r in b.rules):
+            vps.add("pc")
+        order = sorted(vps, key=VIEWPORT_ORDER.get)
+        for path, kind in ((b.page, "barrier"), (b.clean, "clean")):
+            job = jobs.get(path)
+            if job is None:
+                jobs[path] = _Job(path, kind, order, b.selector)
+            else:
+                job.viewports = sorted(set(job.viewports) | vps, key=VIEWPORT_ORDER.get)
+    return list(jobs.values())
+
+
+async def _run_jobs(corpus: Path, jobs: list[_Job], ruleset, profile: str, *, concurrency: int,
+                    progress=None) -> tuple[list[PageResult], str | None]:
+    from .gather.browser import Browser, Tab, gather_page
+    from .rules.engine import evaluate
+    from .serve import StaticServer
+    browser = Browser(allowed_hosts={"127.0.0.1"}, block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]))
+    await browser.start()
+    out: list[PageResult] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    # Pages needing both viewports first: the long ones start early and the tail stays short.
+    for job in sorted(jobs, key=lambda j: -len(j.viewports)):
+        queue.put_nowait(job)
+    try:
+        with StaticServer(corpus) as base:
+            async def worker():
+                contexts: dict = {}
+
+                async def tab(viewport: str) -> Tab:
+                    if viewport not in contexts:
+                        ctx = await browser.new_context(viewport)
+                        contexts[viewport] = (ctx, Tab(ctx))
+                    return contexts[viewport][1]
+
+                try:
+                    while True:
+                        try:
+                            job = queue.get_nowait()
+                        except asyncio.QueueEmpty:
+                            return
+                        t0 = time.perf_counter()
+                        await browser.ensure()
+                        url = f"{base}/{job.path}"
+                        loads = {}
+                        for vp in job.viewports:
+                            load = await gather_page(await tab(vp), url, vp, timeout=PAGE_TIMEOUT,
+                                                     settle=PAGE_SETTLE, interactions=ruleset.interactions(profile, vp))
+                            loads[vp] = load
+                            if load.artifacts is None and load.error_kind == "renderer_crash":
+                                ctx, _t = contexts.pop(vp)
+                                try:
+                                    await ctx.close()
+                                except Exception:  # noqa: BLE001
+                                    pass
+                        ok = {vp: ld for vp, ld in loads.items() if ld.artifacts is not None}
+
+                        def judge():
+                            results = {}
+                            for vp, ld in ok.items():
+                                peer = ok["pc"].artifacts if vp != "pc" and "pc" in ok else None
+                                results[vp] = evaluate(ld.artifacts, vp, ruleset, profile, url, peer=peer)
+                            return _judge_page({vp: ld.artifacts for vp, ld in ok.items()}, results, ruleset,
+                                               job.selector)
+                        findings = await asyncio.to_thread(judge)
+                        res = PageResult(job.path, job.kind, job.viewports, findings,
+                                         {vp: f"{ld.error_kind}: {ld.error}" for vp, ld in loads.items()
+                                          if ld.artifacts is None}, round(time.perf_counter() - t0, 2))
+                        out.append(res)
+                        if progress:
+                            progress(len(out), len(jobs), res)
+                finally:
+                    for ctx, _tab in contexts.values():
+                        try:
+                            await ctx.close()
+                        except Exception:  # noqa: BLE001
+                            pass
+            await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    finally:
+        version = browser.version
+        await browser.close()
+    return out, version
+
+
+# --- scoring ----------------------------------------------------------------------------------------------------------
+def _found(b: Barrier, page: PageResult | None) -> tuple[str, list[dict], list[dict]]:
+    """(failed | cantTell | missed, the matching findings, other findings on the element)."""
+    if page is None:
+        return "missed", [], []
+    hits = [f for f in page.findings if f["rule"] in b.rules and f["viewport"] in b.viewports and f["on_element"]
+            and f["outcome"] in OUTCOMES]
+    other = [f for f in page.findings if f["on_element"] and f not in hits and f["outcome"] in OUTCOMES]
+    if any(f["outcome"] == "failed" for f in hits):
+        return "failed", hits, other
+    if hits:
+        return "cantTell", hits, other
+    return "missed", hits, other
+
+
+def _ratio(n: int, d: int) -> float | None:
+    return round(n / d, 3) if d else None
+
+
+def score(barriers: list[Barrier], pages: list[PageResult], ruleset, profile: str) -> dict:
+    from .rules.loader import profile_ids
+    wanted = profile_ids(profile)
+    by_path = {p.path: p for p in pages}
+    rows = []
+    outside = []
+    for b in barriers:
+        runs = [r for r in b.rules if ruleset.get(r) is not None and wanted & set(ruleset.get(r).profiles)]
+        if b.rules and not runs:
+            outside.append(b.id)
+            continue
+        found, hits, other = _found(b, by_path.get(b.page))
+        rows.append({"id": b.id, "criterion": b.criterion, "technique": b.technique, "category": b.category,
+                     "description": b.description, "page": b.page, "selector": b.selector,
+                     "viewports": b.viewports, "rules": b.rules, "expected_outcome": b.outcome, "found": found,
+                     "by": sorted({f"{h['rule']}:{h['outcome']}@{h['viewport']}" for h in hits}),
+                     "other": sorted({f"{o['rule']}:{o['outcome']}" for o in other}), "note": b.note})
+
+    def table(key):
+        agg: dict = defaultdict(Counter)
+        for r in rows:
+            k = key(r)
+            if k is None:
+                continue
+            agg[k]["n"] += 1
+            agg[k]["errors"] += r["found"] == "failed"
+            agg[k]["warnings"] += r["found"] in OUTCOMES
+        return {k: {"barriers": c["n"], "found_errors": c["errors"], "found_with_warnings": c["warnings"],
+                    "recall_errors": _ratio(c["errors"], c["n"]),
+                    "recall_with_warnings": _ratio(c["warnings"], c["n"])}
+                for k, c in sorted(agg.items(), key=lambda kv: _crit_key(kv[0]))}
+
+    by_criterion = table(lambda r: r["criterion"])
+    try:
+        from .rules.standards import parse_profile_spec
+        standard_ids = set(parse_profile_spec(profile)[0].ids())
+    except Exception:  # noqa: BLE001 — an unknown profile was already refused by the rules
+        standard_ids = set()
+    for crit, row in by_criterion.items():
+        row["in_standard"] = crit in standard_ids
+    by_category = table(lambda r: r["category"])
+    n = len(rows)
+    total = {"barriers": n, "found_errors": sum(r["found"] == "failed" for r in rows),
+             "found_with_warnings": sum(r["found"] in OUTCOMES for r in rows)}
+    total["recall_errors"] = _ratio(total["found_errors"], n)
+    total["recall_with_warnings"] = _ratio(total["found_with_warnings"], n)
+    clean_pages = []
+    false_failures = []
+    clean_paths = {b.clean: b.id for b in barriers}
+    for p in sorted(pages, key=lambda p: p.path):
+        if p.kind != "clean":
+            continue
+        failed = [f for f in p.findings if f["outcome"] == "failed"]
+        cant = [f for f in p.findings if f["outcome"] == "cantTell" and not f["human"]]
+        human = Counter(f["rule"] for f in p.findings if f["outcome"] == "cantTell" and f["human"])
+        errors = [f for f in p.findings if f["outcome"] == "error"]
+        for f in failed:
+            false_failures.append({"page": p.path, "barrier": clean_paths.get(p.path), "rule": f["rule"],
+                                   "viewport": f["viewport"], "selector": f["selector"], "snippet": f["snippet"],
+                                   "category": f["category"], "message": f["message"], "message_en": f["message_en"]})
+        clean_pages.append({"page": p.path, "failed": len(failed), "cantTell": len(cant),
+                            "cantTell_rules": sorted({f"{f['rule']}@{f['viewport']}" for f in cant}),
+                            "human_check": dict(sorted(human.items())), "rule_errors": len(errors),
+                            "load_errors": p.errors})
+    load_errors = [{"page": p.path, "errors": p.errors} for p in pages if p.errors]
+    return {"profile": profile, "barriers": rows, "by_criterion": by_criterion, "by_category": by_category,
+            "total": total, "outside_profile": outside, "false_failures": false_failures, "clean_pages": clean_pages,
+            "load_errors": load_errors,
+            "pages": {p.path: {"kind": p.kind, "viewports": p.viewports, "seconds": p.seconds,
+                               "failed": sum(f["outcome"] == "failed" for f in p.findings),
+                               "cantTell": sum(f["outcome"] == "cantTell" and not f["human"] for f in p.findings),
+                               "human_check": sum(f["outcome"] == "cantTell" and f["human"] for f in p.findings),
+                               "findings": [{k: f[k] for k in ("rule", "viewport", "outcome", "selector", "category",
+                                                               "human", "on_element")} for f in p.findings]}
+                      for p in sorted(pages, key=lambda p: p.path)}}
+
+
+def _crit_key(k):
+    try:
+        return (0, tuple(int(x) for x in str(k).split(".")))
+    except ValueError:
+        return (1, str(k))
+
+
+def run_eval(corpus: str | Path, ruleset, *, profile: str = "jis2016+gov-style", concurrency: int = 2,
+             only: set[str] | None = None, progress=None) -> dict:
+    corpus = Path(corpus)
+    barriers = load_truth(corpus)
+    if only:
+        barriers = [b for b in barriers if b.id in only or (b.criterion or "") in only or b.category in only]
+    t0 = time.perf_counter()
+    jobs = plan(barriers, ruleset, profile)
+    pages, version = asyncio.run(_run_jobs(corpus, jobs, ruleset, profile, concurrency=concurrency,
+                                           progress=progress))
+    report = score(barriers, pages, ruleset, profile)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["page_loads"] = sum(len(p.viewports) for p in pages)
+    report["pages_run"] = len(pages)
+    report["axe_version"] = ruleset.axe_version
+    report["browser"] = version
+    return report
+
+
+# --- text output ------------------------------------------------------------------------------------------------------
+def _pct(v) -> str:
+    return "-" if v is None else f"{v * 100:5.1f}%"
+
+
+def format_text(report: dict, lang: str = "ja", *, clean_details: bool = True) -> str:
+    t = TEXT[lang]
+    n_clean = sum(1 for p in report["pages"].values() if p["kind"] == "clean")
+    lines = [t["title"], t["run"].format(n=report["pages_run"], b=report["pages_run"] - n_clean, c=n_clean,
+                                         s=report["seconds"], p=report["profile"], axe=report["axe_version"]), ""]
+
+    def tab(title, rows):
+        lines.append(title)
+        lines.append(t["head"].format(key="", n="n", err=t["col_err"], warn=t["col_warn"]))
+        for k, r in rows.items():
+            if r.get("in_standard") is False:
+                k = f"{k} *"
+            lines.append(f"{str(k):<14} {r['barriers']:>4} {r['found_errors']:>5} {_pct(r['recall_errors']):>8} "
+                         f"{r['found_with_warnings']:>7} {_pct(r['recall_with_warnings']):>8}")
+        lines.append("")
+    tab(t["by_criterion"], report["by_criterion"])
+    lines.insert(-1, t["outside_std"])
+    tab(t["by_category"], {**report["by_category"], t["total"]: report["total"]})
+    missed = [r for r in report["barriers"] if r["found"] == "missed"]
+    lines.append(t["missed"].format(n=len(missed)))
+    for r in missed:
+        rules = ", ".join(r["rules"]) or "-"
+        lines.append(f"  {r['id']:<28} {r['criterion'] or r['category']:<8} {r['technique']:<10} "
+                     f"{r['description']}  [{rules}] {r['page']} {r['selector']}")
+        if r["other"]:
+            lines.append(t["missed_other"].format(other=", ".join(r["other"])))
+    lines.append("")
+    warn = [r for r in report["barriers"] if r["found"] == "cantTell"]
+    lines.append(t["warn_only"].format(n=len(warn)))
+    for r in warn:
+        lines.append(f"  {r['id']:<28} {r['criterion'] or r['category']:<8} {', '.join(r['by'])}")
+    lines.append("")
+    if report["outside_profile"]:
+        lines.append(t["outside"].format(n=len(report["outside_profile"])) + " " + ", ".join(report["outside_profile"]))
+        lines.append("")
+    ff = report["false_failures"]
+    lines.append(t["false"].format(n=len(ff)))
+    for f in ff:
+        msg = f["message_en"] if lang == "en" and f["message_en"] else f["message"]
+        lines.append(f"  {f['page']} [{f['viewport']}] {f['rule']} ({f['category']}) {f['selector']}: {msg[:160]}")
+    lines.append("")
+    if report["load_errors"]:
+        lines.append(t["errors"].format(n=len(report["load_errors"])))
+        for e in report["load_errors"]:
+            lines.append(f"  {e['page']}: {e['errors']}")
+        lines.append("")
+    if clean_details:
+        lines.append(t["clean_pages"])
+        for p in report["clean_pages"]:
+            lines.append(f"  {p['page']:<48} {p['failed']:>2} / {p['cantTell']:>2} / "
+                         f"{sum(p['human_check'].values()):>2}"
+                         + (f"  要確認/cantTell: {', '.join(p['cantTell_rules'])}" if p["cantTell_rules"] else ""))
+            if p["human_check"]:
+                lines.append(t["checklist"].format(items=", ".join(f"{k}×{v}" for k, v in p["human_check"].items())))
+    return "\n".join(lines)
+
+
+# --- expected results -------------------------------------------------------------------------------------------------
+def expected_from(report: dict) -> dict:
+    return {"version": 1, "profile": report["profile"], "axe_version": report["axe_version"],
+            "total": report["total"],
+            "found": {r["id"]: r["found"] for r in sorted(report["barriers"], key=lambda r: r["id"])}}
+
+
+def compare_expected(report: dict, expected: dict) -> list[str]:
+    """Regressions: a barrier found less well than recorded (failed → cantTell/missed, cantTell → missed), or any
+    failed finding on a clean twin."""
+    problems = []
+    want = (expected or {}).get("found") or {}
+    for r in report["barriers"]:
+        before = want.get(r["id"])
+        if before and FOUND_RANK[r["found"]] < FOUND_RANK[before]:
+            problems.append(f"{r['id']} ({r['criterion'] or r['category']}, {r['page']}): was {before}, now "
+                            f"{r['found']} [{', '.join(r['rules'])}]")
+    for f in report["false_failures"]:
+        problems.append(f"clean twin fails: {f['page']} [{f['viewport']}] {f['rule']} {f['selector']}")
+    for e in report["load_errors"]:
+        problems.append(f"page not loaded: {e['page']} {e['errors']}")
+    return problems
+
+
+def improvements(report: dict, expected: dict) -> list[str]:
+    want = (expected or {}).get("found") or {}
+    return [f"{r['id']}: {want.get(r['id'], 'new')} → {r['found']}" for r in report["barriers"]
+            if r["id"] in want and FOUND_RANK[r["found"]] > FOUND_RANK[want[r["id"]]]]
+
+
+def dump_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=1)
