@@ -116,20 +116,59 @@ def _is_modal(el) -> bool:
 _ORDER = {PASSED: 2, CANT_TELL: 1, FAILED: 0}
 
 
+# Pixels of a focus indicator (gather/interact.py focus_change): how much must change to be seen.
+NEW_INK_STRONG = 16        # new pixels changed by 3:1 or more: an indicator anyone sees (a 1 px outline of a button)
+NEW_INK_LARGE = 300        # … or a large area changed by 1.5:1 or more (a background that darkens)
+NEAR_NOTHING = 4           # fewer pixels than this changed by 1.5:1: nothing to see
+FAINT_AREA = 150           # … unless a larger area changed by 1.1:1 or more (a faint tint: a person judges)
+
+
+def pixel_verdict(px: dict) -> str | None:
+    """Visible (passed), not visible (failed) or too small to tell (cantTell) from the focus pixels; None when
+    there is nothing to judge by. Failed only for a change of a few pixels or of near-invisible contrast, or a
+    change that is only the picture shifted by a pixel (a border 2 px → 1 px plus a 1 px outline of its colour)."""
+    if not isinstance(px, dict) or "changed" not in px:
+        return None
+    if px.get("new3", 0) >= NEW_INK_STRONG or px.get("new15", 0) >= NEW_INK_LARGE:
+        return PASSED
+    if px.get("c15", 0) < NEAR_NOTHING and px.get("c11", 0) < FAINT_AREA:
+        return FAILED
+    if px.get("shift") and px.get("new15", 0) < NEAR_NOTHING:
+        return FAILED
+    return CANT_TELL
+
+
+def _frame_without_focus(rec: dict) -> bool:
+    """An iframe whose document has nothing focusable: Tab does not stop in it, so it carries no focus indicator."""
+    return rec.get("tag") == "iframe" and rec.get("frame") == 0
+
+
 @check("focus_visible")
 def focus_visible(ctx, rule):
     data = _walk(ctx, rule)
+    pixels = data.get("focusPixels") if isinstance(data.get("focusPixels"), dict) else {}
     seen: dict[int, str] = {}
+    variants: dict[int, str | None] = {}
     for rec in data.get("records") or []:
         nid = rec.get("nid")
-        if not nid or nid < 0:
+        if not nid or nid < 0 or _frame_without_focus(rec):
             continue
-        if rec.get("styleChanged") or rec.get("outline"):
+        if rec.get("tag") == "iframe":
+            verdict = CANT_TELL     # the indicator is drawn inside the frame's document, on its own elements
+        elif rec.get("styleChanged") or rec.get("outline"):
             verdict = PASSED
         elif rec.get("landed") != nid or rec.get("others") or not all(rec.get("size") or [0]):
             verdict = CANT_TELL     # something else changed (an indicator?), or no unfocused styles to compare
         else:
             verdict = FAILED
+        px = pixel_verdict(pixels.get(str(nid))) if rec.get("landed") == nid else None
+        if px is not None and rec.get("tag") != "iframe":
+            if verdict == CANT_TELL and px != PASSED:
+                pass                # another element changed: the indicator may be outside the measured box
+            else:
+                if px == CANT_TELL or (px == FAILED and verdict == PASSED):
+                    variants[nid] = "faint" if px == FAILED else "small"
+                verdict = px
         # One visible focus for an element is enough; keep the best verdict seen.
         if nid not in seen or _ORDER[verdict] > _ORDER[seen[nid]]:
             seen[nid] = verdict
@@ -137,7 +176,8 @@ def focus_visible(ctx, rule):
         el = ctx.by_nid.get(str(nid))
         if el is None or ctx.is_hidden(el):
             continue
-        yield Verdict(verdict, el)
+        variant = variants.get(nid) if verdict != PASSED else None
+        yield Verdict(verdict, el, **({"variant": variant} if variant else {}))
 
 
 def _aria_hidden(el) -> bool:

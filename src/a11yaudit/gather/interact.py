@@ -51,6 +51,12 @@ async def keyboard_walk(page, max_items: int = MAX_ITEMS) -> dict:
             probes = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
         if probes:
             data["keys"] = probes
+        try:
+            pixels = await focus_pixels(page, data)
+        except Exception as exc:  # noqa: BLE001 — the walk's facts stand without the pixels
+            pixels = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
+        if pixels:
+            data["focusPixels"] = pixels
         data.update(slow=slow, ms=round((time.perf_counter() - t0) * 1000, 1))
         return data
     except Exception as exc:  # noqa: BLE001 — a page fault during the walk is a fact, not a crash
@@ -129,6 +135,136 @@ async def key_probes(page, data: dict) -> dict:
     finally:
         await page.evaluate("() => { window.__a11yRestoreOpeners(); const a = document.activeElement;"
                             " if (a && a !== document.body && a.blur) a.blur(); }")
+    return out
+
+
+FOCUS_PIXEL_GROUPS = 10    # distinct focus styles (element type + style before/after) measured in pixels per page
+FOCUS_MARGIN = 6           # CSS px around the element: outlines, offsets and shadows are drawn there
+
+
+def _close(a, b, tol: int = 40) -> bool:
+    return abs(a[0] - b[0]) + abs(a[1] - b[1]) + abs(a[2] - b[2]) <= tol
+
+
+def _on_segment(p, a, b, tol: float = 24.0) -> bool:
+    """p lies (within tol) on the colour segment a–b: a mix of two neighbouring colours, as anti-aliasing and
+    sub-pixel positions make."""
+    d = [b[i] - a[i] for i in range(3)]
+    dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+    if dd == 0:
+        return _close(p, a, int(tol))
+    t = max(0.0, min(1.0, sum((p[i] - a[i]) * d[i] for i in range(3)) / dd))
+    return sum((p[i] - a[i] - t * d[i]) ** 2 for i in range(3)) <= tol * tol
+
+
+def _explained(img, x: int, y: int, colour) -> bool:
+    """The colour is found (or mixed) among the other image's pixels at most 1 px away: the same picture shifted
+    by a pixel, not new ink."""
+    w, h = img.size
+    near = [img.getpixel((i, j)) for j in range(max(0, y - 1), min(h, y + 2)) for i in range(max(0, x - 1), min(w, x + 2))]
+    if any(_close(colour, q) for q in near):
+        return True
+    return any(_on_segment(colour, near[i], near[j]) for i in range(len(near)) for j in range(i + 1, len(near)))
+
+
+def focus_change(before, after) -> dict:
+    """How much a focus indicator changes the picture: pixels that changed (`changed`), those whose change has a
+    contrast of 1.5:1 or more (`c15`), and the changed pixels that are new ink — not explained by the picture
+    shifted by one pixel, in either direction — with a change of at least 1.5:1 (`new15`) and 3:1 (`new3`)."""
+    from PIL import ImageChops
+    if before.size != after.size:
+        return {"error": "size"}
+    bbox = ImageChops.difference(before, after).getbbox()
+    out = {"changed": 0, "c11": 0, "c15": 0, "new15": 0, "new3": 0}
+    if bbox is None:
+        return out
+    pa, pb = before.load(), after.load()
+    heavy = 0
+    for y in range(bbox[1], bbox[3]):
+        for x in range(bbox[0], bbox[2]):
+            a, b = pa[x, y], pb[x, y]
+            if abs(a[0] - b[0]) + abs(a[1] - b[1]) + abs(a[2] - b[2]) <= 24:
+                continue
+            out["changed"] += 1
+            ratio = contrast_ratio(a, b)
+            if ratio >= 1.1:
+                out["c11"] += 1
+            if ratio < 1.5:
+                continue
+            out["c15"] += 1
+            if heavy > 4000:
+                continue            # plenty of change already: the rest need not be explained
+            heavy += 1
+            if not _explained(before, x, y, b) or not _explained(after, x, y, a):
+                out["new15"] += 1
+                if ratio >= 3:
+                    out["new3"] += 1
+    return out
+
+
+def _focus_groups(data: dict) -> list[tuple[str, list[int]]]:
+    """Distinct focus styles worth looking at in pixels, elements without any style change first (a claim of
+    "no visible focus" must be right), then the changes that are not a plain strong outline."""
+    groups: dict[str, list[int]] = {}
+    first_kind: dict[str, int] = {}
+    for rec in data.get("records") or []:
+        nid = rec.get("nid")
+        if not nid or nid < 0 or rec.get("landed") != nid or not all(rec.get("size") or [0]) or rec.get("strong") \
+                or rec.get("tag") == "iframe" or not rec.get("sig"):
+            continue
+        sig = rec["sig"]
+        groups.setdefault(sig, [])
+        if nid not in groups[sig]:
+            groups[sig].append(nid)
+        kind = 0 if not (rec.get("styleChanged") or rec.get("outline")) else 1
+        first_kind[sig] = min(first_kind.get(sig, kind), kind)
+    order = sorted(groups, key=lambda g: first_kind[g])
+    return [(g, groups[g]) for g in order[:FOCUS_PIXEL_GROUPS]]
+
+
+async def focus_pixels(page, data: dict) -> dict:
+    """Screenshots of each distinct focus style's first element, unfocused and focused (transitions and the caret
+    off, scrolled into view, on top at its centre), compared by focus_change. {nid: facts} for every element of the
+    group."""
+    import io
+
+    from PIL import Image
+    out: dict = {}
+    for sig, nids in _focus_groups(data):
+        facts = None
+        for nid in nids[:3]:
+            prep = await page.evaluate("(n) => window.__a11yFocusPrepare(n)", nid)
+            if not prep or not prep.get("onTop") or not prep.get("inView"):
+                continue
+            # The box focused may be larger (a marker added by ::after): the screenshots cover both boxes.
+            shown = await page.evaluate("(n) => window.__a11yFocusShow(n)", nid)
+            if not shown or not shown.get("focused"):
+                continue
+            left, top = min(prep["x"], shown["x"]), min(prep["y"], shown["y"])
+            right = max(prep["x"] + prep["w"], shown["x"] + shown["w"])
+            bottom = max(prep["y"] + prep["h"], shown["y"] + shown["h"])
+            clip = {"x": max(0.0, left - FOCUS_MARGIN), "y": max(0.0, top - FOCUS_MARGIN),
+                    "width": min(right - left, 1200) + 2 * FOCUS_MARGIN,
+                    "height": min(bottom - top, 600) + 2 * FOCUS_MARGIN}
+            await page.evaluate("() => { const a = document.activeElement; if (a && a.blur) a.blur(); }")
+            shot_a = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide", scale="css")
+            shown = await page.evaluate("(n) => window.__a11yFocusShow(n)", nid)
+            if not shown or not shown.get("focused"):
+                continue
+            shot_b = await page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide", scale="css")
+            facts = focus_change(Image.open(io.BytesIO(shot_a)).convert("RGB"),
+                                 Image.open(io.BytesIO(shot_b)).convert("RGB"))
+            # A shift by a pixel or two (border widths, padding): not a box that grows or moves.
+            moved = [abs(prep[k] - shown[k]) for k in ("x", "y", "w", "h")]
+            facts["shift"] = (any(m >= 0.5 for m in moved) or prep["edges"] != shown["edges"]) \
+                and max(moved) <= 4
+            facts["measured"] = nid
+            break
+        if facts is not None:
+            for nid in nids:
+                out[str(nid)] = facts
+    if out or data.get("records"):
+        await page.evaluate("() => window.__a11yFocusDone()")
     return out
 
 

@@ -19,10 +19,37 @@
     const cs = getComputedStyle(el);
     return cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
   };
+  // An outline nobody can miss: 2 px or more, solid/auto/double, an opaque colour (the browser's own focus ring).
+  // Every other focus style is also looked at in pixels (gather/interact.py focus_pixels).
+  const strongOutline = (el) => {
+    const cs = getComputedStyle(el);
+    const m = /rgba?\(([^)]+)\)/.exec(cs.outlineColor || '');
+    const alpha = m ? (m[1].split(/[ ,\/]+/).filter(Boolean)[3] ?? '1') : '1';
+    return ['solid', 'auto', 'double'].includes(cs.outlineStyle) && parseFloat(cs.outlineWidth) >= 2
+      && parseFloat(alpha) >= 1;
+  };
+  const hash = (text) => {
+    let h = 5381;
+    for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
+    return h.toString(36);
+  };
+  // Focusable elements inside a frame's document (null: another origin, not readable).
+  const frameFocusables = (el) => {
+    try {
+      const doc = el.contentDocument;
+      if (!doc) return null;
+      let n = 0;
+      for (const e of doc.querySelectorAll(FOCUSABLE_ALL)) {
+        if (e.tabIndex >= 0 && !e.disabled) n++;
+      }
+      return n;
+    } catch (e) { return null; }
+  };
   // The sequential focus navigation order: positive tabindex first (ascending), then tabindex 0 / natively
   // focusable elements in document order; disabled, inert and unrendered elements are left out.
   const FOCUSABLE = 'a[href], area[href], button, input:not([type=hidden]), select, textarea, iframe, summary, ' +
     '[tabindex], [contenteditable=""], [contenteditable=true], audio[controls], video[controls]';
+  const FOCUSABLE_ALL = FOCUSABLE;
   const tabOrder = () => {
     const pos = [], zero = [];
     for (const el of document.querySelectorAll(FOCUSABLE)) {
@@ -92,6 +119,50 @@
     try { el.focus({preventScroll: true, focusVisible: true}); } catch (e) { return false; }
     return document.activeElement === el;
   };
+  // Focus indicator in pixels: prepare (transitions and the caret off, nothing focused, the element scrolled into
+  // view; its box in page coordinates, whether it is on top at its centre), then focus it and give the box again.
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height,
+            edges: [cs.borderTopWidth, cs.borderRightWidth, cs.borderBottomWidth, cs.borderLeftWidth,
+                    cs.paddingTop, cs.paddingLeft].join(' ')};
+  };
+  window.__a11yFocusPrepare = (n) => {
+    const el = document.querySelector('[data-a11y-nid="' + n + '"]');
+    if (!el) return null;
+    if (!document.getElementById('__a11y_still_px')) {
+      const st = document.createElement('style');
+      st.id = '__a11y_still_px';
+      st.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; ' +
+        'caret-color: transparent !important; }';
+      (document.head || document.documentElement).appendChild(st);
+    }
+    const a = document.activeElement;
+    if (a && a !== document.body && a.blur) a.blur();
+    try { el.scrollIntoView({block: 'center', inline: 'center'}); } catch (e) { /* ignore */ }
+    const r = el.getBoundingClientRect();
+    const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+    const top = document.elementFromPoint(cx, cy);
+    const onTop = !!top && (top === el || el.contains(top) || top.contains(el));
+    const inView = r.width >= 4 && r.height >= 4 && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth
+      && r.bottom <= window.innerHeight;
+    return {...box(el), onTop, inView};
+  };
+  window.__a11yFocusShow = (n) => {
+    const el = document.querySelector('[data-a11y-nid="' + n + '"]');
+    if (!el) return null;
+    try { el.focus({preventScroll: true, focusVisible: true}); } catch (e) { return null; }
+    return {...box(el), focused: document.activeElement === el};
+  };
+  window.__a11yFocusDone = () => {
+    const a = document.activeElement;
+    if (a && a !== document.body && a.blur) a.blur();
+    const st = document.getElementById('__a11y_still_px');
+    if (st) st.remove();
+    window.scrollTo(0, 0);
+  };
+
   window.__a11yKeyboard = async (maxItems, wait) => {
     if (wait) await quiet();
     const order = tabOrder().slice(0, maxItems);
@@ -131,9 +202,12 @@
           && !(m.type === 'attributes' && m.attributeName === 'data-a11y-nid')).length;
         const now = document.activeElement;
         const rect = el.getBoundingClientRect();
+        const after = now === el ? snapshot(el) : before;
         out.records.push({
+          sig: hash(el.localName + '|' + before + '|' + after), strong: now === el && strongOutline(el),
+          frame: el.localName === 'iframe' ? frameFocusables(el) : undefined,
           nid: nid(el), landed: (!now || now === document.body) ? 0 : (nid(now) || -1), tag: el.localName,
-          styleChanged: now === el && before !== snapshot(el), outline: now === el && outlineShown(el), others,
+          styleChanged: now === el && before !== after, outline: now === el && outlineShown(el), others,
           size: [Math.round(rect.width), Math.round(rect.height)],
           keyHandler: !!el.closest('[onkeydown],[onkeyup],[onkeypress]'),
         });
