@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import settings
 from ..errors import ConfigError
 from ..yamlsrc import load_yaml
-from .model import TEST_METHODS, Rule
+from .model import OUTCOMES, TEST_METHODS, Rule
 from .registry import all_checks
 from .standards import load_standards, sc_from_axe_tag, sort_criteria
 
@@ -18,7 +18,10 @@ NAME_RE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 DOC_HEADINGS = ("what", "why", "examples", "limits")   # What it checks / Why it matters / Examples / Known limits
 RULE_FIELDS = {"code", "name", "title", "requirements", "techniques", "profiles", "requires", "viewports",
                "check", "selector", "options", "test_method", "message", "examples", "docs", "enabled", "act_ids",
-               "category", "related"}
+               "category", "related", "target"}
+# target: page (default; checks in src/a11yaudit/checks/) | document (PDF/Office checks in src/a11yaudit/documents/,
+# whose examples name sample documents made by scripts/make_sample_documents.py instead of HTML)
+TARGETS = ("page", "document")
 # readiness: smartphone readiness; best-practice: axe-core's advisory rules. Both are reported apart from conformance.
 CATEGORIES = ("conformance", "readiness", "best-practice")
 ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
@@ -84,7 +87,13 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
                 raise doc.error((key, i), f"unknown success criterion {sc!r}")
     if data["test_method"] not in TEST_METHODS:
         raise doc.error(("test_method",), f"must be one of {', '.join(TEST_METHODS)}")
-    checks = all_checks()
+    target = data.get("target", "page")
+    if target not in TARGETS:
+        raise doc.error(("target",), f"must be one of {', '.join(TARGETS)}")
+    if target == "document":
+        from ..documents.registry import DOCUMENT_CHECKS as checks
+    else:
+        checks = all_checks()
     if data["check"] not in checks:
         raise doc.error(("check",), f"no check named {data['check']!r}; registered: {', '.join(sorted(checks))}")
     viewports = data.get("viewports")
@@ -100,7 +109,11 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
     if not examples:
         raise doc.error(("examples",), "a rule needs pass/fail examples (they run as tests)")
     for i, ex in enumerate(examples):
-        if "site" in (data.get("requires") or []):
+        if target == "document":
+            if not isinstance(ex, dict) or not ex.get("document") or ex.get("outcome") not in OUTCOMES:
+                raise doc.error(("examples", i), "a document rule's example needs document (a sample made by "
+                                                 "scripts/make_sample_documents.py) and its outcome")
+        elif "site" in (data.get("requires") or []):
             if not isinstance(ex, dict) or not isinstance(ex.get("pages"), list):
                 raise doc.error(("examples", i), "a site rule's example needs pages (id, url, title) and the "
                                                  "urls expected cantTell/failed/passed")
@@ -113,8 +126,10 @@ def _rule_from_doc(path: Path, known_profiles: dict, criteria: set[str]) -> Rule
         if not ACT_ID_RE.match(str(act)):
             raise doc.error(("act_ids", i), f"not an ACT rule id (six lowercase letters/digits): {act!r}")
     return Rule(code=data["code"], name=data["name"], title=data["title"], requirements=[str(r) for r in reqs],
+                engine="document" if target == "document" else "python",
                 techniques=list(data.get("techniques") or []), profiles=list(profiles),
-                requires=list(data.get("requires") or ["dom"]), viewports=viewports, check=data["check"],
+                requires=list(data.get("requires") or (["document"] if target == "document" else ["dom"])),
+                viewports=viewports, check=data["check"],
                 selector=data.get("selector"), options=dict(data.get("options") or {}),
                 test_method=data["test_method"], message=data["message"], examples=examples, docs=docs,
                 source=str(path), enabled=bool(data.get("enabled", True)), act_ids=[str(a) for a in act_ids],

@@ -30,7 +30,7 @@ class Rule:
     name: str                      # readable dotted name: text.spaced_word
     title: dict                    # {ja, en}
     requirements: list[str]        # success criteria ids, e.g. ["1.3.2"]
-    engine: str = "python"         # python | axe
+    engine: str = "python"         # python | axe | document (PDF/Office: src/a11yaudit/documents, never run on pages)
     techniques: list[str] = field(default_factory=list)   # F32, G53 …
     profiles: list[str] = field(default_factory=lambda: ["jis2016", "jis2010", "wcag22"])
     requires: list[str] = field(default_factory=lambda: ["dom"])

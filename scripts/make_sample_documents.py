@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Makes the sample documents of the document checks (src/a11yaudit/documents) with Japanese text, and
+`expected.yaml`, the outcomes each document must get.
+
+    .venv/bin/python scripts/make_sample_documents.py OUT_DIR [--only NAME ...]
+
+Every file is made by a real tool: PDFs by Chromium's print to PDF (Playwright `page.pdf(tagged=…, outline=…)`),
+the scan by Pillow (a rendered page image saved as PDF), the Office files by python-docx, openpyxl and
+python-pptx. Where a defect has to be planted into a tool's output (a font without ToUnicode, encryption, a
+script), pikepdf changes the Chromium PDF the way other PDF writers leave it. No third-party document is copied.
+The sample site (examples/sample-site) may link to the folder this writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+import yaml
+
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+FONT_CANDIDATES = ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                   "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"]
+
+BODY = ("みどり県では、県民の皆さまの暮らしを支えるため、子育て支援、防災、福祉の施策を進めています。"
+        "このお知らせでは、令和8年度の主な取り組みと申請の方法をご案内します。申請書は各市町村の窓口でも受け付けます。")
+
+STYLE = "<style>body{font-family:'Noto Sans CJK JP',sans-serif;font-size:12pt;line-height:1.7}" \
+        "table{border-collapse:collapse}td,th{border:1px solid #333;padding:4px}</style>"
+
+
+def _html(title: str | None, lang: str | None, body: str) -> str:
+    head = f"<title>{title}</title>" if title else ""
+    lang_attr = f' lang="{lang}"' if lang else ""
+    return f"<!doctype html><html{lang_attr}><head><meta charset='utf-8'>{head}{STYLE}</head><body>{body}</body></html>"
+
+
+def _notice_body(image_uri: str, *, alt: str | None = "みどり県の位置を示す地図", th: bool = True) -> str:
+    alt_attr = f' alt="{alt}"' if alt is not None else ""
+    head_row = "<tr><th>区分</th><th>金額</th><th>申請期限</th></tr>" if th else \
+               "<tr><td>区分</td><td>金額</td><td>申請期限</td></tr>"
+    return (f"<h1>令和8年度 子育て支援給付金のお知らせ</h1><p>{BODY}</p>"
+            f"<h2>給付の内容</h2><p>{BODY}</p>"
+            f"<table>{head_row}<tr><td>第1子</td><td>50,000円</td><td>令和8年6月30日</td></tr>"
+            f"<tr><td>第2子以降</td><td>70,000円</td><td>令和8年6月30日</td></tr></table>"
+            f"<h2>地図</h2><p><img src=\"{image_uri}\"{alt_attr} width=\"240\" height=\"120\"></p>"
+            f"<h2>問い合わせ先</h2><p>みどり県 子育て支援課 電話 0852-22-0000</p>")
+
+
+def _long_body(pages: int) -> str:
+    parts = []
+    for i in range(1, pages + 1):
+        parts.append(f"<h2 style='page-break-before:always'>第{i}章 計画の概要（その{i}）</h2>")
+        parts += [f"<p>{BODY}</p>"] * 6
+    return "<h1>みどり県総合計画 本編</h1>" + "".join(parts)
+
+
+def _png_bytes(width: int, height: int, text: str, scale: int = 1) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    font_path = next((f for f in FONT_CANDIDATES if Path(f).exists()), None)
+    font = ImageFont.truetype(font_path, 14 * scale) if font_path else ImageFont.load_default()
+    y = 20 * scale
+    for line in text.split("\n"):
+        draw.text((20 * scale, y), line, fill="black", font=font)
+        y += 24 * scale
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _data_uri(png: bytes) -> str:
+    import base64
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+class Printer:
+    """One Chromium for all the PDFs (Playwright print to PDF)."""
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+        exe = next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox"])
+        self.page = self.browser.new_page()
+        return self
+
+    def pdf(self, path: Path, html: str, *, tagged: bool, outline: bool = False) -> Path:
+        self.page.set_content(html, wait_until="load")
+        self.page.pdf(path=str(path), format="A4", tagged=tagged, outline=outline, print_background=True)
+        return path
+
+    def __exit__(self, *exc):
+        self.browser.close()
+        self._pw.stop()
+
+
+def _finish_pdf(path: Path, *, display_doc_title: bool = True, lang: str | None = "ja", title: str | None = None,
+                drop_title: bool = False) -> None:
+    """What a careful publisher sets after printing (Chromium sets the title but neither /Lang nor
+    DisplayDocTitle): pikepdf writes them into the Chromium PDF."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if lang:
+            pdf.Root.Lang = pikepdf.String(lang)
+        elif "/Lang" in pdf.Root:
+            del pdf.Root["/Lang"]
+        if display_doc_title:
+            pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        elif "/ViewerPreferences" in pdf.Root:          # Chromium sets DisplayDocTitle itself
+            del pdf.Root["/ViewerPreferences"]
+        if title:
+            with pdf.open_metadata() as meta:
+                meta["dc:title"] = title
+            pdf.docinfo["/Title"] = title
+        if drop_title:
+            if "/Title" in pdf.docinfo:
+                del pdf.docinfo["/Title"]
+            with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+                if "dc:title" in meta:
+                    del meta["dc:title"]
+        pdf.save(path)
+
+
+def _strip_to_unicode(path: Path) -> None:
+    """Fonts without ToUnicode (Type0, Identity-H, Adobe-Identity): the glyphs show but no reader can map them to
+    characters — the PDFs of some word processors and print drivers."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            fonts = page.Resources.get("/Font") or {}
+            for _, font in fonts.items():
+                if "/ToUnicode" in font:
+                    del font["/ToUnicode"]
+        pdf.save(path)
+
+
+def _encrypt_no_accessibility(path: Path) -> None:
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        perms = pikepdf.Permissions(accessibility=False, extract=False)
+        # qpdf keeps the accessibility bit on for R4/R6; R3 (RC4 128-bit) is what older writers used.
+        pdf.save(path, encryption=pikepdf.Encryption(owner="owner-secret", user="", R=3, aes=False, metadata=False,
+                                                     allow=perms))
+
+
+def _add_javascript(path: Path) -> None:
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        action = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                                      JS=pikepdf.String("app.alert('みどり県');")))
+        pdf.Root.OpenAction = action
+        pdf.save(path)
+
+
+def _scan_pdf(path: Path, pages: int = 2) -> None:
+    """A scanned notice: each page one image of text at 150 dpi (A4), no text layer, no tags — Pillow's PDF writer."""
+    from PIL import Image
+    images = []
+    for i in range(pages):
+        png = _png_bytes(1240, 1754, f"令和8年度 子育て支援給付金のお知らせ（{i + 1}ページ）\n" + BODY[:40] + "\n" + BODY[40:80],
+                         scale=2)
+        images.append(Image.open(io.BytesIO(png)).convert("RGB"))
+    images[0].save(path, "PDF", resolution=150, save_all=True, append_images=images[1:])
+
+
+def _docx(path: Path, *, alt: bool, headings: bool, title: str | None, east_asia_lang: str | None = "ja-JP") -> None:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    doc = docx.Document()
+    if title:
+        doc.core_properties.title = title
+    else:
+        doc.core_properties.title = ""
+    # python-docx's template has w:lang val=en-US only; Japanese Word writes eastAsia=ja-JP.
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    if east_asia_lang:
+        lang.set(qn("w:eastAsia"), east_asia_lang)
+    if headings:
+        doc.add_heading("令和8年度 子育て支援給付金のお知らせ", level=1)
+    else:
+        p = doc.add_paragraph()
+        run = p.add_run("令和8年度 子育て支援給付金のお知らせ")
+        run.bold, run.font.size = True, Pt(18)
+    doc.add_paragraph(BODY)
+    if headings:
+        doc.add_heading("給付の内容", level=2)
+    else:
+        run = doc.add_paragraph().add_run("給付の内容")
+        run.bold, run.font.size = True, Pt(14)
+    doc.add_paragraph(BODY)
+    doc.add_picture(io.BytesIO(_png_bytes(240, 120, "みどり県の地図")))
+    if alt:
+        for pr in doc.element.body.iter(qn("wp:docPr")):
+            pr.set("descr", "みどり県の位置を示す地図")
+    doc.save(path)
+
+
+def _xlsx(path: Path, *, default_names: bool, alt: bool) -> None:
+    import openpyxl
+    from openpyxl.drawing.image import Image as XlImage
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1" if default_names else "給付額"
+    ws.append(["区分", "金額（円）", "申請期限"])
+    ws.append(["第1子", 50000, "令和8年6月30日"])
+    ws.append(["第2子以降", 70000, "令和8年6月30日"])
+    second = wb.create_sheet("Sheet2" if default_names else "問い合わせ先")
+    second.append(["みどり県 子育て支援課", "0852-22-0000"])
+    img = XlImage(io.BytesIO(_png_bytes(240, 120, "みどり県の地図")))
+    ws.add_image(img, "E2")
+    wb.properties.title = "令和8年度 子育て支援給付金 一覧"
+    wb.save(path)
+    if alt:
+        _set_zip_xml_attr(path, "xl/drawings/drawing1.xml", "cNvPr", "descr", "みどり県の位置を示す地図")
+
+
+def _pptx(path: Path, *, alt: bool, title: str | None) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+    prs = Presentation()
+    if title:
+        prs.core_properties.title = title
+    slide = prs.slides.add_slide(prs.slide_layouts[5])      # Title Only
+    slide.shapes.title.text = "令和8年度 子育て支援給付金"
+    box = slide.shapes.add_textbox(Inches(1), Inches(2), Inches(8), Inches(2))
+    box.text_frame.text = BODY
+    pic = slide.shapes.add_picture(io.BytesIO(_png_bytes(240, 120, "みどり県の地図")), Inches(1), Inches(4.5))
+    # python-pptx writes the image's file name ("image.png") as its description: an alt that is a file name.
+    if alt:
+        pic._element.nvPicPr.cNvPr.set("descr", "みどり県の位置を示す地図")
+    prs.save(path)
+
+
+def _set_zip_xml_attr(path: Path, part: str, local: str, attr: str, value: str) -> None:
+    import zipfile
+
+    from lxml import etree
+    with zipfile.ZipFile(path) as zf:
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            if info.filename == part:
+                root = etree.fromstring(data)
+                for el in root.iter("{*}" + local):
+                    el.set(attr, value)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zf.writestr(info, data)
+    path.write_bytes(out.getvalue())
+
+
+# name → expected outcome per rule code (rules the document must get exactly; unlisted rules are not asserted),
+# plus facts checked by tests/unit/test_documents.py. DOC05 is cantTell on Chromium's PDFs: Skia maps the Noto CJK
+# glyphs that kanji share with Kangxi radicals to the radicals (「⼦」 U+2F26 for 「子」), the 康熙部首 problem.
+EXPECTED: dict[str, dict] = {
+    "tagged-good.pdf": {"outcomes": {"DOC01": "passed", "DOC02": "passed", "DOC03": "passed", "DOC04": "passed",
+                                     "DOC05": "cantTell", "DOC06": "inapplicable", "DOC07": "inapplicable",
+                                     "DOC08": "passed", "DOC09": "passed", "DOC10": "passed"},
+                        "kind": "pdf", "pages": 1, "title": "令和8年度 子育て支援給付金のお知らせ", "lang": "ja"},
+    "untagged.pdf": {"outcomes": {"DOC01": "failed", "DOC02": "passed", "DOC03": "passed", "DOC04": "passed",
+                                  "DOC05": "cantTell", "DOC08": "inapplicable", "DOC09": "inapplicable"},
+                     "kind": "pdf"},
+    "scan.pdf": {"outcomes": {"DOC04": "failed", "DOC02": "cantTell", "DOC03": "inapplicable", "DOC05": "inapplicable",
+                              "DOC01": "inapplicable"},
+                 "kind": "pdf", "pages": 2},
+    "no-title-no-lang.pdf": {"outcomes": {"DOC01": "passed", "DOC02": "failed", "DOC03": "failed"}, "kind": "pdf"},
+    "title-no-display.pdf": {"outcomes": {"DOC02": "cantTell"}, "kind": "pdf"},
+    "english-lang.pdf": {"outcomes": {"DOC03": "failed"}, "kind": "pdf", "lang": "en"},
+    "long-no-bookmarks.pdf": {"outcomes": {"DOC07": "cantTell", "DOC01": "passed", "DOC10": "passed"}, "kind": "pdf",
+                              "min_pages": 21},
+    "long-bookmarks.pdf": {"outcomes": {"DOC07": "passed"}, "kind": "pdf", "min_pages": 21},
+    "figure-no-alt.pdf": {"outcomes": {"DOC08": "failed", "DOC01": "passed"}, "kind": "pdf"},
+    "table-no-th.pdf": {"outcomes": {"DOC09": "cantTell", "DOC08": "passed"}, "kind": "pdf"},
+    "no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
+    "encrypted-no-accessibility.pdf": {"outcomes": {"DOC06": "cantTell", "DOC01": "passed"}, "kind": "pdf",
+                                       "facts": {"encrypted": True}},
+    "javascript.pdf": {"outcomes": {"DOC01": "passed"}, "kind": "pdf", "facts": {"javascript": True}},
+    "good.docx": {"outcomes": {"DOC21": "passed", "DOC22": "passed", "DOC23": "passed", "DOC25": "passed"},
+                  "kind": "docx", "title": "令和8年度 子育て支援給付金のお知らせ"},
+    "image-no-alt.docx": {"outcomes": {"DOC21": "cantTell", "DOC22": "failed", "DOC23": "cantTell"},
+                          "kind": "docx"},
+    "chinese-lang.docx": {"outcomes": {"DOC25": "failed"}, "kind": "docx"},
+    "default-sheets.xlsx": {"outcomes": {"DOC24": "cantTell", "DOC22": "failed", "DOC21": "passed"}, "kind": "xlsx"},
+    "named-sheets.xlsx": {"outcomes": {"DOC24": "passed", "DOC22": "passed"}, "kind": "xlsx"},
+    "slides.pptx": {"outcomes": {"DOC22": "failed", "DOC21": "cantTell", "DOC25": "cantTell"}, "kind": "pptx"},
+    "slides-alt.pptx": {"outcomes": {"DOC22": "passed", "DOC21": "passed"}, "kind": "pptx"},
+}
+
+
+def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    want = (lambda name: only is None or name in only)
+    map_png = _png_bytes(240, 120, "みどり県の地図")
+    uri = _data_uri(map_png)
+    title = "令和8年度 子育て支援給付金のお知らせ"
+    pdfs = [n for n in EXPECTED if n.endswith(".pdf") and n != "scan.pdf" and want(n)]
+    if pdfs:
+        with Printer() as pr:
+            if want("tagged-good.pdf"):
+                _finish_pdf(pr.pdf(out / "tagged-good.pdf", _html(title, "ja", _notice_body(uri)), tagged=True))
+            if want("untagged.pdf"):
+                _finish_pdf(pr.pdf(out / "untagged.pdf", _html(title, "ja", _notice_body(uri)), tagged=False))
+            if want("no-title-no-lang.pdf"):
+                _finish_pdf(pr.pdf(out / "no-title-no-lang.pdf", _html(None, None, _notice_body(uri)), tagged=True),
+                            lang=None, display_doc_title=False, drop_title=True)
+            if want("title-no-display.pdf"):
+                _finish_pdf(pr.pdf(out / "title-no-display.pdf", _html(title, "ja", _notice_body(uri)), tagged=True),
+                            display_doc_title=False)
+            if want("english-lang.pdf"):
+                _finish_pdf(pr.pdf(out / "english-lang.pdf", _html(title, "en", _notice_body(uri)), tagged=True),
+                            lang="en")
+            if want("long-no-bookmarks.pdf"):
+                _finish_pdf(pr.pdf(out / "long-no-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(24)),
+                                   tagged=True, outline=False))
+            if want("long-bookmarks.pdf"):
+                _finish_pdf(pr.pdf(out / "long-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(24)),
+                                   tagged=True, outline=True))
+            if want("figure-no-alt.pdf"):
+                _finish_pdf(pr.pdf(out / "figure-no-alt.pdf", _html(title, "ja", _notice_body(uri, alt=None)),
+                                   tagged=True))
+            if want("table-no-th.pdf"):
+                _finish_pdf(pr.pdf(out / "table-no-th.pdf", _html(title, "ja", _notice_body(uri, th=False)),
+                                   tagged=True))
+            if want("no-tounicode.pdf"):
+                p = pr.pdf(out / "no-tounicode.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
+                _finish_pdf(p)
+                _strip_to_unicode(p)
+            if want("encrypted-no-accessibility.pdf"):
+                p = pr.pdf(out / "encrypted-no-accessibility.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
+                _finish_pdf(p)
+                _encrypt_no_accessibility(p)
+            if want("javascript.pdf"):
+                p = pr.pdf(out / "javascript.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
+                _finish_pdf(p)
+                _add_javascript(p)
+    if want("scan.pdf"):
+        _scan_pdf(out / "scan.pdf")
+    if want("good.docx"):
+        _docx(out / "good.docx", alt=True, headings=True, title=title)
+    if want("image-no-alt.docx"):
+        _docx(out / "image-no-alt.docx", alt=False, headings=False, title=None)
+    if want("chinese-lang.docx"):
+        _docx(out / "chinese-lang.docx", alt=True, headings=True, title=title, east_asia_lang="zh-CN")
+    if want("default-sheets.xlsx"):
+        _xlsx(out / "default-sheets.xlsx", default_names=True, alt=False)
+    if want("named-sheets.xlsx"):
+        _xlsx(out / "named-sheets.xlsx", default_names=False, alt=True)
+    if want("slides.pptx"):
+        _pptx(out / "slides.pptx", alt=False, title=None)
+    if want("slides-alt.pptx"):
+        _pptx(out / "slides-alt.pptx", alt=True, title="令和8年度 子育て支援給付金")
+    expected = {n: e for n, e in EXPECTED.items() if want(n)}
+    (out / "expected.yaml").write_text(
+        "# Expected outcomes of the sample documents (scripts/make_sample_documents.py)\n"
+        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    return expected
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--only", nargs="*", help="make only these documents")
+    args = ap.parse_args(argv)
+    made = make(args.out, set(args.only) if args.only else None)
+    print(f"{len(made)} documents and expected.yaml in {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
