@@ -320,6 +320,7 @@ class Auditor:
         self.run_id = self.store.create_run(
             self.site, profile=self.opt.profile, viewports=self.opt.viewports, axe_version=axe_version(),
             tool_version=__version__, source="crawl", artifacts_dir=None, config=site_config_dict(self.site))
+        self.store.claim_run(self.run_id)      # held while this process audits it: another --resume is refused
         self.store.set_run(self.run_id, artifacts_dir=str(self.artifacts_dir))
         self.progress.say(f"run {self.run_id}: {self.site.name} ({self.site.base_url}"
                           + (f" → {self.origin_map.physical}" if self.origin_map.physical else "") + ")")
@@ -365,6 +366,9 @@ class Auditor:
             raise ConfigError(f"run {run_id} is already finished; nothing to resume", field="--resume")
         if run["source"] != "crawl":
             raise ConfigError(f"run {run_id} was made from artifacts; re-run it instead", field="--resume")
+        # A run still being audited by a live process is refused (exit 2); one left by a dead process (kill -9,
+        # crash: its lock went with it) is resumed, whatever its stored status says.
+        self.store.claim_run(run_id)
         self.run_id = run_id
         self.opt = dataclasses.replace(self.opt, profile=run["profile"], viewports=run["viewports"].split(","))
         self.store.set_run(run_id, status="running")

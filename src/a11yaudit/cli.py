@@ -186,7 +186,7 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         else:
             run_id = run_audit(site, store, ruleset, options, resume=resume_run)
         run = store.get_run(run_id)
-        stats = json.loads(run["stats_json"] or "{}")
+        stats = {**json.loads(run["stats_json"] or "{}"), **_page_counts(store, run_id)}   # a resumed run: all parts
         missing = stats.get("artifacts_missing_count", 0)
         click.echo(f"[{site.id}] run {run_id} {run['status']}: {stats.get('pages_done', 0)} pages, "
                    f"{stats.get('pages_error', 0)} failed to load, {stats.get('elapsed_s', 0)} s"
@@ -294,6 +294,13 @@ def rules_docs(output):
         click.echo(text)
 
 
+def _page_counts(store, run_id: int) -> dict:
+    """Pages audited (done) and failed to load (error) in the whole run, from the page rows: the stats stored with a
+    run are those of the process that ended it, which after --resume counted its own part only."""
+    counts = store.count_pages(run_id)
+    return {"pages_done": counts.get("html:done", 0), "pages_error": counts.get("html:error", 0)}
+
+
 @cli.command("runs")
 @click.argument("site_id", required=False)
 @click.pass_context
@@ -306,7 +313,8 @@ def runs_cmd(ctx, site_id):
     store = _store(ctx)
     total = 0
     for run in store.list_runs(site_id):
-        stats = json.loads(run["stats_json"] or "{}")
+        # Pages of the whole run from the database: the stored stats of a resumed run count its last part only.
+        stats = _page_counts(store, run["id"])
         size = dir_bytes(owned_artifacts(run, store))
         total += size
         started = run["started_at"].replace(tzinfo=run["started_at"].tzinfo or dt.timezone.utc).astimezone(JST)
@@ -460,7 +468,7 @@ def eval_cmd(corpus, profile, lang, json_out, expected, update_expected, only, c
             header = ("# Barriers found by a11yaudit on the corpus (tests/barriers). `a11yaudit eval --check` fails when\n"
                       "# one is found less well (failed > cantTell > missed) or a clean twin fails. Regenerate with:\n"
                       "# a11yaudit eval tests/barriers --check tests/barriers/expected.yaml --update-expected\n")
-            expected.write_text(header + yaml.safe_dump(expected_from(report), allow_unicode=True, sort_keys=False,
+            expected.write_text(header + yaml.safe_dump(expected_from(report, data), allow_unicode=True, sort_keys=False,
                                                         width=110), encoding="utf-8")
         else:
             for line in improvements(report, data or {}):

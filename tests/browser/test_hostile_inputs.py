@@ -6,8 +6,14 @@ GN24 says so."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -117,3 +123,51 @@ def test_gate_fails_undeclared_utf8_page_with_fail_on_advisory(site, cli):
     proc, res = _gate(cli, f"{site}/declared.html", "--fail-on", "advisory")
     assert "GN24" not in {f["rule"] for f in res["new"] + res["let_through"]}
     assert "JP01" in {f["rule"] for f in res["new"]}      # declared UTF-8: decoded right, its problem found
+
+
+# --- item 17: --resume of a run another process is auditing; `runs` after a resume ----------------------------
+
+def _audit_proc(root, db, tmp_path, *extra):
+    return subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, "audit", "sample", "--viewport", "pc",
+                             "--concurrency", "1", "--max-pages", "8", "--no-report", "-q", "--artifacts-dir",
+                             str(tmp_path / "art"), *extra], cwd=root, env={**os.environ},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _wait_done(db, n, proc):
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.3)
+        try:
+            store = Store(db)
+            runs = store.list_runs("sample")
+        except Exception:  # noqa: BLE001 — the schema is still being created
+            continue
+        if runs and sum(1 for p in store.run_pages(runs[0]["id"]) if p["state"] == "done") >= n:
+            return store, runs[0]["id"]
+    raise AssertionError("the audit did not store pages in time")
+
+
+def test_resume_of_a_live_run_is_refused_and_runs_counts_the_whole_run(tmp_path, cli, root):
+    db = f"sqlite:///{tmp_path / 'live.sqlite'}"
+    proc = _audit_proc(root, db, tmp_path)
+    try:
+        store, run_id = _wait_done(db, 2, proc)
+        res = cli("--db", db, "audit", "sample", "--resume", str(run_id), "--no-report", "-q", check=False, timeout=120)
+        assert res.returncode == 2, res.stderr[-2000:]
+        assert f"--resume: run {run_id} is being audited by another process right now" in res.stderr
+        assert proc.poll() is None                     # the live audit goes on, untouched
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)        # a stale run left by kill -9 ...
+        proc.wait(timeout=30)
+    before = sum(1 for p in store.run_pages(run_id) if p["state"] == "done")
+    assert store.get_run(run_id)["status"] == "running"
+    cli("--db", db, "audit", "sample", "--viewport", "pc", "--concurrency", "1", "--max-pages", "8", "--no-report",
+        "-q", "--resume", str(run_id), "--artifacts-dir", str(tmp_path / "art"), timeout=300)   # ... resumes at once
+    run = store.get_run(run_id)
+    done = sum(1 for p in store.run_pages(run_id) if p["state"] == "done" and p["kind"] == "html")
+    assert run["status"] == "finished" and done > before
+    assert json.loads(run["stats_json"])["pages_done"] == done - before     # what the last part saw
+    line = cli("--db", db, "runs").stdout.strip().splitlines()[-1].split("\t")
+    assert line[0] == str(run_id) and line[4] == str(done), line      # `runs`: the whole run

@@ -303,3 +303,58 @@ def test_cli_never_exits_1_on_a_traceback(tmp_path):
                               timeout=60, cwd=tmp_path)
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr and proc.stderr.startswith("a11yaudit: error: ")
+
+
+# --- 17. a run another live process is auditing cannot be resumed; a dead process's run can ------------------
+
+_HOLDER = """
+import sys, time
+from a11yaudit.store.db import Store
+Store(sys.argv[1]).claim_run(int(sys.argv[2]))
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def _claim_in_other_process(url: str, run_id: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, url, str(run_id)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def _claim_runs(url: str, run_id: int, tmp_path) -> None:
+    from a11yaudit.config import load_sites as _ls
+    site = _ls(ROOT / "sites.yaml", known_profiles={"jis2016"}).sites[0]
+    store = Store(url)
+    if not store.list_runs():
+        store.create_run(site, profile="jis2016", viewports=["pc"], axe_version="4.12.1", tool_version="t",
+                         source="crawl", artifacts_dir=None, config={})
+    holder = _claim_in_other_process(url, run_id)
+    try:
+        with pytest.raises(ConfigError) as exc:
+            store.claim_run(run_id)
+        assert exc.value.field == "--resume" and f"run {run_id} is being audited by another process" in str(exc.value)
+        store.claim_run(run_id + 1)            # other runs are free
+        store.release_run(run_id + 1)
+        res = _run("--db", url, "audit", "sample", "--resume", run_id, "--no-report", "-q")
+        assert res.exit_code == 2 and "being audited by another process" in res.output, res.output
+    finally:
+        holder.kill()                          # kill -9: the lock goes with the process
+        holder.wait()
+    store.claim_run(run_id)                    # a run left by a dead process is free at once
+    store.claim_run(run_id)                    # (idempotent in one process)
+    store.release_run(run_id)
+
+
+def test_run_claim_sqlite(tmp_path):
+    _claim_runs(f"sqlite:///{tmp_path / 'claim.sqlite'}", 1, tmp_path)
+
+
+def test_run_claim_postgresql(tmp_path):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgtools import postgres_or_skip
+    server = postgres_or_skip()
+    try:
+        _claim_runs(server.create_db("claims"), 1, tmp_path)
+    finally:
+        server.stop()

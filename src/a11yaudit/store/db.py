@@ -71,10 +71,20 @@ def _dicts(result) -> list[dict]:
     return [dict(zip(keys, row)) for row in result]
 
 
+_RUN_LOCK_NS = 834130   # first key of the PostgreSQL advisory locks that mark a run as being audited
+
+
+def _run_busy(run_id: int) -> ConfigError:
+    return ConfigError(f"run {run_id} is being audited by another process right now; wait for it to end (or stop "
+                       "it) before resuming — 別のプロセスがこの実行を監査中です", field="--resume")
+
+
 class Store:
     def __init__(self, url: str):
         url = normalise_url(url)
         self.url = url
+        self._claims: dict[int, object] = {}     # runs this process audits (claim_run)
+        self._lock_fd: int | None = None
         try:
             if url.startswith("sqlite:///"):
                 path = url[len("sqlite:///"):]
@@ -168,6 +178,52 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, stats: dict) -> None:
         self.set_run(run_id, status=status, finished_at=now(), stats=stats)
+        self.release_run(run_id)
+
+    # --- which process is auditing a run ---------------------------------------------------------------------
+    def claim_run(self, run_id: int) -> None:
+        """Hold run `run_id` for this process while it audits it, so that `--resume` from another process is refused
+        instead of two processes auditing one run. PostgreSQL: a session advisory lock on a connection kept open;
+        SQLite: a POSIX record lock on byte `run_id` of `<database file>.runs.lock`. Both end with the process —
+        kill -9 included — so a run left by a dead process can be resumed at once. Idempotent in one process."""
+        if run_id in self._claims:
+            return
+        if self.pg:
+            conn = self.engine.connect()
+            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_RUN_LOCK_NS}, {int(run_id)})").scalar()
+            conn.commit()
+            if not got:
+                conn.close()
+                raise _run_busy(run_id)
+            self._claims[run_id] = conn
+            return
+        path = self.url[len("sqlite:///"):] if self.url.startswith("sqlite:///") else ""
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return
+        import fcntl
+        import os
+        if self._lock_fd is None:
+            self._lock_fd = os.open(path + ".runs.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, int(run_id))
+        except OSError:
+            raise _run_busy(run_id) from None
+        self._claims[run_id] = True
+
+    def release_run(self, run_id: int) -> None:
+        held = self._claims.pop(run_id, None)
+        if held is None:
+            return
+        try:
+            if self.pg:
+                held.exec_driver_sql(f"SELECT pg_advisory_unlock({_RUN_LOCK_NS}, {int(run_id)})")
+                held.close()
+            elif self._lock_fd is not None:
+                import fcntl
+                fcntl.lockf(self._lock_fd, fcntl.LOCK_UN, 1, int(run_id))
+        except Exception:  # noqa: BLE001 — the lock ends with the connection or the process anyway
+            import logging
+            logging.getLogger(__name__).debug("releasing run %s", run_id, exc_info=True)
 
     def get_run(self, run_id: int) -> dict:
         with self.engine.connect() as conn:
