@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__, settings
+from .config import http_url_problem
 from .errors import ConfigError, InfrastructureError
 
 # "advisory": A/AA failures and also the advisory rules' failures (axe-core best practices, smartphone readiness).
@@ -127,6 +128,9 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
             if not base_url:
                 raise ConfigError("HTML on standard input ('-') needs --base-url URL (where the page will be "
                                   "published; relative links and CSS resolve against it)", field="--base-url")
+            if http_url_problem(base_url):     # a malformed URL (http://[::1/) is bad input, not a crash
+                raise ConfigError(f"must be an http(s) URL, got {base_url!r} ({http_url_problem(base_url)})",
+                                  field="--base-url")
             parts = urlsplit(base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ConfigError(f"must be an http(s) URL, got {base_url!r}", field="--base-url")
@@ -140,6 +144,8 @@ def resolve_targets(specs: list[str], *, base_url: str | None, sites: list, prof
             t = Target(spec, "stdin", load_url, ident, site.id if site else host_of(ident), path_of(ident), ident,
                        site=site, body=data)
         elif re.match(r"^https?://", spec, re.I):
+            if http_url_problem(spec):
+                raise ConfigError(f"not a valid URL: {spec!r} ({http_url_problem(spec)})", field="TARGET")
             parts = urlsplit(spec)
             if not parts.hostname:
                 raise ConfigError(f"not a valid URL: {spec!r}", field="TARGET")
