@@ -173,6 +173,15 @@ def test_malformed_ipv6_start_url_is_a_config_error(tmp_path):
         in res.output
 
 
+@pytest.mark.parametrize("spec,base,field", [("http://[::1/", None, "TARGET"), ("http://127.0.0.1:99999/", None, "TARGET"),
+                                             ("-", "http://[::1/", "--base-url")])
+def test_gate_malformed_target_urls_are_config_errors(spec, base, field):
+    from a11yaudit.gate import resolve_targets
+    with pytest.raises(ConfigError) as exc:
+        resolve_targets([spec], base_url=base, sites=[], profile=None, read_stdin=lambda: b"<p>x</p>")
+    assert exc.value.field == field and ("Invalid IPv6 URL" in str(exc.value) or "Port out of range" in str(exc.value))
+
+
 FP = "3f2a" + "0" * 36
 
 
