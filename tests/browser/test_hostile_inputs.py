@@ -171,3 +171,29 @@ def test_resume_of_a_live_run_is_refused_and_runs_counts_the_whole_run(tmp_path,
     assert json.loads(run["stats_json"])["pages_done"] == done - before     # what the last part saw
     line = cli("--db", db, "runs").stdout.strip().splitlines()[-1].split("\t")
     assert line[0] == str(run_id) and line[4] == str(done), line      # `runs`: the whole run
+
+
+# --- item 17: a full disk while Chromium prints the 試験結果 PDF -------------------------------------------------
+
+def test_full_disk_during_pdf_output_is_exit_3_and_leaves_no_half_file(tmp_path, root, cli):
+    from a11yaudit.audit import AuditOptions, reevaluate_artifacts
+    from a11yaudit.config import load_sites
+    from a11yaudit.rules.loader import load_rules
+    site = load_sites(root / "sites.yaml", known_profiles={"jis2016", "jis2010", "wcag22"}).sites[0]
+    db = f"sqlite:///{tmp_path / 'pdf.sqlite'}"
+    reevaluate_artifacts(site, Store(db), load_rules(), AuditOptions(
+        profile="jis2016", viewports=["pc", "sp"], artifacts_root=tmp_path / "art", quiet=True),
+        root / "tests" / "fixtures" / "artifacts" / "sample")
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("needs root to mount a tmpfs")
+    try:
+        proc = cli("--db", db, "shiken", "sample", "--format", "pdf", "--reports-dir", str(mnt), check=False,
+                   timeout=180)
+        assert proc.returncode == 3, proc.stderr[-2000:]
+        assert "ディスクの空きがありません — no space left on the device" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert [p.name for p in mnt.rglob("*") if p.is_file()] == []      # no shiken.pdf.tmp, no half PDF
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
