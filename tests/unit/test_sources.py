@@ -52,3 +52,58 @@ def test_sitemap_url_cap_and_fetch_refuses_other_schemes(tmp_path, serve):
     _write(tmp_path, "big.xml", URLSET.format("".join(f"<url><loc>http://x.invalid/{i}</loc></url>" for i in range(50))))
     assert len(read_sitemaps([base + "/big.xml"], max_urls=10).urls) == 10
     assert fetch("file:///etc/passwd").error == "not an http(s) URL"
+
+
+def test_sitemaps_outside_the_site_are_refused_on_internal_addresses(tmp_path, serve):
+    """Issue 22: the site (127.0.0.1:A) names sitemaps on the metadata address, another local port, [::1],
+    `localhost`, and its own sitemap index redirects to another local port. None of them is fetched (the internal
+    service on 127.0.0.1:B counts no request); the site's own sitemap is read. Before: 5 of 5 were fetched."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from a11yaudit.discover.scope import ScopeClassifier
+
+    hits = []
+
+    class Secret(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            body = URLSET.format("<url><loc>http://127.0.0.1/secret.html</loc></url>").encode()
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{internal.server_address[1]}/sitemap.xml")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    internal = ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    threading.Thread(target=internal.serve_forever, daemon=True).start()
+    moved = ThreadingHTTPServer(("127.0.0.1", 0), Secret)       # stands for the site's redirecting sitemap
+    threading.Thread(target=moved.serve_forever, daemon=True).start()
+    try:
+        b = internal.server_address[1]
+        base = serve(tmp_path)
+        _write(tmp_path, "sitemap.xml", URLSET.format(f"<url><loc>{base}/a.html</loc></url>"))
+        site = type("S", (), {"base_url": base, "start_urls": [base + "/"], "allowed_hosts": [],
+                              "policy": type("P", (), {"include": [], "exclude": []})()})()
+        scope = ScopeClassifier(site)
+        start = [f"{base}/sitemap.xml", "http://169.254.169.254/latest/meta-data/", f"http://127.0.0.1:{b}/sitemap.xml",
+                 f"http://[::1]:{b}/sitemap.xml", f"http://localhost:{b}/sitemap.xml"]
+        result = read_sitemaps(start, lambda u: fetch(u, timeout=3), same_site=scope.same_site,
+                               get_outside=lambda u: fetch(u, timeout=3, checked=True))
+        assert result.urls == [f"{base}/a.html"] and result.sitemaps_read == [f"{base}/sitemap.xml"]
+        assert len(result.errors) == 4 and all("refused" in e for _, e in result.errors), result.errors
+        # A redirect from the site's sitemap to another port of the same host is refused too.
+        m = moved.server_address[1]
+        res = fetch(f"http://127.0.0.1:{m}/moved", timeout=3)
+        assert res.status == 302 and "refused" in res.error
+        assert hits == ["/moved"], hits
+    finally:
+        internal.shutdown()
+        moved.shutdown()

@@ -74,3 +74,23 @@ def test_scope_limited_to_a_prefix():
     assert sc.classify("https://www.pref.example.jp/kurashi/gomi/").status == IN_SCOPE
     assert sc.classify("https://www.pref.example.jp/kanko/").status == OUT_OF_SCOPE
     assert sc.same_site("https://www.pref.example.jp/kanko/")
+
+
+def test_the_site_is_its_origins_not_its_host_names():
+    """Issue 22: a site on 127.0.0.1:8123 does not own 127.0.0.1's other ports; http/https on the default ports of
+    the site's host are one site; allowed_hosts are hosts on the default ports (or host:port)."""
+    import dataclasses
+    site = dataclasses.replace(_site(include=[ScopeRule(reason="全体", prefix="/")]),
+                               start_urls=["http://127.0.0.1:8123/"],
+                               allowed_hosts=["cdn.example.jp", "intra.example.jp:8080"])
+    sc = ScopeClassifier(site)
+    assert sc.same_site("http://127.0.0.1:8123/kurashi/")
+    assert not sc.same_site("http://127.0.0.1:8080/secret") and not sc.same_site("http://127.0.0.1/")
+    assert not sc.same_site("https://127.0.0.1:8123/")
+    assert sc.classify("http://127.0.0.1:8080/secret").status == OUT_OF_SCOPE
+    assert sc.same_site("https://cdn.example.jp/a.css") and sc.same_site("http://cdn.example.jp/a.css")
+    assert not sc.same_site("http://cdn.example.jp:8080/")
+    assert sc.same_site("http://intra.example.jp:8080/") and not sc.same_site("http://intra.example.jp/")
+    www = ScopeClassifier(_site(include=[ScopeRule(reason="全体", prefix="/")]))
+    assert www.same_site("http://www.pref.example.jp/a.html") and www.same_site("https://www.pref.example.jp/")
+    assert not www.same_site("https://www.pref.example.jp:8443/")
