@@ -38,6 +38,8 @@ LOCAL_ORIGIN = "http://local-file.a11yaudit.invalid"   # where local files are s
 WHY = {
     "baseline": {"ja": "ベースラインで承認済み", "en": "accepted in the baseline"},
     "cantTell": {"ja": "要確認（自動判定できない）", "en": "needs review (cantTell never fails)"},
+    "human": {"ja": "人による確認の項目（要確認のチェックリスト。問題ではない）",
+              "en": "item for the human test (a checklist entry, not a problem)"},
     "below_level": {"ja": "判定レベル外", "en": "below the gate level"},
     "addon": {"ja": "追加プロファイルのルール", "en": "addon-profile rule"},
     "readiness": {"ja": "スマートフォン対応の項目（達成基準の不適合ではない）",
@@ -439,7 +441,8 @@ def classify(finding: GateFinding, *, rule, standard, criteria_table: dict, fail
     finding.level = "AAA" if "AAA" in levels else "AA" if "AA" in levels else "A" if "A" in levels else ""
     entry = baseline.get(finding.fingerprint)
     if finding.outcome != "failed":
-        finding.status, finding.why = "let_through", "cantTell"
+        human = rule is not None and rule.test_method == "HC"      # a human-check rule's checklist item
+        finding.status, finding.why = "let_through", ("human" if human else "cantTell")
     elif rule is not None and rule.advisory and fail_on != "advisory":
         finding.status, finding.why = "let_through", ("readiness" if rule.category == "readiness" else "best_practice")
         finding.reason = "--fail-on advisory fails on it"
