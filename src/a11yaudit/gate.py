@@ -239,13 +239,9 @@ def _date(value: Any) -> dt.date | None:
 def parse_baseline(text: str, file: str) -> list[BaselineEntry]:
     """Parse a baseline file (YAML, or JSON when the name ends in .json). Errors name the file, the line (YAML)
     and the field. Top level: a list of entries, or a mapping with `entries:` (and an optional `version: 1`)."""
-    from .yamlsrc import Located, load_yaml
+    from .yamlsrc import load_json, load_yaml
     if file.lower().endswith(".json"):
-        try:
-            data = json.loads(text) if text.strip() else []
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno) from None
-        doc = Located(data, {}, file)
+        doc = load_json(file, text)      # duplicate keys, NaN and Infinity refused as in YAML
     else:
         doc = load_yaml(file, text)
     data = doc.data

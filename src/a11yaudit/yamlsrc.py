@@ -7,6 +7,7 @@ duplicate keys, no NaN / infinity, no impossible dates, libyaml's nesting limit;
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,41 @@ def load_yaml(path: str | Path, text: str | None = None) -> Located:
     finally:
         loader.dispose()
     return Located(data, lines, file)
+
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_CONSTANT = re.compile(r"-?\b(?:NaN|Infinity)\b")
+
+
+def load_json(path: str | Path, text: str) -> Located:
+    """JSON with the same limits as YAML: duplicate keys and NaN / Infinity (which Python's json accepts) are
+    refused, naming the file and the line (and the field of a duplicate key). Syntax errors name the line too."""
+    import json
+    file = str(path)
+    problems: list[str] = []
+
+    def no_constants(name: str):
+        problems.append("constant")
+        return None
+
+    def no_duplicates(pairs: list) -> dict:
+        if len({k for k, _ in pairs}) != len(pairs):
+            problems.append("duplicate")
+        return dict(pairs)
+
+    try:
+        data = json.JSONDecoder(object_pairs_hook=no_duplicates, parse_constant=no_constants).decode(text) \
+            if text.strip() else []
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno) from None
+    if "constant" in problems:
+        masked = _JSON_STRING.sub(lambda m: " " * len(m.group(0)), text)
+        m = _JSON_CONSTANT.search(masked)
+        line = masked.count("\n", 0, m.start()) + 1 if m else None
+        raise ConfigError(f"{m.group(0) if m else 'NaN'} is not a finite number (NaN and infinity are not "
+                          "accepted)", file=file, line=line)
+    if "duplicate" in problems:
+        load_yaml(file, text)        # JSON is YAML flow syntax: names the line and field of the duplicate key
+        raise ConfigError("duplicate key in a JSON object", file=file)
+    return Located(data, {}, file)

@@ -201,6 +201,21 @@ def test_gate_baseline_refuses_bombs_bad_dates_duplicates_nan(tmp_path, text, li
     assert words in str(exc.value)
 
 
+@pytest.mark.parametrize("text,line,field,words", [
+    (f'[{{"fingerprint": "{FP}",\n  "reason": "a", "reason": "b"}}]', 2, "[0].reason", "duplicate key 'reason'"),
+    (f'[{{"fingerprint": "{FP}",\n  "reason": "NaN",\n  "viewport": NaN}}]', 3, None, "NaN is not a finite number"),
+    (f'[{{"fingerprint": "{FP}",\n  "viewport": -Infinity}}]', 2, None, "-Infinity is not a finite number"),
+    (f'[{{"fingerprint": "{FP}",\n  "expires": "2026-02-30"}}]', None, "[0].expires", "must be a date YYYY-MM-DD"),
+])
+def test_json_baseline_refuses_duplicates_nan_and_bad_dates(tmp_path, text, line, field, words):
+    p = tmp_path / "baseline.json"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_baseline_file(p)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (str(p), line, field), str(exc.value)
+    assert words in str(exc.value)
+
+
 @pytest.mark.parametrize("text,line,words", [
     (BOMB.replace("sites: *i", "verdicts: *i"), 3, "YAML aliases"),
     ("verdicts:\n  - {criterion: 1.1.1, result: 適合, date: 2026-02-30}\n", 2, "'2026-02-30' is not a valid date"),
