@@ -17,7 +17,8 @@ VIEWPORT_CHOICES = click.Choice(sorted(settings.VIEWPORTS))
 
 
 def _fail(exc: A11yAuditError) -> None:
-    click.echo(f"a11yaudit: error: {exc}", err=True)
+    from .store.db import mask_url     # a password in any URL (--db, a Selenium Grid, a sitemap) is never shown
+    click.echo(f"a11yaudit: error: {mask_url(str(exc))}", err=True)
     sys.exit(exc.exit_code)
 
 

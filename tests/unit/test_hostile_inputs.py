@@ -249,6 +249,12 @@ def test_unparsable_database_url_never_shows_the_password(url, secrets):
         assert secret not in res.output, res.output
 
 
+def test_any_url_password_in_an_error_is_masked(tmp_path):
+    p = _sites_yaml(tmp_path, SITE + '    crawl: {engine: selenium, grid: "ftp://bob:hunter2@grid.example.jp/"}\n')
+    res = _run("-c", p, "check-config")
+    assert res.exit_code == 2 and "ftp://bob:***@grid.example.jp/" in res.output and "hunter2" not in res.output
+
+
 def test_mask_url():
     assert mask_url("postgresql://u:pw@h/d") == "postgresql://u:***@h/d"
     assert mask_url("x 'postgresql://u:a@b:c/d@h:5432/db' y") == "x 'postgresql://u:***@h:5432/db' y"
