@@ -321,7 +321,8 @@ def test_selenium_site_audit_refuses_redirect_hops_to_private_addresses():
     base = f"http://127.0.0.1:{server.server_port}"
 
     async def go():
-        engine = make_engine("selenium", allowed_hosts={"127.0.0.1"}, block_resources=["media"], timeout=30,
+        # (the proxy allows the site's origin, not every port of its host: gather/guard_proxy.py Allowance)
+        engine = make_engine("selenium", allowed_hosts={"127.0.0.1", base}, block_resources=["media"], timeout=30,
                              guard=True)
         await engine.start()
         session = engine.session("a11yaudit")

@@ -70,7 +70,7 @@ def blocked_url_patterns(allowed_hosts: set[str], block_resources: list[str]) ->
     patterns cannot express."""
     notes = []
     patterns = [{"urlPattern": f"*://{h}:*", "block": False} for h in sorted(h.lower() for h in allowed_hosts)
-                if h and not any(c in h for c in "*?[]{}()\\")]
+                if h and not any(c in h for c in "*?[]{}()\\/")]     # (origin entries are the proxy's)
     patterns += [{"urlPattern": f"{scheme}:*", "block": True}
                  for scheme in ("file", "ftp", "filesystem", "chrome", "chrome-extension", "view-source")]
     patterns += [{"urlPattern": f"*://{host}:*", "block": True} for host in _PRIVATE_HOSTS]
