@@ -74,6 +74,27 @@ def audited(site, tmp_path_factory, cli):
     return {"run": run, "pages": pages, "findings": findings}
 
 
+def test_selenium_engine_decodes_and_reports_alike(site, tmp_path, cli):
+    from a11yaudit.gather.selenium_engine import find_chromedriver
+    if not find_chromedriver() and os.environ.get("CI") != "true":
+        pytest.skip("chromedriver not installed (apt-get install chromium-driver); required under CI")
+    cfg = tmp_path / "sites.yaml"
+    cfg.write_text(f"version: 1\nsites:\n  - id: enc\n    name: 文字コード\n    start_urls: ['{site}/']\n"
+                   "    viewports: [pc]\n    crawl: {sitemaps: false, obey_robots: false, timeout: 15, "
+                   "engine: selenium}\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'sel.sqlite'}"
+    cli("--config", str(cfg), "--db", db, "audit", "-q", "--no-report", "--no-artifacts", timeout=300)
+    store = Store(db)
+    run = store.list_runs("enc")[-1]
+    sel = {"pages": {p["url"].rsplit("/", 1)[-1]: p for p in store.run_pages(run["id"])},
+           "findings": store.run_findings(run["id"])}
+    for name in ("sjis.html", "eucjp.html"):
+        assert sel["pages"][name]["title"] == TITLE
+        rules = _rules_on(sel, name)
+        assert "JP01" in rules and "自動判別" in rules["GN24"]["message"], (name, sorted(rules))
+    assert "文字化けしています" in _rules_on(sel, "utf8.html")["GN24"]["message"]
+
+
 def _rules_on(audited, name):
     pid = audited["pages"][name]["id"]
     return {f["rule"]: f for f in audited["findings"] if f["page_id"] == pid}
