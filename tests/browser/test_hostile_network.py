@@ -217,3 +217,46 @@ def test_site_audit_stays_on_its_origin(tmp_path, cli):
     finally:
         for s in (internal, internal_v6, site):
             s.close()
+
+
+sys.path.insert(0, str(ROOT / "tests"))
+from netns import needs_netns, run_in_netns  # noqa: E402
+
+
+@needs_netns
+def test_gate_local_file_meta_refresh_through_a_redirector_to_the_metadata_service(tmp_path):
+    """In a network namespace of its own: a public redirector (93.184.216.34) and the metadata service
+    (169.254.169.254:80). A local HTML file whose meta refresh goes to the redirector, which answers 302 to the
+    metadata address: the gate stops the navigation (exit 3, "navigated away"), the metadata service gets no
+    request and its secret is in no output. Before: the metadata page was judged and shown in the JSON."""
+    (tmp_path / "refresh.html").write_text(PAGE.format(
+        t="更新", h='<meta http-equiv="refresh" content="0;url=http://93.184.216.34/redir">', b="<p>本文</p>"),
+        encoding="utf-8")
+    (tmp_path / "clean.html").write_text(PAGE.format(t="きれい", h="", b="<p>本文</p>"), encoding="utf-8")
+    out = run_in_netns(r'''
+import json, subprocess, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+hits = {"redirector": [], "metadata": []}
+def serve(ip, name, answer):
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *a): pass
+        def do_GET(self):
+            hits[name].append(self.path); status, headers, body = answer
+            self.send_response(status)
+            for k, v in headers.items(): self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    s = ThreadingHTTPServer((ip, 80), H); s.daemon_threads = True
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+serve("93.184.216.34", "redirector", (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""))
+serve("169.254.169.254", "metadata", (200, {"Content-Type": "text/html"},
+      b"<html lang=ja><head><title>%s</title></head><body><main><p>%s</p></main></body></html>" % (b"SECRET_TOKEN", b"SECRET_TOKEN")))
+p = subprocess.run([sys.executable, "-m", "a11yaudit.cli", "gate", "TMP/refresh.html", "TMP/clean.html", "--viewport", "pc",
+                    "--format", "json", "--lang", "en"], capture_output=True, text=True, timeout=150)
+print(json.dumps({"rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr[-3000:], "hits": hits}))
+'''.replace("TMP", str(tmp_path)), addresses=("93.184.216.34", "169.254.169.254"), timeout=200)
+    assert out["rc"] == 3, out["stderr"]
+    assert out["hits"]["metadata"] == [], out["hits"]
+    assert "SECRET_TOKEN" not in out["stdout"] + out["stderr"]
+    rows = {Path(r["target"]).name: r for r in json.loads(out["stdout"])["pages"]}
+    assert not rows["refresh.html"]["ok"] and "navigated away" in rows["refresh.html"]["error"]
+    assert "93.184.216.34/redir" in rows["refresh.html"]["error"] and rows["clean.html"]["ok"]
