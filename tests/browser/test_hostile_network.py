@@ -104,7 +104,9 @@ def test_gate_fails_closed_on_redirects_and_navigations_to_internal_services(tmp
         data = json.loads(proc.stdout)
         assert data["status"] == "error"
         rows = {row["target"]: row for row in data["pages"]}
-        assert not rows[f"{site.origin}/page"]["ok"]
+        redirected = rows[f"{site.origin}/page"]
+        assert not redirected["ok"] and "redirected away" in redirected["error"], redirected
+        assert f"{internal_v6.origin}/secret" in redirected["error"]
         dirty = rows[str(folder / "dirty.html")]
         assert not dirty["ok"] and "navigated away" in dirty["error"] and "clean.html" in dirty["error"]
         stdin = rows["-"]
