@@ -2,7 +2,7 @@
 """Makes the sample documents of the document checks (src/a11yaudit/documents) with Japanese text, and
 `expected.yaml`, the outcomes each document must get.
 
-    .venv/bin/python scripts/make_sample_documents.py OUT_DIR [--only NAME ...]
+    .venv/bin/python scripts/make_sample_documents.py OUT_DIR [--only NAME ...] [--hostile] [--large-mb 200]
 
 Every file is made by a real tool: PDFs by Chromium's print to PDF (Playwright `page.pdf(tagged=…, outline=…)`),
 the scan by Pillow (a rendered page image saved as PDF), the Office files by python-docx, openpyxl and
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import zlib
 from pathlib import Path
 
 import yaml
@@ -53,7 +54,7 @@ def _long_body(pages: int) -> str:
     parts = []
     for i in range(1, pages + 1):
         parts.append(f"<h2 style='page-break-before:always'>第{i}章 計画の概要（その{i}）</h2>")
-        parts += [f"<p>{BODY}</p>"] * 6
+        parts += [f"<p>{BODY}</p>"] * 2
     return "<h1>みどり県総合計画 本編</h1>" + "".join(parts)
 
 
@@ -277,8 +278,8 @@ EXPECTED: dict[str, dict] = {
     "title-no-display.pdf": {"outcomes": {"DOC02": "cantTell"}, "kind": "pdf"},
     "english-lang.pdf": {"outcomes": {"DOC03": "failed"}, "kind": "pdf", "lang": "en"},
     "long-no-bookmarks.pdf": {"outcomes": {"DOC07": "cantTell", "DOC01": "passed", "DOC10": "passed"}, "kind": "pdf",
-                              "min_pages": 21},
-    "long-bookmarks.pdf": {"outcomes": {"DOC07": "passed"}, "kind": "pdf", "min_pages": 21},
+                              "min_pages": 22},
+    "long-bookmarks.pdf": {"outcomes": {"DOC07": "passed"}, "kind": "pdf", "min_pages": 22},
     "figure-no-alt.pdf": {"outcomes": {"DOC08": "failed", "DOC01": "passed"}, "kind": "pdf"},
     "table-no-th.pdf": {"outcomes": {"DOC09": "cantTell", "DOC08": "passed"}, "kind": "pdf"},
     "no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
@@ -296,6 +297,234 @@ EXPECTED: dict[str, dict] = {
     "slides-alt.pptx": {"outcomes": {"DOC22": "passed", "DOC21": "passed"}, "kind": "pptx"},
 }
 
+
+# ---- hostile and large files (tests/unit/test_documents.py, bench/bench_documents.py) --------------------------------
+
+def _zeros_flate(n_bytes: int) -> bytes:
+    comp = zlib.compressobj(6)
+    chunk = b"0 0 m\n" * (1 << 16)
+    out = []
+    left = n_bytes
+    while left > 0:
+        piece = chunk[:left]
+        out.append(comp.compress(piece))
+        left -= len(piece)
+    out.append(comp.flush())
+    return b"".join(out)
+
+
+def _one_page_pdf():
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica,
+                                                Encoding=pikepdf.Name.WinAnsiEncoding))
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary())
+    return pdf, page
+
+
+def hostile_pdf_bomb(path: Path, inflated_mb: int = 80) -> None:
+    """A page whose content stream is ~100 KB of Flate that inflates to `inflated_mb` MB."""
+    import pikepdf
+    pdf, page = _one_page_pdf()
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(_zeros_flate(inflated_mb << 20), filter=pikepdf.Name.FlateDecode)
+    page.Contents = pdf.make_indirect(stream)
+    pdf.save(path)
+
+
+def hostile_broken_xref(src: Path, path: Path) -> None:
+    """A real (Chromium) PDF whose cross-reference offsets all point to byte 1 and whose startxref is wrong."""
+    import re
+    data = src.read_bytes()
+    data = re.sub(rb"\d{10} (\d{5}) n", lambda m: b"0000000001 " + m.group(1) + b" n", data)
+    data = re.sub(rb"startxref\s+\d+", b"startxref\n999999999", data)
+    path.write_bytes(data)
+
+
+def hostile_loops(path: Path) -> None:
+    """Reference loops everywhere a walker recurses: a form XObject that draws itself, a structure element that is its
+    own grandchild, an outline item that is its own next sibling, a page-less loop of /Parent."""
+    import pikepdf
+    pdf, page = _one_page_pdf()
+    form = pdf.make_indirect(pikepdf.Stream(pdf, b"q /Fx Do Q BT /F1 12 Tf 72 700 Td (Loop) Tj ET"))
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox = [0, 0, 595, 842]
+    form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fx=form),
+                                        Font=page.Resources.Font)
+    page.Resources.XObject.Fx = form
+    page.Contents = pdf.make_indirect(pikepdf.Stream(
+        pdf, b"/Fx Do BT /F1 12 Tf 72 760 Td (Minamikawa prefecture notice, public information page) Tj ET"))
+    doc = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document))
+    part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=doc))
+    doc.K = pikepdf.Array([part])
+    part.K = pikepdf.Array([doc])          # the loop
+    tree = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot, K=doc))
+    doc.P = tree
+    pdf.Root.StructTreeRoot = tree
+    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+    item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("loop")))
+    item.Next = item
+    item.First = item
+    pdf.Root.Outlines = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item))
+    pdf.save(path)
+
+
+def hostile_huge_image(path: Path) -> None:
+    """An image that claims 100,000 × 100,000 pixels (10 gigapixels, 10 GB decoded) with 100 bytes of data."""
+    import pikepdf
+    pdf, page = _one_page_pdf()
+    img = pdf.make_indirect(pikepdf.Stream(pdf, b"\x00" * 100))
+    img.Type, img.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    img.Width = img.Height = 100_000
+    img.ColorSpace, img.BitsPerComponent = pikepdf.Name.DeviceGray, 8
+    page.Resources.XObject.Im0 = img
+    page.Contents = pdf.make_indirect(pikepdf.Stream(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q"))
+    pdf.save(path)
+
+
+def hostile_password(src: Path, path: Path) -> None:
+    import pikepdf
+    with pikepdf.open(src) as pdf:
+        pdf.save(path, encryption=pikepdf.Encryption(owner="owner-secret", user="user-secret", R=6))
+
+
+def hostile_javascript_actions(src: Path, path: Path) -> None:
+    """Document-level JavaScript in the /Names tree and a link annotation that runs a script."""
+    import pikepdf
+    with pikepdf.open(src) as pdf:
+        js = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("this.print();")))
+        pdf.Root.Names = pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array(["print", js])))
+        annot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                                                     Rect=[0, 0, 50, 50], A=js))
+        pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([annot]))
+        pdf.save(path)
+
+
+def _rezip(src: Path, path: Path, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> None:
+    import zipfile
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+
+
+def hostile_zip_bomb(src: Path, path: Path, inflated_mb: int = 16) -> None:
+    """A docx with a member that inflates `inflated_mb` MB from a few hundred KB (ratio ≈ 1000)."""
+    _rezip(src, path, {}, {"customXml/item9.xml": b" " * (inflated_mb << 20)})
+
+
+def hostile_big_part(src: Path, path: Path, mb: int = 2) -> None:
+    """A docx whose document.xml is `mb` MB of barely compressible text: no bomb by ratio, only by size (hostile
+    under Limits(max_part_bytes=1 MB))."""
+    import os
+    words = os.urandom(mb << 19).hex()
+    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+            f'<w:t>{words}</w:t></w:r></w:p></w:body></w:document>').encode()
+    _rezip(src, path, {"word/document.xml": body})
+
+
+def hostile_billion_laughs(src: Path, path: Path) -> None:
+    lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10)]
+    body = ('<?xml version="1.0"?><!DOCTYPE w:document [' + "".join(lol) + ']>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+            '<w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>').encode()
+    _rezip(src, path, {"word/document.xml": body})
+
+
+def hostile_external_entity(src: Path, path: Path) -> None:
+    body = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
+            '<sheet name="&xxe;" sheetId="1"/></sheets></workbook>').encode()
+    _rezip(src, path, {"xl/workbook.xml": body})
+
+
+def make_large_pdf(path: Path, size_mb: int) -> int:
+    """A scan-like PDF of about `size_mb` MB: every page its own copy of a ~1 MB JPEG (noise, made by Pillow) and a
+    page number. Written page by page; returns the page count."""
+    import os
+
+    import pikepdf
+    from PIL import Image
+    noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
+    buf = io.BytesIO()
+    noise.save(buf, "JPEG", quality=95)
+    jpeg = buf.getvalue()
+    pages = max(1, (size_mb << 20) // len(jpeg))
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    for n in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+        page = pdf.pages[-1]
+        img = pikepdf.Stream(pdf, b"")
+        img.write(jpeg, filter=pikepdf.Name.DCTDecode)
+        img.Type, img.Subtype, img.Width, img.Height = pikepdf.Name.XObject, pikepdf.Name.Image, 700, 700
+        img.ColorSpace, img.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(img)),
+                                            Font=pikepdf.Dictionary(F1=font))
+        page.Contents = pdf.make_indirect(pikepdf.Stream(
+            pdf, f"q 595 0 0 842 0 0 cm /Im0 Do Q BT /F1 9 Tf 290 20 Td (- {n + 1} -) Tj ET".encode()))
+    pdf.save(path)
+    return pages
+
+
+HOSTILE = {   # file → the error kind it must give (None: checked normally) and the facts it must show
+    "bomb.pdf": {"error_kind": "decompression_bomb"},
+    "broken-xref.pdf": {"error_kind": None, "facts": {"repaired": True}},
+    "loops.pdf": {"error_kind": None},
+    "huge-image.pdf": {"error_kind": None, "facts": {"huge_image": True}},
+    "password.pdf": {"error_kind": "password"},
+    "javascript-names.pdf": {"error_kind": None, "facts": {"javascript": True}},
+    "zip-bomb.docx": {"error_kind": "zip_bomb"},
+    "big-part.docx": {"error_kind": "zip_bomb", "limits": {"max_part_bytes": 1 << 20}},
+    "billion-laughs.docx": {"error_kind": "xml_entities"},
+    "external-entity.xlsx": {"error_kind": "xml_entities"},
+    "not-a-document.pdf": {"error_kind": "unsupported_format"},
+    "truncated.pdf": {"error_kind": None},
+}
+
+
+def plain_text_pdf(path: Path) -> None:
+    """A one-page untagged PDF with Latin text in Helvetica (pikepdf; no browser needed): the source of the damaged
+    and encrypted variants."""
+    import pikepdf
+    pdf, page = _one_page_pdf()
+    lines = b"".join(f"BT /F1 11 Tf 72 {760 - 16 * i} Td (Line {i}: the prefecture publishes this notice.) Tj ET\n"
+                     .encode() for i in range(20))
+    page.Contents = pdf.make_indirect(pikepdf.Stream(pdf, lines))
+    pdf.docinfo["/Title"] = "Prefecture notice"
+    pdf.Root.Lang = pikepdf.String("en")
+    pdf.save(path)
+
+
+def make_hostile(out: Path) -> dict:
+    """The hostile files (no browser needed: their sources are made here with pikepdf, python-docx and openpyxl)."""
+    import os
+    out.mkdir(parents=True, exist_ok=True)
+    src = out / "sources"
+    src.mkdir(exist_ok=True)
+    plain_text_pdf(src / "plain.pdf")
+    _docx(src / "plain.docx", alt=True, headings=True, title="令和8年度 子育て支援給付金のお知らせ")
+    _xlsx(src / "plain.xlsx", default_names=False, alt=True)
+    hostile_pdf_bomb(out / "bomb.pdf")
+    hostile_broken_xref(src / "plain.pdf", out / "broken-xref.pdf")
+    hostile_loops(out / "loops.pdf")
+    hostile_huge_image(out / "huge-image.pdf")
+    hostile_password(src / "plain.pdf", out / "password.pdf")
+    hostile_javascript_actions(src / "plain.pdf", out / "javascript-names.pdf")
+    hostile_zip_bomb(src / "plain.docx", out / "zip-bomb.docx")
+    hostile_big_part(src / "plain.docx", out / "big-part.docx")
+    hostile_billion_laughs(src / "plain.docx", out / "billion-laughs.docx")
+    hostile_external_entity(src / "plain.xlsx", out / "external-entity.xlsx")
+    (out / "not-a-document.pdf").write_bytes(b"<html>404 Not Found</html>" + os.urandom(2000))
+    data = (src / "plain.pdf").read_bytes()
+    (out / "truncated.pdf").write_bytes(data[: len(data) * 6 // 10])
+    return HOSTILE
 
 def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
     out.mkdir(parents=True, exist_ok=True)
@@ -320,10 +549,10 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
                 _finish_pdf(pr.pdf(out / "english-lang.pdf", _html(title, "en", _notice_body(uri)), tagged=True),
                             lang="en")
             if want("long-no-bookmarks.pdf"):
-                _finish_pdf(pr.pdf(out / "long-no-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(24)),
+                _finish_pdf(pr.pdf(out / "long-no-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(21)),
                                    tagged=True, outline=False))
             if want("long-bookmarks.pdf"):
-                _finish_pdf(pr.pdf(out / "long-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(24)),
+                _finish_pdf(pr.pdf(out / "long-bookmarks.pdf", _html("みどり県総合計画", "ja", _long_body(21)),
                                    tagged=True, outline=True))
             if want("figure-no-alt.pdf"):
                 _finish_pdf(pr.pdf(out / "figure-no-alt.pdf", _html(title, "ja", _notice_body(uri, alt=None)),
@@ -370,9 +599,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--only", nargs="*", help="make only these documents")
+    ap.add_argument("--hostile", action="store_true", help="also make the hostile files in OUT/hostile")
+    ap.add_argument("--large-mb", type=int, default=0, help="also make OUT/large.pdf of about this many MB")
     args = ap.parse_args(argv)
     made = make(args.out, set(args.only) if args.only else None)
     print(f"{len(made)} documents and expected.yaml in {args.out}", file=sys.stderr)
+    if args.hostile:
+        print(f"{len(make_hostile(args.out / 'hostile'))} hostile files in {args.out / 'hostile'}",
+              file=sys.stderr)
+    if args.large_mb:
+        pages = make_large_pdf(args.out / "large.pdf", args.large_mb)
+        print(f"large.pdf: {pages} pages, {(args.out / 'large.pdf').stat().st_size >> 20} MB", file=sys.stderr)
     return 0
 
 

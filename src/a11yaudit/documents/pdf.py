@@ -64,6 +64,8 @@ TEXT_OPS = {"Tj", "TJ", "'", '"'}
 MIN_TEXT_GLYPHS = 10
 UNTAGGED_TEXT_CHARS = 200
 MAX_OPS = 5_000_000
+XREF_ONLY = re.compile(r"file is damaged|xref not found|can't find startxref|reconstruct cross-reference|"
+                       r"xref stream|cross-reference", re.IGNORECASE)
 
 
 def _known_glyph(name: str) -> bool:
@@ -530,10 +532,7 @@ def analyse(path: str, limits) -> dict:
     except pikepdf.PdfError as exc:
         raise Hostile("damaged", f"not readable as PDF: {short(str(exc), 200)}")
     with pdf:
-        warnings = pdf.get_warnings()
-        if warnings:
-            facts["repaired"] = True
-            facts["warnings"] = [short(w, 160) for w in warnings[:5]]
+        warnings = list(pdf.get_warnings())      # qpdf hands each warning out once
         root = pdf.Root
         facts["pdf_version"] = pdf.pdf_version
         facts["file_stem"] = re.sub(r"\.pdf$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
@@ -625,6 +624,12 @@ def analyse(path: str, limits) -> dict:
         unmapped = {k for k, m in mapping.items() if m == "unmapped" and font_glyphs.get(k, 0) > 0}
         unknown = {k for k, m in mapping.items() if m == "unknown" and font_glyphs.get(k, 0) > 0}
         facts["fonts_without_unicode"] = sorted(str(fonts[k].get("/BaseFont", "?")).lstrip("/") for k in unmapped)[:20]
+        warnings += pdf.get_warnings()
+    if warnings:
+        facts["repaired"] = True
+        facts["warnings"] = [short(w.split(": ", 1)[-1], 160) for w in warnings[:5]]
+        # beyond a rebuilt cross-reference table, objects were damaged or lost: what is missing may be the damage
+        facts["damaged_objects"] = any(not XREF_ONLY.search(w) for w in warnings)
     total = {}
     for st in page_stats:
         total = add_stats(total, st["stats"])
@@ -637,8 +642,13 @@ def analyse(path: str, limits) -> dict:
                 sample=short(" ".join(st["sample"] for st in page_stats[:3]), 200))
     result = {"kind": "pdf", "pages": n_pages, "title": title, "lang": lang, "facts": facts, "text": text}
     has_text = glyphs >= MIN_TEXT_GLYPHS
-    result["verdicts"] = _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans, page_stats,
+    result["verdicts"] = verdicts = _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans, page_stats,
                                    mapping, font_glyphs, unmapped, unknown, limits)
+    if facts.get("damaged_objects"):
+        for v in verdicts:        # precision: a failure of a damaged file may only show the damage
+            if v["outcome"] == FAILED:
+                v["outcome"] = CANT_TELL
+                v["details"]["damaged"] = True
     return result
 
 

@@ -58,6 +58,19 @@ def analyse_file(path: str, limits: Limits) -> dict:
         return {"error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300], "trace": tail}
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident memory since exec: VmHWM (ru_maxrss would include the parent's pages that the
+    child held between fork and exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main() -> int:
     limits = Limits.from_dict(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {})
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -75,7 +88,7 @@ def main() -> int:
         except ValueError:
             continue
         answer = analyse_file(req["path"], limits)
-        answer["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        answer["peak_rss_kb"] = peak_rss_kb()
         try:
             text = json.dumps(answer, ensure_ascii=False, default=str)
         except (TypeError, ValueError) as exc:

@@ -1,0 +1,211 @@
+"""The document checks (src/a11yaudit/documents) on real files: the sample documents made by
+scripts/make_sample_documents.py (Chromium print to PDF, Pillow, python-docx, openpyxl, python-pptx) with their
+expected outcomes, the rules' examples, and hostile files (bombs, loops, entities, damage, timeouts, memory)."""
+
+import hashlib
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from a11yaudit.documents import DocumentChecker, Limits, check_document
+from a11yaudit.documents.registry import DOCUMENT_CHECKS
+from a11yaudit.errors import ConfigError
+from a11yaudit.rules.loader import load_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+UNFILLED = re.compile(r"\{[a-z_]+\}")
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_sample_documents", ROOT / "scripts" / "make_sample_documents.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+MSD = _script()
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    out = tmp_path_factory.mktemp("documents")
+    MSD.main([str(out)])
+    expected = yaml.safe_load((out / "expected.yaml").read_text(encoding="utf-8"))
+    with DocumentChecker() as checker:
+        results = {name: checker.check(out / name) for name in expected}
+    return out, expected, results
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hostile")
+    return out, MSD.make_hostile(out)
+
+
+@pytest.mark.browser
+def test_samples_get_their_expected_outcomes(samples):
+    out, expected, results = samples
+    assert len(expected) >= 20
+    for name, want in expected.items():
+        r = results[name]
+        assert r.ok, f"{name}: {r.error_kind} {r.error}"
+        assert r.kind == want["kind"], name
+        got = {o.rule: o.outcome for o in r.outcomes}
+        wrong = {rule: (outcome, got.get(rule)) for rule, outcome in want["outcomes"].items()
+                 if got.get(rule) != outcome}
+        assert not wrong, f"{name}: expected vs got {wrong}"
+        for key in ("pages", "title", "lang"):
+            if key in want:
+                assert getattr(r, key) == want[key], f"{name}: {key}"
+        if "min_pages" in want:
+            assert r.pages >= want["min_pages"]
+        for key, value in (want.get("facts") or {}).items():
+            assert r.facts.get(key) == value, f"{name}: fact {key}"
+        data = (out / name).read_bytes()
+        assert r.size == len(data) and r.sha256 == hashlib.sha256(data).hexdigest()
+        assert r.media_type and r.peak_rss_kb and r.elapsed_s > 0
+
+
+@pytest.mark.browser
+def test_outcomes_carry_criteria_locations_and_both_languages(samples):
+    _, _, results = samples
+    rules = load_rules()
+    seen = set()
+    for name, r in results.items():
+        for o in r.outcomes:
+            rule = rules.get(o.rule)
+            assert rule is not None and rule.engine == "document", o.rule
+            seen.add(o.rule)
+            assert o.criteria == rule.requirements and o.category == rule.category
+            assert o.message and o.message_en and o.message != o.message_en, (name, o)
+            for text in (o.message, o.message_en):
+                assert not UNFILLED.search(text), f"{name} {o.rule}: placeholder left in {text!r}"
+            if o.outcome == "failed":
+                assert o.category == "conformance" and o.criteria
+    # every document rule is exercised by some sample
+    assert seen == {r.code for r in rules.rules if r.engine == "document"}
+    scan = results["scan.pdf"]
+    doc04 = next(o for o in scan.outcomes if o.rule == "DOC04")
+    assert doc04.location == "p. 1, 2" and "スキャン" in doc04.message and "scan" in doc04.message_en
+    assert scan.text["image_only_pages"] == [1, 2] and scan.text["glyphs"] == 0
+    good = results["tagged-good.pdf"]
+    assert good.facts["marked"] and good.facts["roles"]["Figure"] == 1 and good.text["script"]["kana"] > 50
+    assert "子育て" in good.text["sample"] or "育て" in good.text["sample"]
+    assert results["no-tounicode.pdf"].facts["fonts_without_unicode"]
+    assert results["long-bookmarks.pdf"].facts["outline_items"] >= 22
+    assert results["javascript.pdf"].facts["javascript_in"] == ["OpenAction"]
+    assert results["encrypted-no-accessibility.pdf"].facts["permissions"]["accessibility"] is False
+    assert results["tagged-good.pdf"].failures() == []
+
+
+@pytest.mark.browser
+def test_rule_examples_hold_on_the_samples(samples):
+    _, _, results = samples
+    for rule in load_rules().rules:
+        if rule.engine != "document":
+            continue
+        assert rule.check in DOCUMENT_CHECKS
+        for ex in rule.examples:
+            got = results[ex["document"]].outcome_of(rule.code)
+            assert got == ex["outcome"], f"{rule.code} on {ex['document']}: expected {ex['outcome']}, got {got}"
+
+
+def test_document_rules_load_apart_from_page_rules():
+    rs = load_rules()
+    docs = [r for r in rs.rules if r.engine == "document"]
+    assert len(docs) == 15 and all(r.code.startswith("DOC") for r in docs)
+    assert not any(r.engine == "document" for r in rs.python_rules("jis2016"))     # never run on pages
+    assert {r.code for r in docs if r.category == "best-practice"} == {"DOC07", "DOC24"}
+    assert rs.get("DOC07").requirements == [] and "2.4.5" in rs.get("DOC07").related
+
+
+def test_loader_refuses_a_document_rule_with_html_examples_or_unknown_check(root, tmp_path):
+    import shutil
+    rules = tmp_path / "rules"
+    shutil.copytree(root / "rules", rules)
+    path = rules / "checks" / "DOC01.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("check: pdf_tagged", "check: no_such_document_check"), encoding="utf-8")
+    load_rules.cache_clear()
+    with pytest.raises(ConfigError, match="no check named 'no_such_document_check'"):
+        load_rules(str(rules))
+    path.write_text(original.replace("- {document: untagged.pdf, outcome: failed}", "- {html: '<p>x</p>'}"),
+                    encoding="utf-8")
+    load_rules.cache_clear()
+    with pytest.raises(ConfigError, match="document rule's example needs document"):
+        load_rules(str(rules))
+    load_rules.cache_clear()
+
+
+@pytest.mark.parametrize("name", list(MSD.HOSTILE))
+def test_hostile_file_gives_a_result_not_an_exception(hostile, name):
+    out, table = hostile
+    want = table[name]
+    limits = Limits(timeout_s=30, **(want.get("limits") or {}))
+    r = check_document(out / name, limits=limits)
+    assert r.error_kind == want["error_kind"], f"{name}: {r.error_kind} {r.error}"
+    if r.error_kind:
+        assert r.error and r.outcomes == []
+    else:
+        assert r.outcomes, name
+    for key, value in (want.get("facts") or {}).items():
+        assert r.facts.get(key) == value, f"{name}: fact {key} = {r.facts.get(key)}"
+    assert r.elapsed_s < 20
+
+
+def test_damaged_file_reports_cant_tell_not_failed(hostile):
+    out, _ = hostile
+    r = check_document(out / "truncated.pdf")
+    assert r.facts["repaired"] and r.facts["damaged_objects"]
+    assert not r.failures()
+    repaired = check_document(out / "broken-xref.pdf")      # only the xref was rebuilt: the checks stand
+    assert repaired.facts["repaired"] and not repaired.facts["damaged_objects"]
+    assert repaired.outcome_of("DOC01") == "failed"
+
+
+def test_timeout_kills_the_worker_and_the_next_document_is_checked(hostile):
+    out, _ = hostile
+    checker = DocumentChecker(Limits(timeout_s=0.05))
+    try:
+        r = checker.check(out / "sources" / "plain.pdf")     # the worker cannot even start in 50 ms
+        assert r.error_kind == "timeout" and "0.05" in r.error and r.sha256
+        checker.limits.timeout_s = 30
+        again = checker.check(out / "sources" / "plain.pdf")
+        assert again.ok and again.outcome_of("DOC01") == "failed"
+    finally:
+        checker.close()
+
+
+def test_memory_limit_stops_a_bomb_and_the_checker_goes_on(tmp_path, hostile):
+    out, _ = hostile
+    bomb = tmp_path / "bomb-300.pdf"
+    MSD.hostile_pdf_bomb(bomb, inflated_mb=300)
+    # the bomb check allowed up to 1 GB: inflating 300 MB must hit the 256 MB address-space cap instead
+    with DocumentChecker(Limits(memory_mb=256, max_stream_bytes=1 << 30, timeout_s=60)) as checker:
+        r = checker.check(bomb)
+        assert r.error_kind in ("memory", "crash"), (r.error_kind, r.error)
+        after = checker.check(out / "sources" / "plain.pdf")
+        assert after.ok and after.outcomes
+
+
+def test_large_pdf_memory_stays_bounded(tmp_path):
+    path = tmp_path / "large.pdf"
+    pages = MSD.make_large_pdf(path, 40)
+    size = path.stat().st_size
+    r = check_document(path)
+    assert r.ok and r.pages == pages and size > 35 << 20
+    assert r.peak_rss_kb * 1024 < 100 << 20, f"peak {r.peak_rss_kb} KB on a {size >> 20} MB PDF"
+    # page numbers only over full-page images: a scan
+    assert r.outcome_of("DOC04") == "failed" and len(r.text["image_only_pages"]) == pages
+
+
+def test_missing_and_unsupported_files(tmp_path):
+    r = check_document(tmp_path / "nothing.pdf")
+    assert r.error_kind == "not_found" and r.outcomes == []
+    ole = tmp_path / "old.doc"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000)
+    r = check_document(ole)
+    assert r.error_kind == "unsupported_format" and r.kind == "ole"
