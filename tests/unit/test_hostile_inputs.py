@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -274,9 +273,17 @@ def test_output_into_an_impossible_path_is_exit_2(audited):
         assert "a11yaudit: error: /proc/a11yaudit" in res.output and "Traceback" not in res.output, res.output
 
 
+def _copy_db(src: Path, dst: Path) -> None:
+    """A consistent copy (the WAL included) through SQLite's backup API."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    with sqlite3.connect(dst) as b:
+        b.execute("PRAGMA journal_mode=DELETE")
+
+
 def test_database_of_a_newer_schema_is_exit_2(audited, tmp_path):
     db = tmp_path / "newer.sqlite"
-    shutil.copy(audited["db"], db)
+    _copy_db(audited["db"], db)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
     res = _run("--db", f"sqlite:///{db}", "runs")
@@ -287,7 +294,7 @@ def test_database_of_a_newer_schema_is_exit_2(audited, tmp_path):
 
 def test_lightly_corrupted_database_is_exit_3(audited, tmp_path):
     db = tmp_path / "damaged.sqlite"
-    shutil.copy(audited["db"], db)
+    _copy_db(audited["db"], db)
     with open(db, "r+b") as fh:       # a few pages of the findings overwritten; the header and schema survive
         fh.seek(4096 * 3)
         fh.write(b"\xde\xad" * 4096)
