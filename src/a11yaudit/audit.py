@@ -20,7 +20,7 @@ from .config import Site
 from .discover.scope import IN_SCOPE, ScopeClassifier
 from .discover.sources import fetch, load_robots, read_sitemaps
 from .discover.urls import OriginMap, canonicalize, document_type, host_of, path_of
-from .errors import ConfigError, RunInterrupted
+from .errors import ConfigError, InfrastructureError, RunInterrupted
 from .gather.artifacts import ArtifactStore
 from .gather.browser import axe_locale_script, axe_version
 from .gather.engine import Engine, EngineSession, make_engine
@@ -30,7 +30,7 @@ from .rules.engine import evaluate
 from .rules.site import evaluate_site, site_rules
 from .rules.loader import RuleSet
 from .serve import StaticServer
-from .store.db import Store
+from .store.db import DatabaseUnavailable, Store, with_retry
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ class Auditor:
         self.shots_seen: set[str] = set()           # smartphone problem signatures photographed in this run
         self.stats = {"pages_done": 0, "pages_error": 0, "viewport_loads": 0, "retries": 0, "pages_reused": 0,
                       "timings": {}}
+        self.artifacts_missing: list[dict] = []     # artifact / screenshot files that could not be written
         self.traps = TrapGuard(site.crawl)
         self.job: PageJob | None = None
         self.incremental = None     # incremental.Incremental: earlier results of unchanged pages may be reused
@@ -131,8 +132,8 @@ class Auditor:
 
         def timed():
             t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
+            try:   # each call is one transaction, idempotent: retried with backoff, then DatabaseUnavailable
+                return with_retry(fn, *args, **kwargs)
             finally:
                 t = self.stats["timings"]
                 t["db_ms"] = round(t.get("db_ms", 0.0) + (time.perf_counter() - t0) * 1000, 1)
@@ -194,6 +195,7 @@ class Auditor:
                               block_resources=self.crawl.block_resources, grid=self.crawl.grid,
                               concurrency=self.crawl.concurrency, timeout=self.crawl.timeout, guard=True)
         status = "interrupted"
+        db_down = False
         try:
             if resume_run is not None:
                 await self._resume(resume_run)
@@ -215,7 +217,7 @@ class Auditor:
                 await self._crawl(browser)
                 self.stats["contexts_recycled"] = getattr(browser, "contexts_recycled", 0)
                 if browser.version:
-                    self.store.set_run(self.run_id, browser_version=browser.version)
+                    await self._db(self.store.set_run, self.run_id, browser_version=browser.version)
                 elif self.stats.get("pages_reused"):
                     # Every page reused without rendering: its results were gathered by the browser of the run
                     # they come from (the reuse key includes the tool, rules and axe-core, not the browser build).
@@ -223,7 +225,19 @@ class Auditor:
                             if r["id"] != self.run_id and r.get("browser_version")]
                     if prev:
                         self.store.set_run(self.run_id, browser_version=prev[-1]["browser_version"])
-            status = "finished"
+            # A run that audited nothing (no page checked: discovery found nothing, every page failed) is never
+            # "finished": it would become the site's latest audit for trends, baselines and policy lint.
+            audited = await self._db(self.store.count_pages, self.run_id)
+            if not any(n for key, n in audited.items() if key.endswith(":done")):
+                self.stats["nothing_audited"] = True
+                status = "failed"
+            else:
+                status = "finished"
+        except DatabaseUnavailable as exc:
+            db_down = True
+            raise RunInterrupted(
+                f"{exc}; run {self.run_id} is kept (pages already stored are not lost): once the database is "
+                f"back, finish it with `a11yaudit audit {self.site.id} --resume {self.run_id}`") from None
         except (asyncio.CancelledError, KeyboardInterrupt, RunInterrupted):
             raise                      # status stays "interrupted": --resume finishes the run
         except Exception:
@@ -235,7 +249,12 @@ class Auditor:
             if server:
                 server.stop()
             if self.run_id is not None:
-                self._finish(status)
+                try:     # with the database down, one try only: the run stays "running", which --resume accepts
+                    with_retry(self._finish, status, budget=0 if db_down else None, what="storing the run's end")
+                except Exception as exc:  # noqa: BLE001 — never hide the fault that stopped the run
+                    log.warning("run %s: its end could not be stored: %s", self.run_id, exc)
+                    self.progress.say(f"run {self.run_id}: 終了状態を保存できませんでした / its end could not be "
+                                      f"stored ({exc}); resume with --resume {self.run_id}")
             self.db_pool.shutdown(wait=True)
         return self.run_id
 
@@ -261,7 +280,11 @@ class Auditor:
         self.stats["pages_done"] += 1
         self.stats["pages_reused"] += 1
         if self.opt.save_artifacts:
-            await asyncio.to_thread(self._carry_screenshot, url, prev["run_id"])
+            try:
+                await asyncio.to_thread(self._carry_screenshot, url, prev["run_id"])
+            except OSError as exc:
+                from .pagework import write_failure
+                self.artifacts_missing.append({"url": url, "what": "screenshot", "error": write_failure(exc)})
         self.progress.found = len(self.seen)
         self.progress.page(url, True, f"再利用 (HTTP 304) 指摘行 {n}")
         return await self._queued_rows(new_entries)
@@ -307,6 +330,13 @@ class Auditor:
         artifacts = ArtifactStore(self.artifacts_dir).size_bytes() if self.opt.save_artifacts else 0
         stats = {**self.stats, "elapsed_s": round(elapsed, 2), "counts": counts, "artifacts_bytes": artifacts,
                  "pages_per_min": round(self.stats["pages_done"] / elapsed * 60, 2) if elapsed > 0 else None}
+        if self.artifacts_missing:
+            # Files that could not be written (disk full …): the pages' results are stored, these files are not.
+            stats["artifacts_missing_count"] = len(self.artifacts_missing)
+            stats["artifacts_missing"] = self.artifacts_missing[:200]
+            self.progress.say(f"成果物 {len(self.artifacts_missing)} 件を保存できませんでした / "
+                              f"{len(self.artifacts_missing)} artifact files could not be written "
+                              f"({self.artifacts_missing[0]['error']})")
         if status == "finished":
             self.store.finish_run(self.run_id, status, stats)
         else:
@@ -314,7 +344,8 @@ class Auditor:
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.opt.artifacts_root / self.site.id / str(self.run_id)
+        # Absolute: `prune` and the report must find (and only find) this folder whatever the current directory.
+        return (Path(self.opt.artifacts_root) / self.site.id / str(self.run_id)).absolute()
 
     async def _start_new(self) -> None:
         self.run_id = self.store.create_run(
@@ -322,9 +353,18 @@ class Auditor:
             tool_version=__version__, source="crawl", artifacts_dir=None, config=site_config_dict(self.site))
         self.store.claim_run(self.run_id)      # held while this process audits it: another --resume is refused
         self.store.set_run(self.run_id, artifacts_dir=str(self.artifacts_dir))
+        if self.opt.save_artifacts:
+            from .retention import mark_run_folder
+            with contextlib.suppress(OSError):    # a full disk is reported per file later, not here
+                mark_run_folder(self.artifacts_dir, self.store, self.run_id)
         self.progress.say(f"run {self.run_id}: {self.site.name} ({self.site.base_url}"
                           + (f" → {self.origin_map.physical}" if self.origin_map.physical else "") + ")")
         await self._load_robots()
+        await self._discover()
+
+    async def _discover(self) -> None:
+        """Start URLs and sitemaps into the frontier, in ONE transaction: a run killed during discovery has no
+        page rows, and --resume discovers again."""
         entries = self._new_entries(self.site.start_urls, 0, "start", None)
         if self.crawl.sitemaps:
             entries += await self._sitemap_entries()
@@ -372,8 +412,18 @@ class Auditor:
         self.run_id = run_id
         self.opt = dataclasses.replace(self.opt, profile=run["profile"], viewports=run["viewports"].split(","))
         self.store.set_run(run_id, status="running")
+        if self.opt.save_artifacts and str(self.artifacts_dir) == str(run.get("artifacts_dir")):
+            from .retention import MARKER, mark_run_folder
+            if not (self.artifacts_dir / MARKER).exists():
+                with contextlib.suppress(OSError):
+                    mark_run_folder(self.artifacts_dir, self.store, run_id)
         await self._load_robots()
         rows = self.store.run_pages(run_id)
+        if not rows:
+            # Killed (or stopped) during discovery: nothing was queued yet. Discover again.
+            self.progress.say(f"resuming run {run_id}: discovery had not finished; discovering again")
+            await self._discover()
+            rows = self.store.run_pages(run_id)
         self.seen = {r["url"] for r in rows}
         self.admitted = sum(1 for r in rows if r["kind"] == "html" and r["state"] != "skipped")
         for r in rows:
@@ -391,9 +441,17 @@ class Auditor:
         self.progress.found = len(self.seen)
         self.progress.remaining = queue.qsize
         workers = [asyncio.create_task(self._worker(i, browser, queue)) for i in range(self.crawl.concurrency)]
+        joined = asyncio.create_task(queue.join())
         try:
-            await queue.join()
+            # A worker only ends by raising (the database is gone, a bug): the crawl stops with it instead of
+            # waiting for ever on pages nobody takes.
+            done, _ = await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not joined:
+                    exc = task.exception()
+                    raise exc if exc is not None else InfrastructureError("an audit worker stopped")
         finally:
+            joined.cancel()
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -414,10 +472,16 @@ class Auditor:
                 try:
                     for row in await self._process(session, item):
                         queue.put_nowait(row)
+                except RunInterrupted:
+                    raise                   # the database stayed down through every retry: the run stops
                 except Exception as exc:  # noqa: BLE001 — record and go on; the page stays accounted for
                     log.exception("page %s", item["url"])
+                    # If this write fails too (DatabaseUnavailable after its retries), the worker ends and
+                    # _crawl stops the run: never a dead worker with the coordinator waiting.
                     await self._db(self.store.set_page, item["id"], state="error", error_kind="internal",
                                    error=f"{type(exc).__name__}: {exc}"[:1000])
+                    self.stats["pages_error"] += 1
+                    self.stats["pages_internal_error"] = self.stats.get("pages_internal_error", 0) + 1
                     self.progress.page(item["url"], False, "internal error")
                 finally:
                     queue.task_done()
@@ -459,9 +523,11 @@ class Auditor:
         """Coordinator side of a page, whichever executor rendered it: frontier and scope decisions for the links
         it revealed, then the page, its results and the new frontier rows in ONE transaction."""
         url, depth = item["url"], item["depth"]
+        missing = list(outcome.artifacts_missing or [])
         if outcome.artifacts and self.opt.save_artifacts:
-            arts = ArtifactStore(self.artifacts_dir)
-            await asyncio.to_thread(lambda: [arts.save(url, vp, a) for vp, a in outcome.artifacts.items()])
+            from .pagework import save_artifacts
+            missing += await asyncio.to_thread(save_artifacts, ArtifactStore(self.artifacts_dir), url,
+                                               outcome.artifacts)
         if outcome.screenshot and self.opt.save_artifacts:
             # Taken on a Dask worker: the first picture of each distinct smartphone problem is kept (every worker
             # photographs each problem once; the coordinator keeps one per run, as the local audit does).
@@ -471,8 +537,14 @@ class Auditor:
             if sig is not None and sig not in self.shots_seen:
                 self.shots_seen.add(sig)
                 path = self.artifacts_dir / "screens" / f"{page_key(url)}.jpg"
-                await asyncio.to_thread(lambda: (path.parent.mkdir(parents=True, exist_ok=True),
-                                                 path.write_bytes(outcome.screenshot)))
+                try:
+                    await asyncio.to_thread(lambda: (path.parent.mkdir(parents=True, exist_ok=True),
+                                                     path.write_bytes(outcome.screenshot)))
+                except OSError as exc:
+                    from .pagework import write_failure
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                    missing.append(["screenshot", write_failure(exc)])
         new_entries = self._new_entries(outcome.raw_links, depth + 1, "link", url, base=outcome.base)
         page_values = {**outcome.page_values, "timings_json": json.dumps(outcome.timings)}
         results = outcome.results
@@ -497,6 +569,10 @@ class Auditor:
                 from .store.reuse import save_state
                 await self._db(save_state, self.store, self.run_id, item["id"], state)
         self.stats["viewport_loads"] += outcome.viewport_loads
+        if outcome.crash_retries:
+            self.stats["crash_retries"] = self.stats.get("crash_retries", 0) + outcome.crash_retries
+        for what, error in missing:
+            self.artifacts_missing.append({"url": url, "what": what, "error": error})
         timings = self.stats["timings"]
         timings["python_ms"] = round(timings.get("python_ms", 0.0) + outcome.python_ms, 1)
         for vp in outcome.ok_viewports:
@@ -513,6 +589,9 @@ class Auditor:
         n_fail = sum(r.n_failed for r in results)
         note = ("再利用 (DOM 同一)" if reuse_src is not None else f"指摘 {n_fail}") if ok else \
             "; ".join(outcome.errors.values())[:160]
+        if missing:
+            note += f"  成果物を保存できず / artifacts not written: {', '.join(m[0] for m in missing)}"
+
         self.progress.page(url, ok, note)
         return await self._queued_rows(new_entries)
 

@@ -306,7 +306,7 @@ async def crawl_on_dask(auditor, address: str) -> None:
                     auditor.progress.page(item["url"], False, f"cluster: {type(exc).__name__}")
                     continue
                 if not browser_noted and getattr(outcome, "browser", None):
-                    auditor.store.set_run(auditor.run_id, browser_version=outcome.browser)
+                    await auditor._db(auditor.store.set_run, auditor.run_id, browser_version=outcome.browser)
                     browser_noted = True
                 queue.extend(await auditor._record(item, outcome))
                 fut.release()

@@ -81,6 +81,8 @@ class PageOutcome:
     browser: str | None = None     # browser version of the worker that rendered it (Dask)
     render_state: dict | None = None   # validators, script/style validators, DOM digests (incremental re-audit)
     screenshot: bytes | None = None    # the smartphone picture (JPEG) taken on a Dask worker, saved by the coordinator
+    artifacts_missing: list = dataclasses.field(default_factory=list)   # [what, error] of files not written
+    crash_retries: int = 0             # viewports rendered again after a renderer/browser crash
 
 
 async def _noop_polite(_url: str) -> None:
@@ -115,16 +117,37 @@ async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> 
             load.artifacts["documents"] = sizes
 
 
-def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, float]:
+def write_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def save_artifacts(store: ArtifactStore, url: str, artifacts: dict) -> list:
+    """Save each viewport's artifacts; a file that cannot be written (disk full, read-only, permissions) is
+    returned as [viewport, error] — the page's results do not depend on it and are still stored."""
+    missing = []
+    for viewport, arts in artifacts.items():
+        try:
+            store.save(url, viewport, arts)
+        except OSError as exc:
+            missing.append([viewport, write_failure(exc)])
+    return missing
+
+
+def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, float, list]:
     t0 = time.perf_counter()
     results = []
-    store = ArtifactStore(artifacts_dir) if artifacts_dir is not None else None
     for viewport, load in ok.items():
         peer = ok["pc"].artifacts if viewport != "pc" and "pc" in ok else None     # cross-viewport rules (SP08)
         results.extend(evaluate(load.artifacts, viewport, job.ruleset, job.profile, url, peer=peer))
-        if store is not None:
-            store.save(url, viewport, load.artifacts)
-    return results, (time.perf_counter() - t0) * 1000
+    missing = []
+    if artifacts_dir is not None:
+        missing = save_artifacts(ArtifactStore(artifacts_dir), url, {vp: load.artifacts for vp, load in ok.items()})
+    return results, (time.perf_counter() - t0) * 1000, missing
+
+
+# A screenshot error that means the file could not be written (not that the page could not be photographed).
+_WRITE_ERROR = re.compile(r"ENOSPC|EDQUOT|EROFS|EACCES|EPERM|No space left|Read-only file system|Permission denied|"
+                          r"Disk quota|\[Errno \d+\]", re.I)
 
 
 # Titles of error pages served with HTTP 200 (a CMS's "not found" page): auditing them as pages of the site only gives
@@ -157,10 +180,24 @@ async def audit_page(job: PageJob, session, url: str, *,
     doc_sizes = {} if doc_sizes is None else doc_sizes
     physical = om.to_physical(url)
     loads = {}
+    crash_retries = 0
     for viewport in job.viewports:
         await polite(physical)
-        loads[viewport] = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
-                                               interactions=job.ruleset.interactions(job.profile, viewport))
+        interactions = job.ruleset.interactions(job.profile, viewport)
+        load = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
+                                    interactions=interactions)
+        if load.error_kind == "renderer_crash":
+            # The renderer or the browser died under this viewport: once more on a fresh context / browser (both
+            # engines drop a crashed context or driver, and restart a dead browser, before the next load).
+            crash_retries += 1
+            first_error = load.error
+            await polite(physical)
+            load = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
+                                        interactions=interactions)
+            if not load.artifacts and load.error_kind:
+                load.error = f"{load.error} (after a renderer crash and a retry on a fresh browser context; " \
+                             f"first: {first_error})"[:1000]
+        loads[viewport] = load
     if job.wants_documents:
         await document_sizes(job, loads, polite, doc_sizes)
     first = next(iter(loads.values()))
@@ -178,29 +215,49 @@ async def audit_page(job: PageJob, session, url: str, *,
         for load in ok.values():
             load.artifacts, load.error_kind, load.error = None, "soft_404", soft
         ok = {}
+    failed = [vp for vp, load in loads.items() if not load.artifacts]
+    errors = {vp: f"{load.error_kind}: {load.error}" for vp in failed for load in (loads[vp],)}
+    error_kind = first.error_kind
+    partial = bool(ok and failed)
+    if partial:
+        # A page is checked (チェック済み) only with every viewport's results: one viewport lost (its renderer
+        # crashed twice, it timed out …) makes the page an error, never a page with that viewport silently missing.
+        error_kind = loads[failed[0]].error_kind or "error"
+        errors.update({vp: "rendered, but the page is incomplete without the other viewport(s)" for vp in ok})
+        primary_title = (next(iter(ok.values())).artifacts.get("page") or {}).get("title")
+        for load in ok.values():
+            load.artifacts = None
+        ok = {}
+    else:
+        primary_title = None
     results, python_ms = [], 0.0
     screenshot = None
+    missing: list = []
     if ok:
-        results, python_ms = await asyncio.to_thread(_evaluate, job, url, ok, artifacts_dir)
+        results, python_ms, missing = await asyncio.to_thread(_evaluate, job, url, ok, artifacts_dir)
         if "sp" in ok and (artifacts_dir is not None or return_artifacts) and hasattr(session, "screenshot"):
             # A phone-width picture of the smartphone failures (the page is still loaded). On a Dask worker the JPEG
             # goes back with the artifacts and the coordinator saves it.
-            shot = await session.screenshot(results, artifacts_dir, url, shots_seen)
+            try:
+                shot = await session.screenshot(results, artifacts_dir, url, shots_seen)
+            except OSError as exc:
+                shot = {"error": write_failure(exc)}
             if shot and "ms" in shot:
                 ok["sp"].timings["sp_screenshot_ms"] = shot["ms"]
             if shot and shot.get("jpeg"):
                 screenshot = shot["jpeg"]
-    errors = {vp: f"{load.error_kind}: {load.error}" for vp, load in loads.items() if not load.artifacts}
+            if shot and shot.get("error") and artifacts_dir is not None and _WRITE_ERROR.search(str(shot["error"])):
+                missing.append(["screenshot", str(shot["error"])[:300]])
     primary = next(iter(ok.values())).artifacts["page"] if ok else {}
     page_values = {
         "state": "done" if ok else "error", "http_status": first.http_status,
         "final_url": final_logical, "content_type": first.content_type,
-        "title": primary.get("title"), "lang": primary.get("lang"),
-        "error_kind": None if ok else first.error_kind,
+        "title": primary.get("title", primary_title), "lang": primary.get("lang"),
+        "error_kind": None if ok else error_kind,
         "error": "; ".join(f"{vp}: {e}" for vp, e in errors.items()) or None,
         "load_ms": first.timings.get("total_ms") if first.timings else None,
     }
-    if not ok and first.error_kind == "not_html":
+    if not ok and error_kind == "not_html" and not partial:
         page_values.update(kind="document", state="skipped", skip_reason="document")
     render_state = None
     if ok:
@@ -216,4 +273,4 @@ async def audit_page(job: PageJob, session, url: str, *,
         base=first.final_url or physical, timings={vp: load.timings for vp, load in loads.items()},
         errors=errors, viewport_loads=len(loads), python_ms=python_ms,
         artifacts={vp: load.artifacts for vp, load in ok.items()} if return_artifacts else None,
-        screenshot=screenshot)
+        screenshot=screenshot, artifacts_missing=missing, crash_retries=crash_retries)

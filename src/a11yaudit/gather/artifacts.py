@@ -33,9 +33,17 @@ class ArtifactStore:
         payload = {"format": FORMAT_VERSION, "url": url, "viewport": viewport, "artifacts": artifacts}
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         tmp = target.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(gzip.compress(data, compresslevel=5))
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(gzip.compress(data, compresslevel=5))
+            os.replace(tmp, target)
+        except OSError:
+            # Disk full, read-only …: no half-written file is left behind; the caller reports the missing file.
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            raise
         return target
 
     def load(self, url: str, viewport: str) -> dict | None:

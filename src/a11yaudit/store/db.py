@@ -5,20 +5,78 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
+import os
 import re
+import time
 from pathlib import Path
 from typing import Iterable
 
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from ..errors import ConfigError, InfrastructureError
+from ..errors import ConfigError, InfrastructureError, RunInterrupted
 from ..rules.model import RuleResult
 from .schema import findings, pages, rule_results, runs, sites
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _WS = re.compile(r"\s+")
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RunInterrupted):
+    """Writes kept failing (disk full, server restarted or gone) after every retry: the run stops and stays
+    resumable; nothing committed before is lost."""
+
+
+def retry_budget() -> float:
+    """Seconds a failing database write is retried with backoff before the run stops (A11YAUDIT_DB_RETRY_S,
+    default 120: long enough for a PostgreSQL restart or a fail-over)."""
+    try:
+        return max(0.0, float(os.environ.get("A11YAUDIT_DB_RETRY_S", "120")))
+    except ValueError:
+        raise ConfigError(f"must be a number of seconds, got {os.environ['A11YAUDIT_DB_RETRY_S']!r}",
+                          field="A11YAUDIT_DB_RETRY_S") from None
+
+
+def transient(exc: BaseException) -> bool:
+    """A database fault that may go away: disk full, I/O error, lock, lost connection, server shutting down.
+    Not: constraint violations or SQL errors (bugs, retrying cannot help)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    name = type(exc.orig).__name__ if exc.orig is not None else ""
+    text = str(exc.orig or exc).lower()
+    if name in ("OperationalError", "InterfaceError", "AdminShutdown", "CrashShutdown", "CannotConnectNow",
+                "ConnectionException", "ConnectionFailure", "DiskFull", "OutOfMemory", "InsufficientResources"):
+        return True
+    return any(w in text for w in ("disk is full", "disk i/o error", "database is locked", "no space left",
+                                   "server closed the connection", "connection refused", "terminating connection"))
+
+
+def with_retry(fn, *args, budget: float | None = None, what: str = "database write", **kwargs):
+    """`fn(*args, **kwargs)` (one transaction: idempotent when run again) retried on transient faults with
+    exponential backoff (0.25, 0.5, 1 … 15 s) for up to `budget` seconds; then DatabaseUnavailable."""
+    budget = retry_budget() if budget is None else budget
+    started = time.monotonic()
+    delay, attempt = 0.25, 0
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except DBAPIError as exc:
+            attempt += 1
+            if not transient(exc):
+                raise
+            spent = time.monotonic() - started
+            first = str(exc.orig or exc).strip().splitlines()[0][:300] if str(exc.orig or exc).strip() else \
+                type(exc).__name__
+            if spent + delay > budget:
+                raise DatabaseUnavailable(f"{what} failed {attempt} times in {spent:.0f} s: {first}") from None
+            log.warning("%s failed (%s); retry %d in %.2f s", what, first, attempt, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 15.0)
 
 
 def mask_url(text: str) -> str:
@@ -90,7 +148,8 @@ class Store:
                 path = url[len("sqlite:///"):]
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, future=True)
+            # pre-ping: a connection the server dropped (restart, fail-over) is replaced before use, not failed on.
+            self.engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             # Never the raw URL or the parser's message (int('w') of a password "p@ss:w/rd" shows part of it).
             reason = (mask_url(str(exc)) if isinstance(exc, ImportError) or "Can't load plugin" in str(exc) else
