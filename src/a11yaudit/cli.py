@@ -37,6 +37,8 @@ def classify(exc: BaseException, db_url: str | None = None) -> A11yAuditError | 
         return exc
     if isinstance(exc, (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)):
         return None
+    if isinstance(exc, BrokenPipeError):
+        return None      # stdout closed by the reader (| head): click ends quietly, as before
     from .store.db import mask_url
     if isinstance(exc, OSError) and exc.errno is not None:
         where = f"{exc.filename}: " if exc.filename else ""
@@ -73,7 +75,7 @@ class _Group(click.Group):
         except Exception as exc:  # noqa: BLE001 - mapped to exit 2/3 below, never a traceback with exit 1
             mapped = classify(exc, (ctx.obj or {}).get("db"))
             if mapped is None and isinstance(exc, (click.exceptions.ClickException, click.exceptions.Exit,
-                                                   click.exceptions.Abort)):
+                                                   click.exceptions.Abort, BrokenPipeError)):
                 raise
             if mapped is None:
                 # A bug: keep the traceback for the report, but exit 3 (infrastructure), not 1 (gate failed).
