@@ -81,9 +81,10 @@ needs_netns = pytest.mark.skipif(not (os.geteuid() == 0 and netns_available()),
 
 
 def run_in_netns(code: str, *, addresses: tuple[str, ...] = (), resolv_options: str = "timeout:5 attempts:2",
-                 timeout: float = 120) -> dict:
+                 black_holes: tuple[str, ...] = (), timeout: float = 120) -> dict:
     """Run `code` (Python; it prints one JSON object as its last stdout line) in a new network and mount namespace
-    with `addresses` added to the loopback interface and FakeDNS-ready resolv.conf. Returns that JSON object."""
+    with `addresses` added to the loopback interface and FakeDNS-ready resolv.conf. Returns that JSON object.
+    `black_holes`: networks (CIDR) routed nowhere — a connection to them hangs, as without internet."""
     with tempfile.TemporaryDirectory() as tmp:
         resolv = Path(tmp) / "resolv.conf"
         resolv.write_text(f"nameserver 127.0.0.1\noptions {resolv_options}\n", encoding="ascii")
@@ -91,6 +92,7 @@ def run_in_netns(code: str, *, addresses: tuple[str, ...] = (), resolv_options: 
         script.write_text(code, encoding="utf-8")
         setup = ["mount --bind {} /etc/resolv.conf".format(resolv), "ip link set lo up"]
         setup += [f"ip addr add {a}/32 dev lo" for a in addresses]
+        setup += [f"ip route add {n} dev lo" for n in black_holes]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])}
         proc = subprocess.run(["unshare", "-n", "-m", "sh", "-c", " && ".join(setup) + ' && exec "$0" "$1"',
                                sys.executable, str(script)], capture_output=True, text=True, timeout=timeout,

@@ -234,3 +234,26 @@ g.stop()
     assert out["ok"].endswith("public page") and out["ok_s"] < 1.0, out
     assert all(a.startswith("HTTP/1.1 502") for a in out["answers"].values()), out
     assert out["lookups"] == 4
+
+
+@needs_netns
+def test_a_third_party_address_that_never_answers_is_tried_once_per_run():
+    """No internet, but DNS answers: widgets.example resolves to 8.8.4.4, where connections hang. The first request
+    waits CONNECT_TIMEOUT_S (1 s here) and gets 502; later ones get 502 at once. The audited site's own origin is
+    never written off: each request to it is tried again."""
+    out = run_in_netns(_PROXY_IN_NETNS + r'''
+from a11yaudit.gather import guard_proxy
+guard_proxy.CONNECT_TIMEOUT_S = 1.0
+dns = FakeDNS({"widgets.example": ["8.8.4.4"], "site.example": ["8.8.8.8"]})
+g = GuardProxy({"http://site.example"}); port = int(g.start().rsplit(":", 1)[1])
+def timed(url):
+    t = time.monotonic(); answer = get(port, url)[:12]; return answer, round(time.monotonic() - t, 2)
+out = {"widget": [timed("http://widgets.example/w.js") for _ in range(3)],
+       "site": [timed("http://site.example/") for _ in range(2)]}
+g.stop()
+print(json.dumps(out))
+''', black_holes=("8.8.0.0/16",))
+    (a1, t1), (a2, t2), (a3, t3) = out["widget"]
+    assert a1 == a2 == a3 == "HTTP/1.1 502", out
+    assert 0.9 < t1 < 2.5 and t2 < 0.3 and t3 < 0.3, out
+    assert all(t > 0.9 for _, t in out["site"]), out

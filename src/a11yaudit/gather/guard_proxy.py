@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 IDLE_S = 300          # a connection with no data either way for this long is closed (pages time out long before)
 RESOLVE_TIMEOUT_S = 2.0   # a host name that does not resolve within this is treated as unresolvable for the run
-CONNECT_TIMEOUT_S = 15.0
+CONNECT_TIMEOUT_S = 10.0   # a third-party address that does not answer within this is not tried again in the run
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _HOP_HEADERS = {"proxy-connection", "connection", "keep-alive", "proxy-authorization", "te", "trailer", "upgrade"}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -193,6 +193,7 @@ class GuardProxy:
         self.refused: list[str] = []        # host:port refused (for tests and the log)
         self.loop = asyncio.new_event_loop()
         self.resolver = Resolver(resolve_timeout)
+        self.unreachable: set[tuple[str, int]] = set()     # (address, port) that timed out (see _connect)
         self.server = None
         self.servers: list = []
         self.port = None
@@ -266,12 +267,22 @@ class GuardProxy:
         except Refused as exc:
             return exc.status != 403
 
-    async def _connect(self, ips: list[str], port: int):
-        last: Exception | None = None
+    async def _connect(self, ips: list[str], port: int, *, remember: bool = True):
+        """Connect to the first checked address that answers. An address that timed out is remembered for the run
+        (`remember`: third parties only, never the site itself): on a machine without internet every social widget
+        would otherwise cost CONNECT_TIMEOUT_S on every page."""
+        last: Exception | str | None = None
         for ip in ips:
+            if (ip, port) in self.unreachable:
+                last = f"{ip}:{port} did not answer earlier in this run"
+                continue
             try:
                 return await asyncio.wait_for(asyncio.open_connection(ip.split("%", 1)[0], port), CONNECT_TIMEOUT_S)
-            except (OSError, asyncio.TimeoutError) as exc:
+            except asyncio.TimeoutError:
+                last = f"{ip}:{port} did not answer within {CONNECT_TIMEOUT_S:g} s"
+                if remember:
+                    self.unreachable.add((ip, port))
+            except OSError as exc:
                 last = exc
         raise Refused(502, f"a11yaudit: upstream unreachable ({last})")
 
@@ -297,7 +308,7 @@ class GuardProxy:
             host, port = parts.hostname, parts.port or 80
             try:
                 ips = await self.addresses(allowance, "http", host, port)
-                up_r, up_w = await self._connect(ips, port)
+                up_r, up_w = await self._connect(ips, port, remember=not allowance.allows("http", host, port))
             except Refused as exc:
                 if exc.status == 403:
                     self.refused.append(f"{host}:{port}")
@@ -330,7 +341,7 @@ class GuardProxy:
     async def _tunnel(self, reader, writer, host: str, port: int, allowance: Allowance) -> None:
         try:
             ips = await self.addresses(allowance, "connect", host, port)
-            up_r, up_w = await self._connect(ips, port)
+            up_r, up_w = await self._connect(ips, port, remember=not allowance.allows("connect", host, port))
         except Refused as exc:
             if exc.status == 403:
                 self.refused.append(f"{host.strip('[]')}:{port}")
