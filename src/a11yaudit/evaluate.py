@@ -512,24 +512,47 @@ def format_text(report: dict, lang: str = "ja", *, clean_details: bool = True) -
 
 
 # --- expected results -------------------------------------------------------------------------------------------------
-def expected_from(report: dict) -> dict:
+def expected_from(report: dict, previous: dict | None = None) -> dict:
+    """The expected file for `report`; accepted false failures (with their reasons) are kept from `previous` while
+    they still occur."""
+    still = [a for a in _accepted(previous or {}) if any(accepted_match(f, [a]) for f in report["false_failures"])]
     return {"version": 1, "profile": report["profile"], "axe_version": report["axe_version"],
-            "total": report["total"],
+            "total": report["total"], "false_failures": len(report["false_failures"]),
+            "accepted_false_failures": still,
             "found": {r["id"]: r["found"] for r in sorted(report["barriers"], key=lambda r: r["id"])}}
 
 
+def _accepted(expected: dict) -> list[dict]:
+    return [a for a in ((expected or {}).get("accepted_false_failures") or []) if isinstance(a, dict)]
+
+
+def accepted_match(f: dict, accepted: list[dict]) -> dict | None:
+    """The accepted entry (page, rule, optional selector, reason) a clean-twin failure matches, if any."""
+    for a in accepted:
+        if a.get("page") == f["page"] and a.get("rule") == f["rule"] and \
+                (not a.get("selector") or a["selector"] == f["selector"]):
+            return a
+    return None
+
+
 def compare_expected(report: dict, expected: dict) -> list[str]:
-    """Regressions: a barrier found less well than recorded (failed → cantTell/missed, cantTell → missed), or any
-    failed finding on a clean twin."""
+    """Regressions: a barrier found less well than recorded (failed → cantTell/missed, cantTell → missed), a failed
+    finding on a clean twin that is not accepted with a reason, an accepted entry without a reason, a page that
+    could not be loaded."""
     problems = []
     want = (expected or {}).get("found") or {}
+    accepted = _accepted(expected)
+    for a in accepted:
+        if not str(a.get("reason") or "").strip():
+            problems.append(f"accepted false failure {a.get('page')} {a.get('rule')} needs a reason")
     for r in report["barriers"]:
         before = want.get(r["id"])
         if before and FOUND_RANK[r["found"]] < FOUND_RANK[before]:
             problems.append(f"{r['id']} ({r['criterion'] or r['category']}, {r['page']}): was {before}, now "
                             f"{r['found']} [{', '.join(r['rules'])}]")
     for f in report["false_failures"]:
-        problems.append(f"clean twin fails: {f['page']} [{f['viewport']}] {f['rule']} {f['selector']}")
+        if accepted_match(f, accepted) is None:
+            problems.append(f"clean twin fails: {f['page']} [{f['viewport']}] {f['rule']} {f['selector']}")
     for e in report["load_errors"]:
         problems.append(f"page not loaded: {e['page']} {e['errors']}")
     return problems

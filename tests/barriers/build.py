@@ -121,7 +121,7 @@ IMAGES = {"map.png": (320, 200, (200, 220, 200)), "photo.png": (320, 200, (120, 
 FRAME = """<!DOCTYPE html>
 <html lang="ja">
 <head><meta charset="utf-8"><title>{title}</title></head>
-<body><p>{text}</p></body>
+<body><p>{text}</p><p><a href="map-large.html">大きな地図で見る</a></p></body>
 </html>
 """
 
