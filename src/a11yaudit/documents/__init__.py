@@ -14,7 +14,7 @@ rules/checks/DOC*.yaml (`target: document`); the decisions are documented in pdf
 Isolation: every document is analysed in a worker process (`python -m a11yaudit.documents.worker`) whose address
 space is capped (RLIMIT_AS, Limits.memory_mb) and which the caller kills at the wall-clock limit (Limits.timeout_s).
 A hostile or broken file gives a result with `error_kind` (timeout, memory, crash, decompression_bomb, zip_bomb,
-xml_entities, too_complex, password, damaged, unsupported_format, not_found) and `error`; check() never raises
+xml_entities, too_complex, password, damaged, unsupported_format, not_found, internal) and `error`; check() never raises
 for a document.
 
 Libraries, and why:

@@ -22,6 +22,7 @@ ERROR_KINDS = (
     "damaged",              # not readable as its type at all
     "unsupported_format",   # not a PDF or OOXML package (legacy .doc/.xls/.ppt, images, …)
     "not_found",            # no file at the path
+    "internal",             # an error of the checker itself (a bug): the file may be fine
 )
 
 

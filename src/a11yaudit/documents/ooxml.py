@@ -175,7 +175,7 @@ def _images(pkg: Package, kind: str) -> list[dict]:
                     state, text = _alt_state(doc_pr)
                     found.append({"part": part, "name": doc_pr.get("name") or "", "type": typ, "state": state,
                                   "alt": text})
-            for shape in root.iter("{urn:schemas-microsoft-com:vml}shape"):
+            for shape in (root.iter("{urn:schemas-microsoft-com:vml}shape") if part == "word/document.xml" else ()):
                 img = shape.find("{urn:schemas-microsoft-com:vml}imagedata")
                 if img is None:
                     continue

@@ -20,18 +20,22 @@ The rules and their outcomes (codes as in rules/checks/DOC*.yaml):
   (scanned) page → failed, unless a tagged Figure with /Alt is on that page (cantTell: is the alt the page's text?).
   A page with no text and no image but many filled paths (outlined text) → cantTell.
 - DOC05 Unicode text (1.1.1): glyphs shown with a font that has no Unicode mapping under ISO 32000-1 §9.10.2 (no
-  ToUnicode; Type0 with Identity ordering; simple/Type3 fonts whose glyph names are not Adobe Glyph List names)
-  → failed; text whose ToUnicode gives private-use, U+FFFD or control characters (≥ 20 and ≥ 30 % of a page)
+  ToUnicode; Type0 with Identity ordering; simple/Type3 fonts whose glyph names are not Adobe Glyph List names),
+  ≥ 10 glyphs and ≥ 5 % of the document's → failed (fewer: cantTell); glyphs inside a marked-content sequence with
+  /ActualText count with that text instead (readers use it; Chromium writes it for such glyphs); text whose ToUnicode gives private-use, U+FFFD or control characters (≥ 20 and ≥ 30 % of a page)
   → failed; Kangxi/CJK radicals in place of kanji (康熙部首: 「⼦」 for 「子」, search and reading may go wrong)
   and symbolic fonts without any encoding → cantTell.
 - DOC06 encryption (1.3.1): permissions without the accessibility bit (P bit 10) → cantTell (PDF 2.0 deprecates
   the bit and current readers ignore it; older Acrobat refuses text to screen readers).
 - DOC07 bookmarks (best practice, related 2.4.5 / PDF2): ≥ limits.long_document_pages pages and no outline →
   cantTell; 2.4.5 is about sets of web pages, so a missing outline is never reported as a criterion failure.
-- DOC08 figures (1.1.1, PDF1): a Figure (after RoleMap) with no /Alt or /ActualText and no child structure → failed;
-  a Figure with children but no alt → cantTell.
+- DOC08 figures (1.1.1, PDF1): a Figure (after RoleMap) that marks content, with no /Alt or /ActualText on itself or
+  an ancestor and no child structure → failed; a Figure with children but no alt → cantTell.
 - DOC09 table headers (1.3.1, PDF6): a Table with no TH → cantTell (layout tables need none).
 - DOC10 headings (1.3.1, PDF9): a tagged document of 2+ pages or 500+ characters without H/H1–H6 → cantTell.
+
+A file that qpdf had to repair beyond its cross-reference table (objects damaged or lost: `damaged_objects`) gets
+cantTell instead of failed everywhere: what is missing may be the damage, not the author's doing.
 """
 
 from __future__ import annotations
@@ -264,6 +268,7 @@ class _PageScan:
         self.images = 0
         self.text: list[str] = []
         self.text_len = 0
+        self.actual_text = 0         # marked-content sequences with /ActualText (the text readers use instead)
 
 
 def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int, forms: tuple, budget: list,
@@ -281,9 +286,10 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
     font = None
     font_key = None
     decoder = None
+    marked: list[bool] = []       # open marked-content sequences: True where /ActualText replaces the glyphs
     fonts = resources.get("/Font") if resources is not None else None
     xobjects = resources.get("/XObject") if resources is not None else None
-    for operands, op in pikepdf.parse_content_stream(obj, "q Q cm Do Tf Tj TJ ' \" f F f* B B* b b* ET INLINE IMAGE"):
+    for operands, op in pikepdf.parse_content_stream(obj, "q Q cm Do Tf Tj TJ ' \" f F f* B B* b b* ET BDC BMC EMC INLINE IMAGE"):
         budget[0] += 1
         if budget[0] > MAX_OPS:
             raise Hostile("too_complex", f"more than {MAX_OPS:,} content operators")
@@ -309,6 +315,23 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
                 if font_key not in decoders:
                     decoders[font_key] = _Decoder(pikepdf, font, limits)
                 decoder = decoders[font_key]
+        elif op in ("BDC", "BMC"):
+            props = operands[1] if op == "BDC" and len(operands) > 1 else None
+            actual = isinstance(props, pikepdf.Dictionary) and "/ActualText" in props
+            if actual:
+                scan.actual_text += 1
+                try:
+                    text = str(props.ActualText)
+                except Exception:  # noqa: BLE001 — an undecodable string: no text
+                    text = ""
+                if not any(marked) and text and scan.text_len < 200_000:
+                    scan.text.append(text)
+                    scan.text_len += len(text)
+            if len(marked) < 1000:
+                marked.append(actual)
+        elif op == "EMC":
+            if marked:
+                marked.pop()
         elif op == "ET":
             if scan.text and scan.text[-1] != "\n":
                 scan.text.append("\n")
@@ -320,17 +343,18 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
                 elif isinstance(operand, pikepdf.Array):
                     strings += [bytes(x) for x in operand if isinstance(x, pikepdf.String)]
             n = 0
+            replaced = any(marked)     # readers take the ActualText instead of these glyphs' own text
             for data in strings:
                 if decoder is None:
                     n += len(data)
                     continue
                 glyphs, chars = decoder.decode(data)
                 n += glyphs
-                if chars and scan.text_len < 200_000:
+                if chars and not replaced and scan.text_len < 200_000:
                     scan.text.append(chars)
                     scan.text_len += len(chars)
             scan.glyphs += n
-            if font_key is not None:
+            if font_key is not None and not replaced:
                 scan.font_glyphs[font_key] = scan.font_glyphs.get(font_key, 0) + n
         elif op in FILL_OPS:
             scan.fills += 1
@@ -392,6 +416,13 @@ def _font_mapping(pikepdf, font) -> str:
     if base in STANDARD_14:
         return "mapped"
     return "unmapped" if subtype == "/Type3" else "unknown"
+
+
+def _font_label(font, key) -> str:
+    name = font.get("/BaseFont") or font.get("/Name")
+    if name is not None:
+        return str(name).lstrip("/").split("+")[-1]
+    return f"{str(font.get('/Subtype', '/Font')).lstrip('/')} {key[0] if isinstance(key, tuple) else key}"
 
 
 def _xmp_title(pikepdf, pdf) -> str | None:
@@ -512,7 +543,8 @@ def _struct(pikepdf, root, page_numbers: dict, limits) -> dict | None:
         elements.append({"role": role_of(str(node.get("/S")).lstrip("/")), "parent": parent, "page": page,
                          "alt": str(alt).strip() if alt is not None else None,
                          "actual": str(actual).strip() if actual is not None else None,
-                         "lang": str(lang) if lang is not None else None, "kids": has_struct_kids})
+                         "lang": str(lang) if lang is not None else None, "kids": has_struct_kids,
+                         "content": bool(kid_list)})
         if parent != -1:
             elements[parent]["kids"] = True
         for c in reversed(kid_list):
@@ -607,7 +639,7 @@ def analyse(path: str, limits) -> dict:
                 facts.setdefault("page_errors", []).append(f"p. {i + 1}: {short(str(exc), 120)}")
             area = max(1.0, (box[2] - box[0]) * (box[3] - box[1]))
             scans.append({"glyphs": scan.glyphs, "cover": min(1.0, scan.image_area / area), "fills": scan.fills,
-                          "images": scan.images, "fonts": set(scan.fonts)})
+                          "images": scan.images, "fonts": set(scan.fonts), "actual_text": scan.actual_text})
             page_text = "".join(scan.text)
             page_stats.append({"chars": sum(1 for c in page_text if not c.isspace()),
                                "stats": script_stats(page_text), "sample": page_text[:200] if i < 3 else ""})
@@ -623,7 +655,7 @@ def analyse(path: str, limits) -> dict:
         facts["fonts"] = len(fonts)
         unmapped = {k for k, m in mapping.items() if m == "unmapped" and font_glyphs.get(k, 0) > 0}
         unknown = {k for k, m in mapping.items() if m == "unknown" and font_glyphs.get(k, 0) > 0}
-        facts["fonts_without_unicode"] = sorted(str(fonts[k].get("/BaseFont", "?")).lstrip("/") for k in unmapped)[:20]
+        facts["fonts_without_unicode"] = sorted(_font_label(fonts[k], k) for k in unmapped)[:20]
         warnings += pdf.get_warnings()
     if warnings:
         facts["repaired"] = True
@@ -685,8 +717,8 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
         v.append(verdict("DOC02", PASSED, title=title))
     # DOC03 language
     japanese = is_japanese(total)
-    if not has_text or letters(total) == 0 and chars < MIN_TEXT_GLYPHS:
-        v.append(verdict("DOC03", INAPPLICABLE if not lang else PASSED, lang=lang or ""))
+    if not has_text:
+        v.append(verdict("DOC03", INAPPLICABLE, lang=lang or ""))
     elif not lang:
         v.append(verdict("DOC03", FAILED, variant="missing"))
     elif not LANG_TAG_RE.match(lang):
@@ -726,7 +758,11 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
     if not has_text:
         v.append(verdict("DOC05", INAPPLICABLE))
     elif glyphs_unmapped >= MIN_TEXT_GLYPHS:
-        v.append(verdict("DOC05", FAILED, _pages(bad_pages), variant="no_mapping", pages=_pages(bad_pages),
+        # failed when a real share of the text is unreadable (glyphs inside /ActualText spans are not counted: readers
+        # take the ActualText); a few symbols (a logo, ornaments) → cantTell
+        share = glyphs_unmapped >= max(MIN_TEXT_GLYPHS, 0.05 * text["glyphs"])
+        v.append(verdict("DOC05", FAILED if share else CANT_TELL, _pages(bad_pages),
+                         variant="no_mapping", pages=_pages(bad_pages),
                          fonts=", ".join(facts["fonts_without_unicode"][:5])))
     elif pua_pages:
         v.append(verdict("DOC05", FAILED, _pages(pua_pages), variant="broken", pages=_pages(pua_pages)))
@@ -757,7 +793,15 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
     if not figures:
         v.append(verdict("DOC08", INAPPLICABLE))
     else:
-        missing = [e for e in figures if not (e["alt"] or e["actual"])]
+        def covered(e):       # /Alt or /ActualText on the figure or on an ancestor stands for its content
+            hops = 0
+            while e is not None and hops < 100:
+                if e["alt"] or e["actual"]:
+                    return True
+                e = elements[e["parent"]] if e["parent"] != -1 else None
+                hops += 1
+            return False
+        missing = [e for e in figures if e["content"] and not covered(e)]
         bare = [e for e in missing if not e["kids"]]
         if bare:
             pages = sorted({e["page"] for e in bare if e["page"]})

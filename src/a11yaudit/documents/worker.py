@@ -31,6 +31,11 @@ def sniff(path: str) -> str | None:
     return None
 
 
+def _pdf_error():
+    import pikepdf
+    return pikepdf.PdfError
+
+
 def analyse_file(path: str, limits: Limits) -> dict:
     try:
         kind = sniff(path)
@@ -51,11 +56,13 @@ def analyse_file(path: str, limits: Limits) -> dict:
         return {"error_kind": "memory", "error": "the document needs more memory than the limit", "restart": True}
     except RecursionError:
         return {"error_kind": "too_complex", "error": "nesting too deep to analyse", "restart": True}
+    except _pdf_error() as exc:
+        return {"error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300]}
     except FileNotFoundError as exc:
         return {"error_kind": "not_found", "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 — a library's or our own error: reported, the caller goes on
         tail = traceback.format_exc(limit=-3)[-800:]
-        return {"error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300], "trace": tail}
+        return {"error_kind": "internal", "error": f"{type(exc).__name__}: {exc}"[:300], "trace": tail}
 
 
 def peak_rss_kb() -> int:
