@@ -117,6 +117,7 @@ _ORDER = {PASSED: 2, CANT_TELL: 1, FAILED: 0}
 
 
 # Pixels of a focus indicator (gather/interact.py focus_change): how much must change to be seen.
+# gather/interact.py NEW_INK_ENOUGH stops counting at these (the counts are then lower bounds)
 NEW_INK_STRONG = 16        # new pixels changed by 3:1 or more: an indicator anyone sees (a 1 px outline of a button)
 NEW_INK_LARGE = 300        # … or a large area changed by 1.5:1 or more (a background that darkens)
 NEAR_NOTHING = 4           # fewer pixels than this changed by 1.5:1: nothing to see

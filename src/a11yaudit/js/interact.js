@@ -28,6 +28,34 @@
     return ['solid', 'auto', 'double'].includes(cs.outlineStyle) && parseFloat(cs.outlineWidth) >= 2
       && parseFloat(alpha) >= 1;
   };
+  // A change nobody can miss, read from the computed styles: a strong outline, a background or text colour that
+  // changes by 3:1 or more, an underline that appears. Other changes are looked at in pixels.
+  const rgb = (value) => {
+    const m = /rgba?\(([^)]+)\)/.exec(value || '');
+    if (!m) return null;
+    const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
+    return (p.length > 3 && p[3] < 1) ? null : p.slice(0, 3);
+  };
+  const lum = (c) => {
+    const ch = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * ch(c[0]) + 0.7152 * ch(c[1]) + 0.0722 * ch(c[2]);
+  };
+  const ratio = (a, b) => {
+    if (!a || !b) return 1;
+    const x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  };
+  const looks = (el) => {
+    const cs = getComputedStyle(el);
+    return {bg: rgb(cs.backgroundColor), fg: rgb(cs.color), underline: /underline/.test(cs.textDecorationLine),
+            image: cs.backgroundImage};
+  };
+  const clearChange = (el, a) => {
+    if (strongOutline(el)) return true;
+    const b = looks(el);
+    if (a.image !== b.image) return false;
+    return ratio(a.bg, b.bg) >= 3 || ratio(a.fg, b.fg) >= 3 || (!a.underline && b.underline);
+  };
   const hash = (text) => {
     let h = 5381;
     for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
@@ -191,6 +219,7 @@
                                                   characterData: true});
       for (const el of order) {
         const before = snapshot(el);
+        const beforeLooks = looks(el);
         pending.length = 0;
         observer.takeRecords();
         walking = el;
@@ -204,7 +233,7 @@
         const rect = el.getBoundingClientRect();
         const after = now === el ? snapshot(el) : before;
         out.records.push({
-          sig: hash(el.localName + '|' + before + '|' + after), strong: now === el && strongOutline(el),
+          sig: hash(el.localName + '|' + before + '|' + after), clear: now === el && clearChange(el, beforeLooks),
           frame: el.localName === 'iframe' ? frameFocusables(el) : undefined,
           nid: nid(el), landed: (!now || now === document.body) ? 0 : (nid(now) || -1), tag: el.localName,
           styleChanged: now === el && before !== after, outline: now === el && outlineShown(el), others,
