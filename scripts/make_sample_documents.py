@@ -50,6 +50,14 @@ def _notice_body(image_uri: str, *, alt: str | None = "みどり県の位置を�
             f"<h2>問い合わせ先</h2><p>みどり県 子育て支援課 電話 0852-22-0000</p>")
 
 
+def _english_body() -> str:
+    """English text in Liberation Sans: Chromium embeds it as Type0 / Identity-H TrueType fonts."""
+    text = ("The prefecture supports families with a child benefit. This notice explains who can apply, the amounts "
+            "for each child and the deadline. Applications are also accepted at every municipal office. ")
+    return ("<div style=\"font-family:'Liberation Sans',sans-serif\"><h1>Child benefit 2026</h1>"
+            f"<p>{text * 3}</p><h2>How to apply</h2><p>{text * 2}</p></div>")
+
+
 def _long_body(pages: int) -> str:
     parts = []
     for i in range(1, pages + 1):
@@ -136,6 +144,26 @@ def _strip_to_unicode(path: Path) -> None:
             for _, font in fonts.items():
                 if "/ToUnicode" in font:
                     del font["/ToUnicode"]
+        pdf.save(path)
+
+
+def _tounicode_to_private_use(path: Path) -> None:
+    """Every ToUnicode of a Type0 font rewritten to map its codes to private-use characters (U+E000…): what broken
+    gaiji (外字) fonts and some converters leave — the glyphs look right, the text is unreadable."""
+    import pikepdf
+    from a11yaudit.documents.pdf import parse_tounicode
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            for _, font in (page.Resources.get("/Font") or {}).items():
+                if str(font.get("/Subtype")) != "/Type0" or "/ToUnicode" not in font:
+                    continue
+                codes = sorted(parse_tounicode(font.ToUnicode.read_bytes())[0])
+                lines = "".join(f"<{c:04X}> <{0xE000 + i:04X}>\n" for i, c in enumerate(codes[:100]))
+                cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+                        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+                        f"{min(len(codes), 100)} beginbfchar\n{lines}endbfchar\n"
+                        "endcmap CMapName currentdict /CMap defineresource pop end end\n")
+                font.ToUnicode = pdf.make_stream(cmap.encode())
         pdf.save(path)
 
 
@@ -301,6 +329,10 @@ EXPECTED: dict[str, dict] = {
     "table-no-th.pdf": {"outcomes": {"DOC09": "cantTell", "DOC08": "passed"}, "kind": "pdf"},
     "no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
     "radicals.pdf": {"outcomes": {"DOC05": "cantTell", "DOC03": "passed"}, "kind": "pdf"},
+    "english.pdf": {"outcomes": {"DOC05": "passed", "DOC03": "passed", "DOC01": "passed"}, "kind": "pdf",
+                    "lang": "en"},
+    "english-no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
+    "private-use.pdf": {"outcomes": {"DOC05": "failed"}, "kind": "pdf"},
     "encrypted-no-accessibility.pdf": {"outcomes": {"DOC06": "cantTell", "DOC01": "passed"}, "kind": "pdf",
                                        "facts": {"encrypted": True}},
     "javascript.pdf": {"outcomes": {"DOC01": "passed"}, "kind": "pdf", "facts": {"javascript": True}},
@@ -586,6 +618,17 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
                 p = pr.pdf(out / "radicals.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
                 _finish_pdf(p)
                 _strip_actual_text(p)
+            english = _html("Prefecture notice", "en", _english_body())
+            if want("english.pdf"):
+                _finish_pdf(pr.pdf(out / "english.pdf", english, tagged=True), lang="en")
+            if want("english-no-tounicode.pdf"):
+                p = pr.pdf(out / "english-no-tounicode.pdf", english, tagged=True)
+                _finish_pdf(p, lang="en")
+                _strip_to_unicode(p)
+            if want("private-use.pdf"):
+                p = pr.pdf(out / "private-use.pdf", english, tagged=True)
+                _finish_pdf(p, lang="en")
+                _tounicode_to_private_use(p)
             if want("encrypted-no-accessibility.pdf"):
                 p = pr.pdf(out / "encrypted-no-accessibility.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
                 _finish_pdf(p)
