@@ -308,7 +308,12 @@ def test_artifacts_on_a_full_disk_are_reported_and_results_kept(tmp_path):
 
 
 # --- item 12: a renderer crash at one viewport -------------------------------------------------------------------
-def test_renderer_crash_at_one_viewport_is_retried_or_the_page_is_an_error(tmp_path):
+@pytest.mark.parametrize("engine", ["playwright", "selenium"])
+def test_renderer_crash_at_one_viewport_is_retried_or_the_page_is_an_error(tmp_path, engine):
+    if engine == "selenium":
+        from a11yaudit.gather.selenium_engine import find_chromedriver
+        if not find_chromedriver() and os.environ.get("CI") != "true":
+            pytest.skip("chromedriver not installed (apt-get install chromium-driver); required under CI")
     sp_requests = {"/crash-once.html": 0}
     body = '<p>お知らせ</p><img src="/x.png">'
 
@@ -327,7 +332,7 @@ def test_renderer_crash_at_one_viewport_is_retried_or_the_page_is_an_error(tmp_p
     try:
         cfg = _config(tmp_path, site.base, viewports="[pc, sp]", extra=", sitemaps: false")
         db = f"sqlite:///{tmp_path / 'c.sqlite'}"
-        proc = _cli("--config", str(cfg), "--db", db, "audit", "ds", "--no-report", "-q",
+        proc = _cli("--config", str(cfg), "--db", db, "audit", "ds", "--no-report", "-q", "--engine", engine,
                     "--artifacts-dir", str(tmp_path / "art"), timeout=400)
         store = Store(db)
         run = store.list_runs("ds")[0]
