@@ -360,5 +360,10 @@ def test_renderer_crash_at_one_viewport_is_retried_or_the_page_is_an_error(tmp_p
         import json
         stats = json.loads(run["stats_json"])
         assert stats["crash_retries"] == 2 and stats["pages_error"] == 1
+        if engine == "playwright":     # the report says so
+            rep = _cli("--config", str(cfg), "--db", db, "report", "ds", "--reports-dir", str(tmp_path / "rep"))
+            assert rep.returncode == 0, rep.stderr[-2000:]
+            html = "".join(f.read_text(encoding="utf-8") for f in (tmp_path / "rep").rglob("*.html"))
+            assert "レンダラーのクラッシュ" in html and "crash-always.html" in html
     finally:
         site.stop()
