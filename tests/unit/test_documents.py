@@ -171,7 +171,7 @@ def test_timeout_kills_the_worker_and_the_next_document_is_checked(hostile):
     checker = DocumentChecker(Limits(timeout_s=0.05))
     try:
         r = checker.check(out / "sources" / "plain.pdf")     # the worker cannot even start in 50 ms
-        assert r.error_kind == "timeout" and "0.05" in r.error and r.sha256
+        assert r.error_kind == "timeout" and "0.05" in r.error and r.sha256 and r.kind == "pdf"
         checker.limits.timeout_s = 30
         again = checker.check(out / "sources" / "plain.pdf")
         assert again.ok and again.outcome_of("DOC01") == "failed"
@@ -209,3 +209,24 @@ def test_missing_and_unsupported_files(tmp_path):
     ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000)
     r = check_document(ole)
     assert r.error_kind == "unsupported_format" and r.kind == "ole"
+
+
+@pytest.mark.browser
+def test_rule_results_for_the_store(samples):
+    from a11yaudit.documents.integrate import document_rules, rule_results
+    _, _, results = samples
+    assert {r.code for r in document_rules(kind="xlsx")} == {"DOC21", "DOC22", "DOC24"}
+    rows = {r.rule: r for r in rule_results(results["scan.pdf"], profile="jis2016")}
+    assert set(rows) == {r.code for r in document_rules(kind="pdf")}
+    assert rows["DOC04"].outcome == "failed" and rows["DOC04"].criteria == ["1.1.1"]
+    finding = rows["DOC04"].findings[0]
+    assert finding.selector == "p. 1, 2" and finding.viewport == "document" and finding.message_en
+    assert rows["DOC01"].outcome == "inapplicable" and not rows["DOC01"].findings
+
+
+def test_rule_results_of_a_file_that_could_not_be_checked(hostile):
+    from a11yaudit.documents.integrate import rule_results
+    out, _ = hostile
+    rows = rule_results(check_document(out / "password.pdf"))
+    assert rows and all(r.outcome == "error" and r.error.startswith("password:") for r in rows)
+    assert rule_results(check_document(out / "not-a-document.pdf")) == []

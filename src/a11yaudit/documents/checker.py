@@ -136,6 +136,11 @@ class DocumentChecker:
         except OSError as exc:
             result.error_kind, result.error = "damaged", f"cannot read the file: {exc}"
             return result
+        from .worker import _kind_guess, sniff
+        try:
+            result.kind = _kind_guess(sniff(str(p)), str(p))     # kept when the worker times out or dies
+        except OSError:
+            pass
         if self._proc is not None and self._served >= self.restart_after:
             self.close()
         answer, failure = self._ask(str(p.resolve()), t0 + self.limits.timeout_s)

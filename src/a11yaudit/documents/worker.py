@@ -36,7 +36,18 @@ def _pdf_error():
     return pikepdf.PdfError
 
 
+def _kind_guess(sniffed: str | None, path: str) -> str | None:
+    """The kind of a file that could not be analysed: pdf by its header, an Office package by its extension."""
+    if sniffed == "pdf":
+        return "pdf"
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if sniffed == "zip":
+        return {"docx": "docx", "docm": "docx", "xlsx": "xlsx", "xlsm": "xlsx", "pptx": "pptx", "pptm": "pptx"}.get(ext)
+    return None
+
+
 def analyse_file(path: str, limits: Limits) -> dict:
+    kind = None
     try:
         kind = sniff(path)
         if kind == "pdf":
@@ -51,13 +62,15 @@ def analyse_file(path: str, limits: Limits) -> dict:
                              "not checked (only PDF and Office Open XML are)"}
         return {"kind": None, "error_kind": "unsupported_format", "error": "neither PDF nor an Office document"}
     except Hostile as exc:
-        return {"error_kind": exc.kind, "error": exc.reason}
+        return {"kind": _kind_guess(kind, path), "error_kind": exc.kind, "error": exc.reason}
     except MemoryError:
-        return {"error_kind": "memory", "error": "the document needs more memory than the limit", "restart": True}
+        return {"kind": _kind_guess(kind, path), "error_kind": "memory",
+                "error": "the document needs more memory than the limit", "restart": True}
     except RecursionError:
-        return {"error_kind": "too_complex", "error": "nesting too deep to analyse", "restart": True}
+        return {"kind": _kind_guess(kind, path), "error_kind": "too_complex", "error": "nesting too deep to analyse",
+                "restart": True}
     except _pdf_error() as exc:
-        return {"error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        return {"kind": _kind_guess(kind, path), "error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300]}
     except FileNotFoundError as exc:
         return {"error_kind": "not_found", "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 — a library's or our own error: reported, the caller goes on
