@@ -236,7 +236,7 @@ class Auditor:
         except DatabaseUnavailable as exc:
             db_down = True
             raise RunInterrupted(
-                f"{exc}; run {self.run_id} is kept (pages already stored are not lost): once the database is "
+                f"データベースに書き込めません — {exc}; run {self.run_id} is kept (pages already stored are not lost): once the database is "
                 f"back, finish it with `a11yaudit audit {self.site.id} --resume {self.run_id}`") from None
         except (asyncio.CancelledError, KeyboardInterrupt, RunInterrupted):
             raise                      # status stays "interrupted": --resume finishes the run

@@ -206,11 +206,13 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
         if not from_artifacts and stats.get("pages_done", 0) == 0 and stats.get("pages_error", 0) > 0:
             raise InfrastructureError(f"no page of {site.id} could be loaded; see the report for each error")
         if not from_artifacts and stats.get("nothing_audited"):
-            raise InfrastructureError(f"run {run_id} of {site.id} audited no page (nothing found or loaded); "
-                                      "it is kept as failed and is not the site's latest audit")
+            raise InfrastructureError(f"チェックできたページがありません — run {run_id} of {site.id} audited no page "
+                                      "(nothing found or loaded); it is kept as failed and is not the site's "
+                                      "latest audit")
         if missing:
             first = stats["artifacts_missing"][0]
-            raise InfrastructureError(f"run {run_id}: {missing} artifact files could not be written (first: "
+            raise InfrastructureError(f"成果物 {missing} 件を保存できませんでした — run {run_id}: {missing} "
+                                      f"artifact files could not be written (first: "
                                       f"{first['what']} of {first['url']}: {first['error']}); the pages' results "
                                       "are stored, the run's stats list the missing files (artifacts_missing)")
 
