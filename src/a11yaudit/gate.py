@@ -777,11 +777,15 @@ def gate_allowance(targets: list[Target]):
     return Allowance(entries)
 
 
-def _same_document(a: str, b: str) -> bool:
-    """The same URL but for the fragment (and for what Chromium normalises: case, default port, encoding)."""
+def _doc_key(url: str) -> str:
+    """A URL as Chromium may spell it (case, default port, percent-encoding), without its fragment."""
     from .discover.urls import canonicalize
-    a, b = a.split("#", 1)[0], b.split("#", 1)[0]
-    return a == b or (canonicalize(a, strip_params=[]) or a) == (canonicalize(b, strip_params=[]) or b)
+    url = url.split("#", 1)[0]
+    return canonicalize(url, strip_params=[]) or url
+
+
+def _same_document(a: str, b: str) -> bool:
+    return a.split("#", 1)[0] == b.split("#", 1)[0] or _doc_key(a) == _doc_key(b)
 
 
 class GateRoutes:
@@ -792,7 +796,7 @@ class GateRoutes:
     it led to, nor Chromium's error page."""
 
     def __init__(self, targets: list[Target], allowance, block: set[str]):
-        self.bodies = {t.load_url: t.body for t in targets if t.body is not None}
+        self.bodies = {_doc_key(t.load_url): t.body for t in targets if t.body is not None}
         self.folders = {t.serve_origin.rstrip("/"): t.serve_root for t in targets
                         if t.serve_root is not None and t.serve_origin}
         self.allowance = allowance
@@ -827,8 +831,9 @@ class GateRoutes:
             await route.abort("blockedbyclient")
             return
         bare = url.split("#", 1)[0]
-        if bare in self.bodies:
-            await _serve_body(route, self.bodies[bare])
+        body = self.bodies.get(_doc_key(url))
+        if body is not None:
+            await _serve_body(route, body)
             return
         for origin, root in self.folders.items():
             if bare == origin or bare.startswith(origin + "/"):
@@ -855,7 +860,7 @@ def navigation_error(target: Target, load, navigations: list[str]) -> str | None
                 f"page meant)")
     final = load.final_url or ""
     if final.startswith("chrome-error:"):
-        return f"Chromium の エラーページ / Chromium's error page instead of the target ({load.error or final})"
+        return f"Chromium のエラーページ / Chromium's error page instead of the target ({load.error or final})"
     if final and origin_tuple(final) != origin_tuple(target.load_url):
         return (f"別のオリジンへ転送されました / redirected away from the target's origin to {final[:300]} "
                 "(gate that URL directly if it is the page meant)")
