@@ -257,3 +257,20 @@ print(json.dumps(out))
     assert a1 == a2 == a3 == "HTTP/1.1 502", out
     assert 0.9 < t1 < 2.5 and t2 < 0.3 and t3 < 0.3, out
     assert all(t > 0.9 for _, t in out["site"]), out
+
+
+def test_special_addresses_also_inside_ipv6_and_shared_space():
+    """The metadata service and loopback written in other forms are special too: IPv4-mapped, 6to4, NAT64, and
+    the shared address space (100.64/10, carrier-grade NAT) — refused by the proxy like their plain forms."""
+    from a11yaudit.gather.guard_proxy import special
+    for ip in ("127.0.0.1", "169.254.169.254", "10.1.2.3", "100.64.0.1", "::1", "fe80::1%eth0", "::ffff:127.0.0.1",
+               "2002:7f00:1::", "64:ff9b::a9fe:a9fe", "0.0.0.0", "fd00::1"):
+        assert special(ip), ip
+    for ip in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "64:ff9b::5db8:d822"):
+        assert not special(ip), ip
+
+
+def test_nat64_metadata_address_is_refused_by_the_proxy(make_proxy):
+    g, port = make_proxy(set())
+    assert _get(port, "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/").startswith(b"HTTP/1.1 403")
+    assert _get(port, "http://100.64.0.1/").startswith(b"HTTP/1.1 403")
