@@ -274,3 +274,19 @@ def test_nat64_metadata_address_is_refused_by_the_proxy(make_proxy):
     g, port = make_proxy(set())
     assert _get(port, "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/").startswith(b"HTTP/1.1 403")
     assert _get(port, "http://100.64.0.1/").startswith(b"HTTP/1.1 403")
+
+
+@needs_netns
+def test_sitemap_fetch_outside_the_site_connects_to_the_checked_address():
+    """The plain fetches (sitemaps outside the site) check and connect in one step too: with a rebinding name the
+    first answer (public) is fetched, the later one (127.0.0.1) is refused, the internal service never reached."""
+    out = run_in_netns(_PROXY_IN_NETNS + r'''
+from a11yaudit.discover.sources import fetch
+dns = FakeDNS({"rebind.test": ["93.184.216.34", "127.0.0.1"]})
+server("93.184.216.34", b"public sitemap"); server("127.0.0.1", b"INTERNAL SECRET")
+a = fetch("http://rebind.test:8080/sitemap.xml", checked=True, timeout=5)
+b = fetch("http://rebind.test:8080/sitemap.xml", checked=True, timeout=5)
+print(json.dumps({"a": [a.body.decode(), a.error], "b": [b.body.decode(), b.error]}))
+''', addresses=("93.184.216.34",))
+    assert out["a"] == ["public sitemap", None], out
+    assert out["b"][0] == "" and "refused" in out["b"][1] and "127.0.0.1" in out["b"][1], out
