@@ -147,6 +147,32 @@ def _strip_to_unicode(path: Path) -> None:
         pdf.save(path)
 
 
+def _ocr_scan_pdf(path: Path) -> None:
+    """The scan with an invisible text layer (render mode 3) over each page image, as OCR software adds it."""
+    import pikepdf
+    _scan_pdf(path)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                    BaseFont=pikepdf.Name.Helvetica,
+                                                    Encoding=pikepdf.Name.WinAnsiEncoding))
+        for page in pdf.pages:
+            page.Resources.Font = pikepdf.Dictionary(FOCR=font)
+            page.contents_add(pdf.make_stream(
+                b"BT 3 Tr /FOCR 12 Tf 60 760 Td (Reiwa 8 child benefit notice: who can apply and how.) Tj ET"))
+        pdf.save(path)
+
+
+def _outlined_pdf(path: Path) -> None:
+    """A page whose "text" is 400 small filled shapes (text converted to outlines), no font, no image."""
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    shapes = b"".join(f"{60 + (i % 40) * 12} {760 - (i // 40) * 20} 8 12 re f\n".encode() for i in range(400))
+    pdf.pages[0].Contents = pdf.make_stream(b"0 g\n" + shapes)
+    pdf.docinfo["/Title"] = "県からのお知らせ"
+    pdf.save(path)
+
+
 def _tounicode_to_private_use(path: Path) -> None:
     """Every ToUnicode of a Type0 font rewritten to map its codes to private-use characters (U+E000…): what broken
     gaiji (外字) fonts and some converters leave — the glyphs look right, the text is unreadable."""
@@ -212,7 +238,8 @@ def _scan_pdf(path: Path, pages: int = 2) -> None:
     images[0].save(path, "PDF", resolution=150, save_all=True, append_images=images[1:])
 
 
-def _docx(path: Path, *, alt: bool, headings: bool, title: str | None, east_asia_lang: str | None = "ja-JP") -> None:
+def _docx(path: Path, *, alt: bool, headings: bool, title: str | None, east_asia_lang: str | None = "ja-JP",
+          decorative: bool = False) -> None:
     import docx
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -247,6 +274,14 @@ def _docx(path: Path, *, alt: bool, headings: bool, title: str | None, east_asia
     if alt:
         for pr in doc.element.body.iter(qn("wp:docPr")):
             pr.set("descr", "みどり県の位置を示す地図")
+    if decorative:      # what Word writes for "Mark as decorative" (Office 2019+)
+        from lxml import etree
+        a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+        adec = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+        for pr in doc.element.body.iter(qn("wp:docPr")):
+            ext_lst = etree.SubElement(pr, f"{{{a}}}extLst")
+            ext = etree.SubElement(ext_lst, f"{{{a}}}ext", uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}")
+            etree.SubElement(ext, f"{{{adec}}}decorative", val="1")
     doc.save(path)
 
 
@@ -329,6 +364,9 @@ EXPECTED: dict[str, dict] = {
     "table-no-th.pdf": {"outcomes": {"DOC09": "cantTell", "DOC08": "passed"}, "kind": "pdf"},
     "no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
     "radicals.pdf": {"outcomes": {"DOC05": "cantTell", "DOC03": "passed"}, "kind": "pdf"},
+    "ocr-scan.pdf": {"outcomes": {"DOC04": "passed", "DOC05": "passed"}, "kind": "pdf", "pages": 2},
+    "outlined.pdf": {"outcomes": {"DOC04": "cantTell", "DOC05": "inapplicable"}, "kind": "pdf"},
+    "decorative.docx": {"outcomes": {"DOC22": "passed"}, "kind": "docx"},
     "english.pdf": {"outcomes": {"DOC05": "passed", "DOC03": "passed", "DOC01": "passed"}, "kind": "pdf",
                     "lang": "en"},
     "english-no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
@@ -639,6 +677,12 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
                 _add_javascript(p)
     if want("scan.pdf"):
         _scan_pdf(out / "scan.pdf")
+    if want("ocr-scan.pdf"):
+        _ocr_scan_pdf(out / "ocr-scan.pdf")
+    if want("outlined.pdf"):
+        _outlined_pdf(out / "outlined.pdf")
+    if want("decorative.docx"):
+        _docx(out / "decorative.docx", alt=False, headings=True, title="お知らせ", decorative=True)
     if want("good.docx"):
         _docx(out / "good.docx", alt=True, headings=True, title=title)
     if want("image-no-alt.docx"):

@@ -230,3 +230,32 @@ def test_rule_results_of_a_file_that_could_not_be_checked(hostile):
     rows = rule_results(check_document(out / "password.pdf"))
     assert rows and all(r.outcome == "error" and r.error.startswith("password:") for r in rows)
     assert rule_results(check_document(out / "not-a-document.pdf")) == []
+
+
+def test_mutated_files_never_raise_or_hit_checker_bugs(hostile, tmp_path):
+    """Random byte flips, zeroed ranges and truncations of real files: every result is a result, none an internal
+    error (a checker bug), a crash or a timeout."""
+    import random
+    out, _ = hostile
+    sources = [out / "sources" / n for n in ("plain.pdf", "plain.docx", "plain.xlsx")] + [out / "loops.pdf"]
+    rnd = random.Random(17)
+    kinds = {}
+    with DocumentChecker(Limits(timeout_s=20)) as checker:
+        for i in range(60):
+            src = sources[i % len(sources)]
+            data = bytearray(src.read_bytes())
+            how = i // len(sources) % 3
+            if how == 0:
+                for _ in range(rnd.randint(1, 30)):
+                    data[rnd.randrange(len(data))] = rnd.randrange(256)
+            elif how == 1:
+                start = rnd.randrange(len(data))
+                data[start:start + 400] = bytes(len(data[start:start + 400]))
+            else:
+                data = data[:rnd.randrange(1, len(data))]
+            path = tmp_path / f"m{i}{src.suffix}"
+            path.write_bytes(bytes(data))
+            r = checker.check(path)
+            assert r.error_kind not in ("internal", "crash", "timeout"), (path.name, r.error_kind, r.error)
+            kinds[r.error_kind] = kinds.get(r.error_kind, 0) + 1
+    assert kinds.get(None, 0) >= 10 and kinds.get("damaged", 0) >= 5, kinds

@@ -173,13 +173,14 @@ class _Decoder:
         self.spaces: list = []
         self.codec = None
         self.simple: dict | None = None
+        self.failed = False
         tu = font.get("/ToUnicode")
         if isinstance(tu, pikepdf.Stream):
             _check_stream(tu, limits)
             try:
                 self.map, self.spaces = parse_tounicode(tu.read_bytes())
-            except pikepdf.PdfError:
-                self.map = {}
+            except pikepdf.PdfError:     # an unreadable ToUnicode: no text from this font, and the file is damaged
+                self.map, self.failed = None, True
             return
         enc = font.get("/Encoding")
         if self.type0:
@@ -418,6 +419,19 @@ def _font_mapping(pikepdf, font) -> str:
     return "unmapped" if subtype == "/Type3" else "unknown"
 
 
+def _text(obj) -> str | None:
+    """str() of a PDF name or string that never raises (a damaged file may hold names that are not UTF-8)."""
+    if obj is None:
+        return None
+    try:
+        return str(obj)
+    except UnicodeDecodeError:
+        try:
+            return bytes(obj).decode("latin-1")
+        except Exception:  # noqa: BLE001 — a Name has no bytes(): its written form
+            return obj.unparse().decode("latin-1") if hasattr(obj, "unparse") else "?"
+
+
 def _font_label(font, key) -> str:
     name = font.get("/BaseFont") or font.get("/Name")
     if name is not None:
@@ -502,7 +516,7 @@ def _struct(pikepdf, root, page_numbers: dict, limits) -> dict | None:
     if not isinstance(tree, pikepdf.Dictionary):
         return None
     rolemap = tree.get("/RoleMap")
-    rolemap = {str(k).lstrip("/"): str(v).lstrip("/") for k, v in rolemap.items()} \
+    rolemap = {str(k).lstrip("/"): _text(v).lstrip("/") for k, v in rolemap.items()} \
         if isinstance(rolemap, pikepdf.Dictionary) else {}
 
     def role_of(s: str) -> str:
@@ -540,10 +554,10 @@ def _struct(pikepdf, root, page_numbers: dict, limits) -> dict | None:
         kids = node.get("/K")
         kid_list = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
         has_struct_kids = any(isinstance(c, pikepdf.Dictionary) and "/S" in c for c in kid_list)
-        elements.append({"role": role_of(str(node.get("/S")).lstrip("/")), "parent": parent, "page": page,
-                         "alt": str(alt).strip() if alt is not None else None,
-                         "actual": str(actual).strip() if actual is not None else None,
-                         "lang": str(lang) if lang is not None else None, "kids": has_struct_kids,
+        elements.append({"role": role_of(_text(node.get("/S")).lstrip("/")), "parent": parent, "page": page,
+                         "alt": _text(alt).strip() if alt is not None else None,
+                         "actual": _text(actual).strip() if actual is not None else None,
+                         "lang": _text(lang), "kids": has_struct_kids,
                          "content": bool(kid_list)})
         if parent != -1:
             elements[parent]["kids"] = True
@@ -590,7 +604,7 @@ def analyse(path: str, limits) -> dict:
         info_title = None
         try:
             t = pdf.docinfo.get("/Title")
-            info_title = str(t).strip() if t is not None else None
+            info_title = _text(t).strip() if t is not None else None
         except Exception:  # noqa: BLE001 — a damaged Info dictionary
             pass
         xmp_title = _xmp_title(pikepdf, pdf)
@@ -598,7 +612,7 @@ def analyse(path: str, limits) -> dict:
         vp = root.get("/ViewerPreferences")
         display = bool(isinstance(vp, pikepdf.Dictionary) and vp.get("/DisplayDocTitle") is True)
         facts.update(info_title=info_title, xmp_title=xmp_title, display_doc_title=display)
-        lang = str(root.get("/Lang")).strip() if root.get("/Lang") is not None else None
+        lang = _text(root.get("/Lang")).strip() if root.get("/Lang") is not None else None
         lang_source = "catalog" if lang else None
         if not lang and elements and elements[0]["lang"]:
             lang, lang_source = elements[0]["lang"].strip(), "structure"
@@ -657,6 +671,9 @@ def analyse(path: str, limits) -> dict:
         unknown = {k for k, m in mapping.items() if m == "unknown" and font_glyphs.get(k, 0) > 0}
         facts["fonts_without_unicode"] = sorted(_font_label(fonts[k], k) for k in unmapped)[:20]
         warnings += pdf.get_warnings()
+        if any(d.failed for d in decoders.values()):
+            warnings.append("a ToUnicode stream could not be read")
+        warnings += facts.get("page_errors", [])
     if warnings:
         facts["repaired"] = True
         facts["warnings"] = [short(w.split(": ", 1)[-1], 160) for w in warnings[:5]]

@@ -71,6 +71,9 @@ def analyse_file(path: str, limits: Limits) -> dict:
                 "restart": True}
     except _pdf_error() as exc:
         return {"kind": _kind_guess(kind, path), "error_kind": "damaged", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    except UnicodeDecodeError as exc:
+        return {"kind": _kind_guess(kind, path), "error_kind": "damaged",
+                "error": f"a name or string that is not valid text: {exc}"[:300]}
     except FileNotFoundError as exc:
         return {"error_kind": "not_found", "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 — a library's or our own error: reported, the caller goes on
