@@ -116,12 +116,12 @@ def test_sqlite_on_a_full_disk_stops_with_exit_3_and_resumes(tmp_path):
     """The database file on a small tmpfs that fills up mid-audit: writes are retried, then the audit stops with
     exit 3 (no hang); nothing stored is lost, and --resume finishes the run once there is space again."""
     dbdir = tmp_path / "dbfs"
-    site = Site(many_pages(40))
+    site = Site(many_pages(10))
     with tmpfs(dbdir, 640):
         cfg = _config(tmp_path, site.base, extra=", sitemaps: false")
         db = f"sqlite:///{dbdir / 'full.sqlite'}"
         env = {"A11YAUDIT_DB_RETRY_S": "2"}
-        args = ["--config", str(cfg), "--db", db, "audit", "ds", "--no-report", "-q", "--max-pages", "41",
+        args = ["--config", str(cfg), "--db", db, "audit", "ds", "--no-report", "-q", "--max-pages", "11",
                 "--artifacts-dir", str(tmp_path / "art")]
         started = time.monotonic()
         proc = _cli(*args, env=env, timeout=400)
@@ -147,7 +147,7 @@ def test_sqlite_on_a_full_disk_stops_with_exit_3_and_resumes(tmp_path):
         assert not [u for u, s in pages.items() if s == "queued"]
         keys = [r[:3] for r in results]
         assert len(keys) == len(set(keys)), "no result stored twice"
-        assert len(pages) == 41 and all(s == "done" for s in pages.values())
+        assert len(pages) == 11 and all(s == "done" for s in pages.values())
         store.engine.dispose()
     site.stop()
 
