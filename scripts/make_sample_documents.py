@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import zlib
 from pathlib import Path
@@ -623,16 +624,33 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
     pdfs = [n for n in EXPECTED if n.endswith(".pdf") and n != "scan.pdf" and want(n)]
     if pdfs:
         with Printer() as pr:
-            if want("tagged-good.pdf"):
-                _finish_pdf(pr.pdf(out / "tagged-good.pdf", _html(title, "ja", _notice_body(uri)), tagged=True))
+            # one print per distinct HTML; the variants that only differ after printing start from a copy of it
+            notice = pr.pdf(out / ".notice.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
+            english = pr.pdf(out / ".english.pdf", _html("Prefecture notice", "en", _english_body()), tagged=True)
+            variants = {   # name → (printed source, finish options, defect planted afterwards)
+                "tagged-good.pdf": (notice, {}, None),
+                "title-no-display.pdf": (notice, {"display_doc_title": False}, None),
+                "no-tounicode.pdf": (notice, {}, _strip_to_unicode),
+                "radicals.pdf": (notice, {}, _strip_actual_text),
+                "encrypted-no-accessibility.pdf": (notice, {}, _encrypt_no_accessibility),
+                "javascript.pdf": (notice, {}, _add_javascript),
+                "english.pdf": (english, {"lang": "en"}, None),
+                "english-no-tounicode.pdf": (english, {"lang": "en"}, _strip_to_unicode),
+                "private-use.pdf": (english, {"lang": "en"}, _tounicode_to_private_use),
+            }
+            for name, (source, finish, defect) in variants.items():
+                if want(name):
+                    shutil.copyfile(source, out / name)
+                    _finish_pdf(out / name, **finish)
+                    if defect:
+                        defect(out / name)
+            notice.unlink()
+            english.unlink()
             if want("untagged.pdf"):
                 _finish_pdf(pr.pdf(out / "untagged.pdf", _html(title, "ja", _notice_body(uri)), tagged=False))
             if want("no-title-no-lang.pdf"):
                 _finish_pdf(pr.pdf(out / "no-title-no-lang.pdf", _html(None, None, _notice_body(uri)), tagged=True),
                             lang=None, display_doc_title=False, drop_title=True)
-            if want("title-no-display.pdf"):
-                _finish_pdf(pr.pdf(out / "title-no-display.pdf", _html(title, "ja", _notice_body(uri)), tagged=True),
-                            display_doc_title=False)
             if want("english-lang.pdf"):
                 _finish_pdf(pr.pdf(out / "english-lang.pdf", _html(title, "en", _notice_body(uri)), tagged=True),
                             lang="en")
@@ -648,33 +666,6 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
             if want("table-no-th.pdf"):
                 _finish_pdf(pr.pdf(out / "table-no-th.pdf", _html(title, "ja", _notice_body(uri, th=False)),
                                    tagged=True))
-            if want("no-tounicode.pdf"):
-                p = pr.pdf(out / "no-tounicode.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
-                _finish_pdf(p)
-                _strip_to_unicode(p)
-            if want("radicals.pdf"):
-                p = pr.pdf(out / "radicals.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
-                _finish_pdf(p)
-                _strip_actual_text(p)
-            english = _html("Prefecture notice", "en", _english_body())
-            if want("english.pdf"):
-                _finish_pdf(pr.pdf(out / "english.pdf", english, tagged=True), lang="en")
-            if want("english-no-tounicode.pdf"):
-                p = pr.pdf(out / "english-no-tounicode.pdf", english, tagged=True)
-                _finish_pdf(p, lang="en")
-                _strip_to_unicode(p)
-            if want("private-use.pdf"):
-                p = pr.pdf(out / "private-use.pdf", english, tagged=True)
-                _finish_pdf(p, lang="en")
-                _tounicode_to_private_use(p)
-            if want("encrypted-no-accessibility.pdf"):
-                p = pr.pdf(out / "encrypted-no-accessibility.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
-                _finish_pdf(p)
-                _encrypt_no_accessibility(p)
-            if want("javascript.pdf"):
-                p = pr.pdf(out / "javascript.pdf", _html(title, "ja", _notice_body(uri)), tagged=True)
-                _finish_pdf(p)
-                _add_javascript(p)
     if want("scan.pdf"):
         _scan_pdf(out / "scan.pdf")
     if want("ocr-scan.pdf"):
