@@ -109,7 +109,7 @@ class Printer:
 
 
 def _finish_pdf(path: Path, *, display_doc_title: bool = True, lang: str | None = "ja", title: str | None = None,
-                drop_title: bool = False) -> None:
+                drop_title: bool = False, xmp_title_only: bool = False) -> None:
     """What a careful publisher sets after printing (Chromium sets the title but neither /Lang nor
     DisplayDocTitle): pikepdf writes them into the Chromium PDF."""
     import pikepdf
@@ -126,6 +126,10 @@ def _finish_pdf(path: Path, *, display_doc_title: bool = True, lang: str | None 
             with pdf.open_metadata() as meta:
                 meta["dc:title"] = title
             pdf.docinfo["/Title"] = title
+        if xmp_title_only:          # the title in XMP dc:title only, as some writers keep it
+            with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+                meta["dc:title"] = str(pdf.docinfo.get("/Title"))
+            del pdf.docinfo["/Title"]
         if drop_title:
             if "/Title" in pdf.docinfo:
                 del pdf.docinfo["/Title"]
@@ -358,6 +362,9 @@ EXPECTED: dict[str, dict] = {
     "no-title-no-lang.pdf": {"outcomes": {"DOC01": "passed", "DOC02": "failed", "DOC03": "failed"}, "kind": "pdf"},
     "title-no-display.pdf": {"outcomes": {"DOC02": "cantTell"}, "kind": "pdf"},
     "english-lang.pdf": {"outcomes": {"DOC03": "failed"}, "kind": "pdf", "lang": "en"},
+    "xmp-title.pdf": {"outcomes": {"DOC02": "passed"}, "kind": "pdf", "title": "令和8年度 子育て支援給付金のお知らせ",
+                      "facts": {"info_title": None}},
+    "malformed-lang.pdf": {"outcomes": {"DOC03": "cantTell"}, "kind": "pdf", "lang": "ja_JP"},
     "long-no-bookmarks.pdf": {"outcomes": {"DOC07": "cantTell", "DOC01": "passed", "DOC10": "passed"}, "kind": "pdf",
                               "min_pages": 22},
     "long-bookmarks.pdf": {"outcomes": {"DOC07": "passed"}, "kind": "pdf", "min_pages": 22},
@@ -492,6 +499,21 @@ def hostile_javascript_actions(src: Path, path: Path) -> None:
         pdf.save(path)
 
 
+def hostile_xmp_entities(src: Path, path: Path) -> None:
+    """XMP metadata with a billion-laughs DTD as its dc:title."""
+    import pikepdf
+    lol = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    xmp = ('<?xml version="1.0"?><!DOCTYPE x:xmpmeta [<!ENTITY l0 "lol">' + lol + ']>'
+           '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt>'
+           '<rdf:li xml:lang="x-default">&l9;</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>')
+    with pikepdf.open(src) as pdf:
+        meta = pdf.make_stream(xmp.encode())
+        meta.Type, meta.Subtype = pikepdf.Name.Metadata, pikepdf.Name.XML
+        pdf.Root.Metadata = meta
+        pdf.save(path)
+
+
 def _rezip(src: Path, path: Path, replace: dict[str, bytes], extra: dict[str, bytes] | None = None) -> None:
     import zipfile
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -568,6 +590,7 @@ HOSTILE = {   # file → the error kind it must give (None: checked normally) an
     "loops.pdf": {"error_kind": None},
     "huge-image.pdf": {"error_kind": None, "facts": {"huge_image": True}},
     "password.pdf": {"error_kind": "password"},
+    "xmp-entities.pdf": {"error_kind": None, "facts": {"xmp_title": None, "info_title": "Prefecture notice"}},
     "javascript-names.pdf": {"error_kind": None, "facts": {"javascript": True}},
     "zip-bomb.docx": {"error_kind": "zip_bomb"},
     "big-part.docx": {"error_kind": "zip_bomb", "limits": {"max_part_bytes": 1 << 20}},
@@ -605,6 +628,7 @@ def make_hostile(out: Path) -> dict:
     hostile_loops(out / "loops.pdf")
     hostile_huge_image(out / "huge-image.pdf")
     hostile_password(src / "plain.pdf", out / "password.pdf")
+    hostile_xmp_entities(src / "plain.pdf", out / "xmp-entities.pdf")
     hostile_javascript_actions(src / "plain.pdf", out / "javascript-names.pdf")
     hostile_zip_bomb(src / "plain.docx", out / "zip-bomb.docx")
     hostile_big_part(src / "plain.docx", out / "big-part.docx")
@@ -630,6 +654,8 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
             variants = {   # name → (printed source, finish options, defect planted afterwards)
                 "tagged-good.pdf": (notice, {}, None),
                 "title-no-display.pdf": (notice, {"display_doc_title": False}, None),
+                "xmp-title.pdf": (notice, {"xmp_title_only": True}, None),
+                "malformed-lang.pdf": (notice, {"lang": "ja_JP"}, None),
                 "no-tounicode.pdf": (notice, {}, _strip_to_unicode),
                 "radicals.pdf": (notice, {}, _strip_actual_text),
                 "encrypted-no-accessibility.pdf": (notice, {}, _encrypt_no_accessibility),

@@ -4,6 +4,7 @@ expected outcomes, the rules' examples, and hostile files (bombs, loops, entitie
 
 import hashlib
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def test_samples_get_their_expected_outcomes(samples):
         data = (out / name).read_bytes()
         assert r.size == len(data) and r.sha256 == hashlib.sha256(data).hexdigest()
         assert r.media_type and r.peak_rss_kb and r.elapsed_s > 0
+        assert json.loads(json.dumps(r.to_dict(), ensure_ascii=False))["sha256"] == r.sha256   # storable as JSON
 
 
 @pytest.mark.browser

@@ -85,7 +85,7 @@ def broken_chars(stats: dict) -> int:
 def primary_subtag(lang: str | None) -> str | None:
     if not lang:
         return None
-    return lang.strip().replace("_", "-").split("-")[0].lower()
+    return re.split(r"[-_\s]", lang.strip())[0].lower()
 
 
 def title_problem(title: str | None) -> str | None:

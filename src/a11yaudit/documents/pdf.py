@@ -739,7 +739,10 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
     elif not lang:
         v.append(verdict("DOC03", FAILED, variant="missing"))
     elif not LANG_TAG_RE.match(lang):
-        v.append(verdict("DOC03", FAILED, variant="invalid", lang=lang))
+        # "ja_JP", "ja JP": malformed, but readers may still take the language from its first letters
+        primary = primary_subtag(lang) or ""
+        near = re.fullmatch(r"[a-z]{2,3}", primary) and (primary == "ja") == japanese
+        v.append(verdict("DOC03", CANT_TELL if near else FAILED, variant="invalid", lang=lang))
     elif japanese and primary_subtag(lang) != "ja":
         v.append(verdict("DOC03", FAILED, variant="mismatch", lang=lang))
     elif primary_subtag(lang) == "ja" and is_mostly_latin(total):
