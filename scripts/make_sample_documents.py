@@ -167,6 +167,17 @@ def _ocr_scan_pdf(path: Path) -> None:
         pdf.save(path)
 
 
+def _artifact_scan_pdf(path: Path) -> None:
+    """The scan with each page image wrapped in an /Artifact marked-content sequence, as some auto-tagging tools do."""
+    import pikepdf
+    _scan_pdf(path)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            page.contents_coalesce()
+            page.Contents.write(b"/Artifact BMC\n" + page.Contents.read_bytes() + b"\nEMC")
+        pdf.save(path)
+
+
 def _outlined_pdf(path: Path) -> None:
     """A page whose "text" is 400 small filled shapes (text converted to outlines), no font, no image."""
     import pikepdf
@@ -373,6 +384,7 @@ EXPECTED: dict[str, dict] = {
     "no-tounicode.pdf": {"outcomes": {"DOC05": "failed", "DOC04": "passed"}, "kind": "pdf"},
     "radicals.pdf": {"outcomes": {"DOC05": "cantTell", "DOC03": "passed"}, "kind": "pdf"},
     "ocr-scan.pdf": {"outcomes": {"DOC04": "passed", "DOC05": "passed"}, "kind": "pdf", "pages": 2},
+    "artifact-scan.pdf": {"outcomes": {"DOC04": "cantTell"}, "kind": "pdf", "pages": 2},
     "outlined.pdf": {"outcomes": {"DOC04": "cantTell", "DOC05": "inapplicable"}, "kind": "pdf"},
     "decorative.docx": {"outcomes": {"DOC22": "passed"}, "kind": "docx"},
     "english.pdf": {"outcomes": {"DOC05": "passed", "DOC03": "passed", "DOC01": "passed"}, "kind": "pdf",
@@ -696,6 +708,8 @@ def make(out: Path, only: set[str] | None = None) -> dict[str, dict]:
         _scan_pdf(out / "scan.pdf")
     if want("ocr-scan.pdf"):
         _ocr_scan_pdf(out / "ocr-scan.pdf")
+    if want("artifact-scan.pdf"):
+        _artifact_scan_pdf(out / "artifact-scan.pdf")
     if want("outlined.pdf"):
         _outlined_pdf(out / "outlined.pdf")
     if want("decorative.docx"):

@@ -18,7 +18,8 @@ The rules and their outcomes (codes as in rules/checks/DOC*.yaml):
   → cantTell.
 - DOC04 text layer (1.1.1): a page with fewer than 10 glyphs and images covering half of it or more is an image-only
   (scanned) page → failed, unless a tagged Figure with /Alt is on that page (cantTell: is the alt the page's text?).
-  A page with no text and no image but many filled paths (outlined text) → cantTell.
+  A page with no text and no image but many filled paths (outlined text) → cantTell. A page covered by images marked
+  as /Artifact (declared decorative) with no text → cantTell (auto-tagging tools mark whole scans as artifacts).
 - DOC05 Unicode text (1.1.1): glyphs shown with a font that has no Unicode mapping under ISO 32000-1 §9.10.2 (no
   ToUnicode; Type0 with Identity ordering; simple/Type3 fonts whose glyph names are not Adobe Glyph List names),
   ≥ 10 glyphs and ≥ 5 % of the document's → failed (fewer: cantTell); glyphs inside a marked-content sequence with
@@ -270,10 +271,11 @@ class _PageScan:
         self.text: list[str] = []
         self.text_len = 0
         self.actual_text = 0         # marked-content sequences with /ActualText (the text readers use instead)
+        self.artifact_area = 0.0     # image area inside /Artifact sequences
 
 
 def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int, forms: tuple, budget: list,
-          decoders: dict):
+          decoders: dict, in_artifact: bool = False):
     if depth > 8:
         return
     if isinstance(obj, pikepdf.Stream):
@@ -288,6 +290,7 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
     font_key = None
     decoder = None
     marked: list[bool] = []       # open marked-content sequences: True where /ActualText replaces the glyphs
+    artifact: list[bool] = [in_artifact]   # … and True where it is an /Artifact (declared decorative)
     fonts = resources.get("/Font") if resources is not None else None
     xobjects = resources.get("/XObject") if resources is not None else None
     for operands, op in pikepdf.parse_content_stream(obj, "q Q cm Do Tf Tj TJ ' \" f F f* B B* b b* ET BDC BMC EMC INLINE IMAGE"):
@@ -330,9 +333,12 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
                     scan.text_len += len(text)
             if len(marked) < 1000:
                 marked.append(actual)
+                artifact.append(bool(operands) and _text(operands[0]) == "/Artifact")
         elif op == "EMC":
             if marked:
                 marked.pop()
+                if len(artifact) > 1:
+                    artifact.pop()
         elif op == "ET":
             if scan.text and scan.text[-1] != "\n":
                 scan.text.append("\n")
@@ -360,7 +366,10 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
         elif op in FILL_OPS:
             scan.fills += 1
         elif op == "INLINE IMAGE":
-            scan.image_area += _area(ctm, box)
+            if any(artifact):
+                scan.artifact_area += _area(ctm, box)
+            else:
+                scan.image_area += _area(ctm, box)
             scan.images += 1
         elif op == "Do" and operands and xobjects is not None:
             name = str(operands[0])
@@ -369,7 +378,10 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
                 continue
             sub = str(xo.get("/Subtype"))
             if sub == "/Image":
-                scan.image_area += _area(ctm, box)
+                if any(artifact):
+                    scan.artifact_area += _area(ctm, box)
+                else:
+                    scan.image_area += _area(ctm, box)
                 scan.images += 1
                 try:
                     w, h = int(xo.get("/Width", 0)), int(xo.get("/Height", 0))
@@ -386,7 +398,7 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
                     except (TypeError, ValueError):
                         pass
                 _scan(pikepdf, xo, xo.get("/Resources") or resources, fctm, box, scan, limits, depth + 1,
-                      forms + (xo.objgen,), budget, decoders)
+                      forms + (xo.objgen,), budget, decoders, any(artifact))
 
 
 def _font_mapping(pikepdf, font) -> str:
@@ -653,6 +665,7 @@ def analyse(path: str, limits) -> dict:
                 facts.setdefault("page_errors", []).append(f"p. {i + 1}: {short(str(exc), 120)}")
             area = max(1.0, (box[2] - box[0]) * (box[3] - box[1]))
             scans.append({"glyphs": scan.glyphs, "cover": min(1.0, scan.image_area / area), "fills": scan.fills,
+                          "artifact_cover": min(1.0, scan.artifact_area / area),
                           "images": scan.images, "fonts": set(scan.fonts), "actual_text": scan.actual_text})
             page_text = "".join(scan.text)
             page_stats.append({"chars": sum(1 for c in page_text if not c.isspace()),
@@ -685,9 +698,12 @@ def analyse(path: str, limits) -> dict:
     chars = sum(st["chars"] for st in page_stats)
     glyphs = sum(s["glyphs"] for s in scans)
     image_only = [i + 1 for i, s in enumerate(scans) if s["cover"] >= 0.5 and s["glyphs"] < MIN_TEXT_GLYPHS]
+    artifact_only = [i + 1 for i, s in enumerate(scans) if s["cover"] < 0.5 and s["glyphs"] < MIN_TEXT_GLYPHS
+                     and s["cover"] + s["artifact_cover"] >= 0.5]
     outlined = [i + 1 for i, s in enumerate(scans) if s["glyphs"] == 0 and s["cover"] < 0.5 and s["fills"] >= 200]
     text.update(chars=chars, glyphs=glyphs, pages_with_text=sum(1 for s in scans if s["glyphs"] >= MIN_TEXT_GLYPHS),
-                image_only_pages=image_only[:200], outlined_pages=outlined[:200], script=total,
+                image_only_pages=image_only[:200], artifact_image_pages=artifact_only[:200],
+                outlined_pages=outlined[:200], script=total,
                 sample=short(" ".join(st["sample"] for st in page_stats[:3]), 200))
     result = {"kind": "pdf", "pages": n_pages, "title": title, "lang": lang, "facts": facts, "text": text}
     has_text = glyphs >= MIN_TEXT_GLYPHS
@@ -759,6 +775,9 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
                              pages=_pages(bare), count=len(bare), total=n_pages))
         else:
             v.append(verdict("DOC04", CANT_TELL, _pages(image_only), variant="alt", pages=_pages(image_only)))
+    elif text["artifact_image_pages"]:
+        pages = text["artifact_image_pages"]
+        v.append(verdict("DOC04", CANT_TELL, _pages(pages), variant="artifact", pages=_pages(pages)))
     elif text["outlined_pages"]:
         v.append(verdict("DOC04", CANT_TELL, _pages(text["outlined_pages"]), variant="outlined",
                          pages=_pages(text["outlined_pages"])))
