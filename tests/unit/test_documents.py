@@ -21,7 +21,8 @@ UNFILLED = re.compile(r"\{[a-z_]+\}")
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("make_sample_documents", ROOT / "scripts" / "make_sample_documents.py")
+    spec = importlib.util.spec_from_file_location("make_sample_documents",
+                                                  ROOT / "scripts" / "make_sample_documents.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -261,3 +262,13 @@ def test_mutated_files_never_raise_or_hit_checker_bugs(hostile, tmp_path):
             assert r.error_kind not in ("internal", "crash", "timeout"), (path.name, r.error_kind, r.error)
             kinds[r.error_kind] = kinds.get(r.error_kind, 0) + 1
     assert kinds.get(None, 0) >= 10 and kinds.get("damaged", 0) >= 5, kinds
+
+
+def test_command_line(hostile, capsys):
+    from a11yaudit.documents.__main__ import main
+    out, _ = hostile
+    assert main([str(out / "sources" / "plain.pdf"), "--lang", "en"]) == 1       # untagged, 20 lines of text
+    text = capsys.readouterr().out
+    assert "DOC01 failed" in text and "no tags" in text
+    assert main([str(out / "password.pdf"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["error_kind"] == "password"

@@ -23,7 +23,8 @@ The rules and their outcomes (codes as in rules/checks/DOC*.yaml):
 - DOC05 Unicode text (1.1.1): glyphs shown with a font that has no Unicode mapping under ISO 32000-1 §9.10.2 (no
   ToUnicode; Type0 with Identity ordering; simple/Type3 fonts whose glyph names are not Adobe Glyph List names),
   ≥ 10 glyphs and ≥ 5 % of the document's → failed (fewer: cantTell); glyphs inside a marked-content sequence with
-  /ActualText count with that text instead (readers use it; Chromium writes it for such glyphs); text whose ToUnicode gives private-use, U+FFFD or control characters (≥ 20 and ≥ 30 % of a page)
+  /ActualText count with that text instead (readers use it; Chromium writes it for such glyphs); text whose
+  ToUnicode gives private-use, U+FFFD or control characters (≥ 20 and ≥ 30 % of a page)
   → failed; Kangxi/CJK radicals in place of kanji (康熙部首: 「⼦」 for 「子」, search and reading may go wrong)
   and symbolic fonts without any encoding → cantTell.
 - DOC06 encryption (1.3.1): permissions without the accessibility bit (P bit 10) → cantTell (PDF 2.0 deprecates
@@ -69,6 +70,7 @@ TEXT_OPS = {"Tj", "TJ", "'", '"'}
 MIN_TEXT_GLYPHS = 10
 UNTAGGED_TEXT_CHARS = 200
 MAX_OPS = 5_000_000
+SCAN_OPS = "q Q cm Do Tf Tj TJ ' \" f F f* B B* b b* ET BDC BMC EMC INLINE IMAGE"
 XREF_ONLY = re.compile(r"file is damaged|xref not found|can't find startxref|reconstruct cross-reference|"
                        r"xref stream|cross-reference", re.IGNORECASE)
 
@@ -293,7 +295,7 @@ def _scan(pikepdf, obj, resources, ctm, box, scan: _PageScan, limits, depth: int
     artifact: list[bool] = [in_artifact]   # … and True where it is an /Artifact (declared decorative)
     fonts = resources.get("/Font") if resources is not None else None
     xobjects = resources.get("/XObject") if resources is not None else None
-    for operands, op in pikepdf.parse_content_stream(obj, "q Q cm Do Tf Tj TJ ' \" f F f* B B* b b* ET BDC BMC EMC INLINE IMAGE"):
+    for operands, op in pikepdf.parse_content_stream(obj, SCAN_OPS):
         budget[0] += 1
         if budget[0] > MAX_OPS:
             raise Hostile("too_complex", f"more than {MAX_OPS:,} content operators")
@@ -707,8 +709,8 @@ def analyse(path: str, limits) -> dict:
                 sample=short(" ".join(st["sample"] for st in page_stats[:3]), 200))
     result = {"kind": "pdf", "pages": n_pages, "title": title, "lang": lang, "facts": facts, "text": text}
     has_text = glyphs >= MIN_TEXT_GLYPHS
-    result["verdicts"] = verdicts = _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans, page_stats,
-                                   mapping, font_glyphs, unmapped, unknown, limits)
+    result["verdicts"] = verdicts = _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans,
+                                              page_stats, mapping, font_glyphs, unmapped, unknown, limits)
     if facts.get("damaged_objects"):
         for v in verdicts:        # precision: a failure of a damaged file may only show the damage
             if v["outcome"] == FAILED:
