@@ -359,6 +359,58 @@ def element_lang_matches(ctx, rule):
             continue
         outcome, detected = result
         yield Verdict(outcome, el, **_messages(outcome, raw, detected))
+    yield from unmarked_passages(ctx)
+
+
+# Blocks whose text may be a passage in another language (the deepest of them is judged).
+PASSAGE_BLOCKS = ("p", "li", "dd", "dt", "td", "th", "blockquote", "figcaption", "caption", "h1", "h2", "h3", "h4",
+                  "h5", "h6", "summary", "legend", "address")
+PASSAGE_MIN_LETTERS = 30
+
+
+def _inherited_lang(el: Tag) -> str | None:
+    node = el.parent
+    while isinstance(node, Tag):
+        for attr in ("lang", "xml:lang"):
+            if node.has_attr(attr):
+                return node.get(attr)
+        node = node.parent
+    return None
+
+
+def unmarked_passages(ctx):
+    """3.1.2 (H58): a block without its own lang whose text is clearly in another language than the one it
+    inherits — an English paragraph on a Japanese page. Only failures are reported (a sentence with several
+    function words of the other language, mostly in its script); pages whose lang is wrong as a whole are GN04's."""
+    body = ctx.soup.body
+    html = ctx.soup.html
+    if body is None or html is None:
+        return
+    page_declared = primary_subtag(html.get("lang") or html.get("xml:lang"))
+    if page_declared:
+        whole = judge(page_declared, scope_text(ctx, body))
+        if whole is not None and whole[0] == FAILED:
+            return
+    for el in body.find_all(PASSAGE_BLOCKS):
+        if el.has_attr("lang") or el.has_attr("xml:lang") or el.find(PASSAGE_BLOCKS) is not None:
+            continue
+        if el.find_parent(["pre", "code", "samp", "kbd", "script", "style", "template", "svg", "math"]) is not None:
+            continue
+        if ctx.is_hidden(el):
+            continue
+        raw = _inherited_lang(el)
+        declared = primary_subtag(raw)
+        if not declared:
+            continue
+        text = scope_text(ctx, el)
+        if Analysis(text).total_letters < PASSAGE_MIN_LETTERS:
+            continue
+        result = judge(declared, text)
+        if result is None or result[0] != FAILED:
+            continue
+        detected = result[1]
+        name = LANG_NAMES.get(detected or "", detected or "不明")
+        yield Verdict(FAILED, el, variant="unmarked", lang=raw, detected=name, detected_en=detected, code=detected)
 
 
 def scope_text_hidden(ctx, root: Tag) -> str:
