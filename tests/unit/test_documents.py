@@ -202,7 +202,9 @@ def test_large_pdf_memory_stays_bounded(tmp_path):
     assert r.ok and r.pages == pages and size > 35 << 20
     assert r.peak_rss_kb * 1024 < 100 << 20, f"peak {r.peak_rss_kb} KB on a {size >> 20} MB PDF"
     # page numbers only over full-page images: a scan
-    assert r.outcome_of("DOC04") == "failed" and len(r.text["image_only_pages"]) == pages
+    assert r.outcome_of("DOC04") == "failed" and r.text["image_only_count"] == pages
+    doc04 = next(o for o in r.outcomes if o.rule == "DOC04")
+    assert doc04.details["variant"] == "all" and str(pages) in doc04.message
 
 
 def test_missing_and_unsupported_files(tmp_path):

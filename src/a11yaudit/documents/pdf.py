@@ -704,13 +704,14 @@ def analyse(path: str, limits) -> dict:
                      and s["cover"] + s["artifact_cover"] >= 0.5]
     outlined = [i + 1 for i, s in enumerate(scans) if s["glyphs"] == 0 and s["cover"] < 0.5 and s["fills"] >= 200]
     text.update(chars=chars, glyphs=glyphs, pages_with_text=sum(1 for s in scans if s["glyphs"] >= MIN_TEXT_GLYPHS),
-                image_only_pages=image_only[:200], artifact_image_pages=artifact_only[:200],
-                outlined_pages=outlined[:200], script=total,
+                image_only_pages=image_only[:200], image_only_count=len(image_only),
+                artifact_image_pages=artifact_only[:200], outlined_pages=outlined[:200], script=total,
                 sample=short(" ".join(st["sample"] for st in page_stats[:3]), 200))
     result = {"kind": "pdf", "pages": n_pages, "title": title, "lang": lang, "facts": facts, "text": text}
     has_text = glyphs >= MIN_TEXT_GLYPHS
+    lists = {"image_only": image_only, "artifact": artifact_only, "outlined": outlined}     # whole, not capped
     result["verdicts"] = verdicts = _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans,
-                                              page_stats, mapping, font_glyphs, unmapped, unknown, limits)
+                                              page_stats, mapping, font_glyphs, unmapped, unknown, limits, lists)
     if facts.get("damaged_objects"):
         for v in verdicts:        # precision: a failure of a damaged file may only show the damage
             if v["outcome"] == FAILED:
@@ -725,7 +726,7 @@ def _pages(pages: list[int]) -> str:
 
 
 def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scans, page_stats, mapping, font_glyphs,
-              unmapped, unknown, limits) -> list[dict]:
+              unmapped, unknown, limits, lists) -> list[dict]:
     v = []
     tagged = len(elements) > 0
     chars = max(text["chars"], text["glyphs"])
@@ -768,7 +769,7 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
     else:
         v.append(verdict("DOC03", PASSED, lang=lang))
     # DOC04 text layer
-    image_only = text["image_only_pages"]
+    image_only = lists["image_only"]
     if image_only:
         alt_pages = {e["page"] for e in elements if e["role"] == "Figure" and (e["alt"] or e["actual"])}
         bare = [p for p in image_only if p not in alt_pages]
@@ -777,12 +778,12 @@ def _verdicts(facts, text, elements, title, lang, n_pages, has_text, total, scan
                              pages=_pages(bare), count=len(bare), total=n_pages))
         else:
             v.append(verdict("DOC04", CANT_TELL, _pages(image_only), variant="alt", pages=_pages(image_only)))
-    elif text["artifact_image_pages"]:
-        pages = text["artifact_image_pages"]
+    elif lists["artifact"]:
+        pages = lists["artifact"]
         v.append(verdict("DOC04", CANT_TELL, _pages(pages), variant="artifact", pages=_pages(pages)))
-    elif text["outlined_pages"]:
-        v.append(verdict("DOC04", CANT_TELL, _pages(text["outlined_pages"]), variant="outlined",
-                         pages=_pages(text["outlined_pages"])))
+    elif lists["outlined"]:
+        v.append(verdict("DOC04", CANT_TELL, _pages(lists["outlined"]), variant="outlined",
+                         pages=_pages(lists["outlined"])))
     elif n_pages:
         v.append(verdict("DOC04", PASSED))
     else:
