@@ -198,6 +198,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                 "criteria": _criteria(f["criteria"]), "targets": []})
             if f["selector"] not in row["targets"]:
                 row["targets"].append(f["selector"])
+                # what the tester is asked (GN13 names the page's headings in it)
+                row.setdefault("notes", {})[f["selector"]] = t.message(f)
             continue
         if f["kind"] == "style":
             style_totals[f["rule"]]["findings"] += 1
