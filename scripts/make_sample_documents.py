@@ -480,6 +480,35 @@ def hostile_loops(path: Path) -> None:
     pdf.save(path)
 
 
+def hostile_page_tree_loop(path: Path) -> None:
+    """The page tree's root lists itself among its kids."""
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pages = pdf.Root.Pages
+    pages.Kids.append(pages)
+    pages.Count = 2
+    pdf.save(path)
+
+
+def hostile_deep_nesting(path: Path, depth: int = 100_000) -> None:
+    """A page dictionary holding 100,000 nested arrays (written by hand: no PDF library writes this)."""
+    body = b"[" * depth + b"]" * depth
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Deep " + body + b" >>",
+            b"<< /Length 0 >>\nstream\n\nendstream"]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
 def hostile_huge_image(path: Path) -> None:
     """An image that claims 100,000 × 100,000 pixels (10 gigapixels, 10 GB decoded) with 100 bytes of data."""
     import pikepdf
@@ -601,6 +630,8 @@ HOSTILE = {   # file → the error kind it must give (None: checked normally) an
     "broken-xref.pdf": {"error_kind": None, "facts": {"repaired": True}},
     "loops.pdf": {"error_kind": None},
     "huge-image.pdf": {"error_kind": None, "facts": {"huge_image": True}},
+    "page-tree-loop.pdf": {"error_kind": "damaged"},
+    "deep-nesting.pdf": {"error_kind": None, "facts": {"repaired": True, "damaged_objects": True}},
     "password.pdf": {"error_kind": "password"},
     "xmp-entities.pdf": {"error_kind": None, "facts": {"xmp_title": None, "info_title": "Prefecture notice"}},
     "javascript-names.pdf": {"error_kind": None, "facts": {"javascript": True}},
@@ -639,6 +670,8 @@ def make_hostile(out: Path) -> dict:
     hostile_broken_xref(src / "plain.pdf", out / "broken-xref.pdf")
     hostile_loops(out / "loops.pdf")
     hostile_huge_image(out / "huge-image.pdf")
+    hostile_page_tree_loop(out / "page-tree-loop.pdf")
+    hostile_deep_nesting(out / "deep-nesting.pdf")
     hostile_password(src / "plain.pdf", out / "password.pdf")
     hostile_xmp_entities(src / "plain.pdf", out / "xmp-entities.pdf")
     hostile_javascript_actions(src / "plain.pdf", out / "javascript-names.pdf")

@@ -30,7 +30,6 @@ ERROR_KINDS = (
 class Limits:
     timeout_s: float = 60.0           # wall clock per document (the worker is killed after it)
     memory_mb: int = 1024             # RLIMIT_AS of the worker process
-    max_text_pages: int = 300         # pages whose text is extracted
     max_scan_pages: int = 2000        # pages whose content streams are scanned (glyphs, image cover, fonts)
     max_stream_bytes: int = 64 << 20  # one decoded PDF content stream
     max_struct_nodes: int = 200_000   # structure elements walked
