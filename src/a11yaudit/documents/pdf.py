@@ -543,8 +543,8 @@ def _struct(pikepdf, root, page_numbers: dict, limits) -> dict | None:
     seen = set()
     stack = []
     k = tree.get("/K")
-    for kid in (k if isinstance(k, pikepdf.Array) else [k] if k is not None else []):
-        stack.append((kid, -1, None))
+    for kid in reversed(list(k) if isinstance(k, pikepdf.Array) else [k] if k is not None else []):
+        stack.append((kid, -1, None))       # reversed: the first kid is walked first (elements[0] = Document)
     truncated = False
     while stack:
         node, parent, page = stack.pop()
