@@ -84,7 +84,9 @@ def keyboard_trap(ctx, rule):
         if el is None:
             continue
         modal = _is_modal(el) or el.find_parent(_is_modal) is not None
-        if nid in probed:
+        if nid not in trapped and (nid not in probed or el.name == "iframe"):
+            continue            # Tab into a frame leaves the top document's focus on the frame: no probe verdict
+        if nid in probed and el.name != "iframe":
             # The real keys settle a trap; for an element the walk already saw pulling focus back, anything less
             # than "stuck on every key" leaves the walk's verdict (timers of two elements pulling focus back and
             # forth make the probes' results depend on timing).

@@ -141,10 +141,13 @@ def scroller_verdicts(ctx, z, rule):
     tolerance = int(rule.options.get("container_tolerance_px", 8))
     for entry in (z.get("scrollers") or [])[: int(rule.options.get("max_elements", 5)) * 2]:
         nid, over, box_width, _text, _controls, out_nids = entry[:6]
+        items = bool(entry[6]) if len(entry) > 6 else False
         el = ctx.by_nid.get(str(nid))
         if el is None or ctx.is_hidden(el) or el.name in ("html", "body") or over <= tolerance:
             continue
         kind = _scroller_content(ctx, el, out_nids)
+        if kind == "text" and items:
+            kind = "unsure"     # whole cards or slides side by side, each as narrow as the box: a carousel
         if kind == "allowed":
             yield Verdict(PASSED, el)
             continue

@@ -220,11 +220,13 @@ def focus_change(before, after) -> dict:
 
 
 def _focus_clip(a: dict, b: dict) -> dict:
-    """The region around both boxes (unfocused, focused), FOCUS_MARGIN CSS px wider on every side."""
+    """The region around both boxes (unfocused, focused), FOCUS_MARGIN CSS px wider on every side — or as far as
+    the element draws outside its box (outline offset and width, box shadows)."""
+    margin = max(FOCUS_MARGIN, a.get("reach") or 0, b.get("reach") or 0)
     left, top = min(a["x"], b["x"]), min(a["y"], b["y"])
     right, bottom = max(a["x"] + a["w"], b["x"] + b["w"]), max(a["y"] + a["h"], b["y"] + b["h"])
-    return {"x": max(0.0, left - FOCUS_MARGIN), "y": max(0.0, top - FOCUS_MARGIN),
-            "width": min(right - left, 1200) + 2 * FOCUS_MARGIN, "height": min(bottom - top, 600) + 2 * FOCUS_MARGIN}
+    return {"x": max(0.0, left - margin), "y": max(0.0, top - margin),
+            "width": min(right - left, 1200) + 2 * margin, "height": min(bottom - top, 600) + 2 * margin}
 
 
 def _focus_groups(data: dict) -> list[tuple[str, list[int]]]:
@@ -279,9 +281,10 @@ async def focus_pixels(page, data: dict) -> dict:
             shot_b = await page.screenshot(clip=clip, full_page=True, scale="css")
             facts = focus_change(Image.open(io.BytesIO(shot_a)).convert("RGB"),
                                  Image.open(io.BytesIO(shot_b)).convert("RGB"))
-            # A shift by a pixel or two (border widths, padding): not a box that grows or moves.
+            # A shift by a pixel or two from border widths or padding (not a box that grows or moves, not text
+            # turning bold: that thickens glyphs by a pixel, a change one sees).
             moved = [abs(prep[k] - shown[k]) for k in ("x", "y", "w", "h")]
-            facts["shift"] = (any(m >= 0.5 for m in moved) or prep["edges"] != shown["edges"]) \
+            facts["shift"] = prep["edges"] != shown["edges"] and prep.get("font") == shown.get("font") \
                 and max(moved) <= 4
             facts["measured"] = nid
             break

@@ -149,12 +149,26 @@
   };
   // Focus indicator in pixels: prepare (transitions and the caret off, nothing focused, the element scrolled into
   // view; its box in page coordinates, whether it is on top at its centre), then focus it and give the box again.
+  // How far outside its box the element draws: outline (offset + width) and box-shadow (offsets, blur, spread).
+  const reach = (cs) => {
+    let r = 0;
+    if (cs.outlineStyle !== 'none') r = Math.max(0, parseFloat(cs.outlineOffset) || 0) + (parseFloat(cs.outlineWidth) || 0);
+    if (cs.boxShadow && cs.boxShadow !== 'none') {
+      for (const part of cs.boxShadow.split(/,(?![^(]*\))/)) {
+        if (/inset/.test(part)) continue;
+        const nums = (part.replace(/rgba?\([^)]*\)/g, '').match(/-?[\d.]+px/g) || []).map((v) => Math.abs(parseFloat(v)));
+        r = Math.max(r, nums.reduce((a, b) => a + b, 0));
+      }
+    }
+    return Math.min(40, Math.ceil(r) + 2);
+  };
   const box = (el) => {
     const r = el.getBoundingClientRect();
     const cs = getComputedStyle(el);
-    return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height,
+    return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height, reach: reach(cs),
             edges: [cs.borderTopWidth, cs.borderRightWidth, cs.borderBottomWidth, cs.borderLeftWidth,
-                    cs.paddingTop, cs.paddingLeft].join(' ')};
+                    cs.paddingTop, cs.paddingLeft].join(' '),
+            font: [cs.fontWeight, cs.fontSize, cs.fontStyle, cs.letterSpacing].join(' ')};
   };
   window.__a11yFocusPrepare = (n) => {
     const el = document.querySelector('[data-a11y-nid="' + n + '"]');
@@ -404,6 +418,17 @@
       const r = c.getBoundingClientRect();
       if (r.width > 1 && r.height > 1 && r.right > right && shown(c)) { out.controls += 1; note(c); }
     }
+    // Whole items side by side (cards, slides, tabs): below single-child wrappers, two or more children, each no
+    // wider than the box, placed next to each other.
+    let inner = box;
+    while (inner.children.length === 1) inner = inner.children[0];
+    const kids = Array.from(inner.children).filter((k) => { const r = k.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
+    if (kids.length >= 2) {
+      const rects = kids.map((k) => k.getBoundingClientRect());
+      const fit = rects.every((r) => r.width <= box.clientWidth + 1);
+      const sideBySide = rects.some((r) => r.left >= rects[0].right - 1 && Math.abs(r.top - rects[0].top) < rects[0].height);
+      out.items = fit && sideBySide;
+    }
     return out;
   };
 
@@ -421,7 +446,7 @@
           && el.clientWidth > 0 && el.clientHeight > 0 && el.scrollWidth > el.clientWidth + 1
           && cs.visibility !== 'hidden') {
         const o = outOfBox(el);
-        if (o.text || o.controls) scrollers.push([nid(el), el.scrollWidth - el.clientWidth, el.clientWidth, o.text, o.controls, o.nids]);
+        if (o.text || o.controls) scrollers.push([nid(el), el.scrollWidth - el.clientWidth, el.clientWidth, o.text, o.controls, o.nids, !!o.items]);
       }
       const clipX = cs.overflowX === 'hidden' || cs.overflowX === 'clip';
       const clipY = cs.overflowY === 'hidden' || cs.overflowY === 'clip';
