@@ -274,3 +274,34 @@ def test_command_line(hostile, capsys):
     assert "DOC01 failed" in text and "no tags" in text
     assert main([str(out / "password.pdf"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["error_kind"] == "password"
+
+
+@pytest.mark.parametrize("title,problem", [
+    (None, "missing"), ("  ", "missing"), ("無題", "placeholder"), ("Microsoft Word - 文書1.docx", "placeholder"),
+    ("PowerPoint プレゼンテーション", "placeholder"), ("2024", "placeholder"),
+    ("Microsoft Word - 令和6年度予算の概要.docx", "file_name"), ("000123456.pdf", "placeholder"),
+    ("kosodate_shien.pdf", "file_name"),
+    ("令和6年度予算の概要", None), ("Annual report 2024", None)])
+def test_title_problems(title, problem):
+    from a11yaudit.documents.common import title_problem
+    assert title_problem(title) == problem
+
+
+def test_tounicode_cmap_forms():
+    from a11yaudit.documents.pdf import parse_tounicode
+    cmap = (b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            b"2 beginbfchar <0003> <0020> <0010> <5B50> endbfchar\n"
+            b"2 beginbfrange <0020> <0022> <3042> <0030> <0031> [<4E00> <D842DFB7>] endbfrange\n")
+    mapping, spaces = parse_tounicode(cmap)
+    assert spaces == [(2, 0, 0xFFFF)]
+    assert mapping[0x03] == " " and mapping[0x10] == "子"
+    assert [mapping[c] for c in (0x20, 0x21, 0x22)] == ["あ", "ぃ", "い"]
+    assert mapping[0x30] == "一" and mapping[0x31] == "\U00020BB7"      # a surrogate pair: 𠮷
+
+
+def test_script_detection():
+    from a11yaudit.documents.common import is_japanese, is_mostly_latin, primary_subtag, script_stats
+    assert is_japanese(script_stats("みどり県では、子育て支援の施策を進めています。申請はこちらから。"))
+    assert not is_japanese(script_stats("我们的政府支持家庭和儿童的发展计划与申请方法。" * 3))     # Chinese: no kana
+    assert is_mostly_latin(script_stats("The prefecture publishes this notice about child benefits. " * 2))
+    assert primary_subtag("ja_JP") == "ja" and primary_subtag("JA-jp") == "ja" and primary_subtag(None) is None
