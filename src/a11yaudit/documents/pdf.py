@@ -11,7 +11,8 @@ The rules and their outcomes (codes as in rules/checks/DOC*.yaml):
   PDF6/9/10/11/12/17/20/21); with less text → cantTell (one line of text may have no structure to convey); no text
   at all → inapplicable (DOC04 reports the scan). A structure tree without /Marked → cantTell.
 - DOC02 title (2.4.2, PDF18): no title in /Info or XMP dc:title → failed (the viewer shows the file name);
-  placeholder titles (無題, 文書1, Microsoft Word - 文書1.docx) → failed (F25); a file name as title → cantTell;
+  placeholder titles (無題, 文書1, Microsoft Word - 文書1.docx, digits only) → failed (F25); a file name as title, or
+  the file's own name → cantTell;
   a title without ViewerPreferences /DisplayDocTitle true → cantTell (the window shows the file name).
 - DOC03 language (3.1.1, PDF16): catalog /Lang (or /Lang on the top structure element). Missing with text → failed;
   not a language tag, or a non-Japanese tag on Japanese text (kana) → failed; `ja` on text that is almost all Latin
