@@ -471,6 +471,26 @@ def classify(finding: GateFinding, *, rule, standard, criteria_table: dict, fail
     return finding
 
 
+def _garbled(artifacts: dict) -> str | None:
+    """Fail closed on mojibake: a page that declares no encoding and that the browser decoded into something the
+    author did not write (undeclared UTF-8 read as windows-1252/Shift_JIS) cannot be judged for what its author
+    meant — its findings are listed, but the gate ends with exit 3, whatever --fail-on says (GN24 itself is a best
+    practice and alone would never fail the gate)."""
+    from .checks.encoding import declared, misdecoded
+    page = artifacts.get("page") or {}
+    if "content_type" not in page:
+        return None
+    source = (artifacts.get("dom") or {}).get("source") or ""
+    if source.isascii() or declared(page.get("content_type"), source):
+        return None
+    charset = page.get("charset") or "?"
+    if not misdecoded(source, page.get("title") or "", charset):
+        return None
+    return (f"garbled: 文字コードの宣言がなく、ブラウザーが {charset} として読んだため文字化けしています。作者の文字を"
+            f"判定できません / no encoding declared and the browser read the page as {charset}: the text is garbled "
+            f"(mojibake), so the gate cannot judge what the author wrote (declare charset=UTF-8)")
+
+
 def compare(targets: list[Target], loads: dict, results: dict, baseline: list[BaselineEntry], *, ruleset,
             fail_on: str, today: dt.date | None = None) -> GateResult:
     """Findings of every loaded target × viewport, classified against the baseline; fixed = baseline entries of
@@ -492,8 +512,11 @@ def compare(targets: list[Target], loads: dict, results: dict, baseline: list[Ba
             if spec != t.spec:
                 continue
             ok = load.artifacts is not None
+            garbled = ok and _garbled(load.artifacts)
             load_rows.append({"target": t.spec, "location": t.location, "url": t.identity_url, "viewport": viewport,
-                              "ok": ok, "error": None if ok else f"{load.error_kind}: {load.error}",
+                              "ok": ok and not garbled,
+                              "error": (None if ok and not garbled else garbled if ok
+                                        else f"{load.error_kind}: {load.error}"),
                               "title": (load.artifacts or {}).get("page", {}).get("title") if ok else None,
                               "profile": t.profile})
             if load.final_url and not _same_document(load.final_url, t.load_url):

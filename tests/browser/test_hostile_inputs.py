@@ -136,9 +136,16 @@ def test_gate_decodes_undeclared_japanese_pages_and_fails_on_their_problems(site
         assert "GN24" in let and let["GN24"]["why"] == "best_practice", (name, sorted(let))
 
 
-def test_gate_fails_undeclared_utf8_page_with_fail_on_advisory(site, cli):
+def test_gate_fails_closed_on_an_undeclared_utf8_page(site, cli):
+    """Shown as mojibake, the page cannot be judged for what its author wrote: exit 3 by default (fail closed),
+    the findings still listed; with --fail-on advisory GN24 itself is a new problem too."""
+    proc, res = _gate(cli, f"{site}/utf8.html")
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    bad = [ld for ld in res["pages"] if not ld["ok"]]
+    assert bad and bad[0]["error"].startswith("garbled") and "文字化け" in bad[0]["error"], res["pages"]
+    assert "GN24" in {f["rule"] for f in res["let_through"]}
     proc, res = _gate(cli, f"{site}/utf8.html", "--fail-on", "advisory")
-    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.returncode == 3, proc.stderr[-2000:]
     gn24 = [f for f in res["new"] if f["rule"] == "GN24"]
     assert gn24 and "文字化け" in gn24[0]["message"], res["new"]
     proc, res = _gate(cli, f"{site}/declared.html", "--fail-on", "advisory")
