@@ -125,6 +125,11 @@ class Auditor:
         self.traps = TrapGuard(site.crawl)
         self.job: PageJob | None = None
         self.incremental = None     # incremental.Incremental: earlier results of unchanged pages may be reused
+        # Documents (issue 17): same-site pdf/docx/xlsx/pptx fetched and checked beside the pages (docaudit.py);
+        # not on a Dask scheduler (documents stay recorded only there).
+        self.check_docs = bool(site.documents.check) and not options.scheduler
+        self.docs_admitted = 0
+        self.doc_work = None
 
     # --- helpers ----------------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):
@@ -153,7 +158,18 @@ class Auditor:
         if not self.scope.same_site(url):   # other hosts (also excluded external services) are never crawled
             entry.update(state="skipped", skip_reason="other_host")
         elif doc:
-            entry.update(state="skipped", skip_reason="document")
+            from .docaudit import checkable_kind
+            if not (self.check_docs and checkable_kind(url)):
+                entry.update(state="skipped", skip_reason="document")
+            elif self.crawl.obey_robots and self.robots and not self.robots.allowed(
+                    self.origin_map.to_physical(url), "a11yaudit"):
+                entry.update(state="skipped", skip_reason="robots")
+            elif decision.status != IN_SCOPE and not self.crawl.audit_outside_scope:
+                entry.update(state="skipped", skip_reason="outside_scope")
+            elif self.docs_admitted >= self.site.documents.max_documents:
+                entry.update(state="skipped", skip_reason="document_budget")
+            else:
+                self.docs_admitted += 1     # queued: fetched and checked (documents are not in the page budget)
         elif (path := urlsplit(url).path.lower()).endswith(settings.FEED_EXTENSIONS) \
                 or path.rsplit("/", 1)[-1] in settings.FEED_NAMES:
             entry.update(kind="document", state="skipped", skip_reason="feed")
@@ -311,7 +327,7 @@ class Auditor:
         if not queued:
             return []
         ids = await self._db(self.store.ids_for, self.run_id, [e["url"] for e in queued])
-        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"]}
+        return [{"id": ids[e["url"]], "url": e["url"], "depth": e["depth"], "scope": e["scope"], "kind": e["kind"]}
                 for e in queued if e["url"] in ids]
 
     def _allowed_hosts(self, physical: str | None) -> set[str]:
@@ -426,6 +442,7 @@ class Auditor:
             rows = self.store.run_pages(run_id)
         self.seen = {r["url"] for r in rows}
         self.admitted = sum(1 for r in rows if r["kind"] == "html" and r["state"] != "skipped")
+        self.docs_admitted = sum(1 for r in rows if r["kind"] == "document" and r["state"] != "skipped")
         for r in rows:
             if r["kind"] == "html" and r["state"] != "skipped":
                 self.traps.note_admitted(r["url"])
@@ -435,13 +452,20 @@ class Auditor:
                           f"{sum(1 for r in rows if r['state'] == 'queued')} to go")
 
     async def _crawl(self, browser: Engine) -> None:
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: asyncio.Queue = _RoutingQueue()
         for row in await self._db(self.store.queued, self.run_id):
             queue.put_nowait(row)
         self.progress.found = len(self.seen)
         self.progress.remaining = queue.qsize
         workers = [asyncio.create_task(self._worker(i, browser, queue)) for i in range(self.crawl.concurrency)]
-        joined = asyncio.create_task(queue.join())
+        # Documents on their own queue and threads, beside the pages (one DocumentChecker per thread).
+        workers += [asyncio.create_task(self._doc_worker(queue.documents))
+                    for _ in range(self.site.documents.concurrency if self.check_docs else 0)]
+
+        async def both_joined():
+            await queue.join()              # pages first: only pages reveal documents
+            await queue.documents.join()
+        joined = asyncio.create_task(both_joined())
         try:
             # A worker only ends by raising (the database is gone, a bug): the crawl stops with it instead of
             # waiting for ever on pages nobody takes.
@@ -455,6 +479,103 @@ class Auditor:
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            if self.doc_work is not None:
+                await asyncio.to_thread(self._close_doc_work)
+
+    def _close_doc_work(self) -> None:
+        work, self.doc_work = self.doc_work, None
+        work.close()
+        pool = self.__dict__.pop("_doc_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+        import shutil
+        shutil.rmtree(work.folder, ignore_errors=True)
+
+    def _doc_work(self):
+        if self.doc_work is None:
+            import tempfile
+
+            from .docaudit import DocumentWork
+            from .documents import Limits
+            cfg = self.site.documents
+            self.doc_work = DocumentWork(
+                limits=Limits(timeout_s=cfg.check_timeout, memory_mb=cfg.memory_mb), profile=self.opt.profile,
+                ruleset=self.ruleset, folder=Path(tempfile.mkdtemp(prefix="a11yaudit-docs-")),
+                user_agent=f"a11yaudit/{__version__}", max_bytes=int(cfg.max_mb * 1024 * 1024),
+                read_timeout=self.crawl.timeout, fetch_timeout=cfg.fetch_timeout)
+            self._doc_pool = ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="a11yaudit-doc")
+        return self.doc_work
+
+    async def _doc_worker(self, queue: asyncio.Queue) -> None:
+        while True:
+            item = await queue.get()
+            try:
+                await self._process_document(item)
+            except RunInterrupted:
+                raise
+            except Exception as exc:  # noqa: BLE001 — record and go on
+                log.exception("document %s", item["url"])
+                await self._db(self.store.set_page, item["id"], state="error", error_kind="internal",
+                               error=f"{type(exc).__name__}: {exc}"[:1000])
+                self.stats["documents_error"] = self.stats.get("documents_error", 0) + 1
+                self.progress.page(item["url"], False, "internal error")
+            finally:
+                queue.task_done()
+
+    async def _process_document(self, item: dict) -> None:
+        """Fetch and check one document (docaudit.py) and store it like a page; an unchanged one (304 or the same
+        sha256) keeps the results of the run it was checked in."""
+        from .docaudit import save_document
+        url = item["url"]
+        work = self._doc_work()
+        prev = self.incremental.prev.get(url) if self.incremental is not None else None
+        physical = self.origin_map.to_physical(url)
+        await self._polite(physical)
+        loop = asyncio.get_running_loop()
+        checked = await loop.run_in_executor(self._doc_pool, work.run, physical, prev)
+        final = checked.page_values.pop("final_url", None)
+        values = {**checked.page_values, "kind": "document",
+                  "timings_json": json.dumps({"document": {"fetch_ms": checked.fetch_ms,
+                                                           "check_ms": checked.check_ms}})}
+        if final:
+            values["final_url"] = self.origin_map.to_logical(final)
+        st = self.stats
+        timings = st["timings"]
+        timings["doc_fetch_ms"] = round(timings.get("doc_fetch_ms", 0.0) + checked.fetch_ms, 1)
+        timings["doc_check_ms"] = round(timings.get("doc_check_ms", 0.0) + checked.check_ms, 1)
+        st["documents_bytes"] = st.get("documents_bytes", 0) + checked.bytes
+        if checked.reused_from is not None:
+            from .store.reuse import record_reused_page
+            state = {"reuse_key": self.incremental.key, "etag": checked.doc_row.get("etag") or prev.get("etag"),
+                     "last_modified": checked.doc_row.get("last_modified") or prev.get("last_modified"),
+                     "dom_hash": prev["dom_hash"], "subresources": [], "links": [],
+                     "reused_from": checked.reused_from, "reuse_via": checked.reuse_via}
+            keep = {**self.incremental.page_values(prev, checked.reuse_via), "kind": "document",
+                    "timings_json": values["timings_json"]}
+            if values.get("http_status") and values["http_status"] != 304:
+                keep["http_status"] = values["http_status"]
+            await self._db(record_reused_page, self.store, self.run_id, item["id"], checked.reused_from, keep,
+                           state, [])
+            await self._db(save_document, self.store, self.run_id, item["id"], checked.doc_row,
+                           copy_from=checked.reused_from)
+            st["documents_reused"] = st.get("documents_reused", 0) + 1
+            st["documents_checked"] = st.get("documents_checked", 0) + 1
+            self.progress.page(url, True, f"文書 再利用 / document reused ({checked.reuse_via})")
+            return
+        await self._db(self.store.record_page, self.run_id, self.site.id, item["id"], path_of(url), values,
+                       checked.results, [])
+        await self._db(save_document, self.store, self.run_id, item["id"], checked.doc_row)
+        if checked.state is not None and self.incremental is not None:
+            from .store.reuse import save_state
+            await self._db(save_state, self.store, self.run_id, item["id"],
+                           {**checked.state, "reuse_key": self.incremental.key})
+        if checked.ok:
+            st["documents_checked"] = st.get("documents_checked", 0) + 1
+            n_fail = sum(r.n_failed for r in checked.results)
+            self.progress.page(url, True, f"文書 / document: 指摘 {n_fail}")
+        else:
+            st["documents_error"] = st.get("documents_error", 0) + 1
+            self.progress.page(url, False, f"文書 / document: {values.get('error') or ''}"[:160])
 
     async def _polite(self, url: str) -> None:
         host = host_of(url)
@@ -594,6 +715,22 @@ class Auditor:
 
         self.progress.page(url, ok, note)
         return await self._queued_rows(new_entries)
+
+
+class _RoutingQueue(asyncio.Queue):
+    """The crawl's page queue; rows of kind "document" go to `documents`, worked by the document workers."""
+
+    def __init__(self):
+        super().__init__()
+        self.documents: asyncio.Queue = asyncio.Queue()
+
+    def put_nowait(self, item):
+        if item.get("kind") == "document":
+            return self.documents.put_nowait(item)
+        return super().put_nowait(item)
+
+    def qsize(self) -> int:
+        return super().qsize() + self.documents.qsize()
 
 
 def run_site_rules(store: Store, run_id: int, site_id: str, ruleset: RuleSet, profile: str,

@@ -89,6 +89,18 @@ class Crawl:
 
 
 @dataclass
+class Documents:
+    """sites.yaml `documents:` — checking the PDF / Office files of the site (settings.DOCUMENT_DEFAULTS)."""
+    check: bool = True
+    max_mb: float = 50.0
+    max_documents: int = 1000
+    fetch_timeout: float = 120.0
+    check_timeout: float = 60.0
+    memory_mb: int = 1024
+    concurrency: int = 1
+
+
+@dataclass
 class Site:
     id: str
     name: str
@@ -101,6 +113,7 @@ class Site:
     origin: str | None = None          # logical origin of a served site (stable across runs)
     allowed_hosts: list[str] = field(default_factory=list)
     keep_runs: int | None = None       # retention: runs kept per site (older ones pruned after an audit)
+    documents: Documents = field(default_factory=Documents)
     source_file: str = ""
     source_line: int | None = None
 
@@ -276,7 +289,7 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
 
 def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_profiles: set[str]) -> Site:
     r = _Reader(doc, path, {"id", "name", "start_urls", "serve", "origin", "crawl", "viewports", "profile",
-                            "policy", "allowed_hosts", "retention"})
+                            "policy", "allowed_hosts", "retention", "documents"})
     site_id = r.str("id")
     if not SITE_ID_RE.match(site_id):
         raise r.err("id", "must be lower-case letters, digits, '-' or '_' (used in file names), got "
@@ -339,6 +352,18 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         ret = _Reader(doc, path + ("retention",), {"keep_runs"})
         if ret.value.get("keep_runs") is not None:
             keep_runs = ret.num("keep_runs", None, kind=int, minimum=1)
+    doc_defaults = dict(settings.DOCUMENT_DEFAULTS)
+    doc_defaults.update(defaults.get("documents") or {})
+    dr = _Reader(doc, path + ("documents",), set(settings.DOCUMENT_DEFAULTS))
+    documents = Documents(
+        check=dr.bool("check", doc_defaults["check"]),
+        max_mb=dr.num("max_mb", doc_defaults["max_mb"], minimum=0.001),
+        max_documents=dr.num("max_documents", doc_defaults["max_documents"], kind=int, minimum=0),
+        fetch_timeout=dr.num("fetch_timeout", doc_defaults["fetch_timeout"], minimum=1),
+        check_timeout=dr.num("check_timeout", doc_defaults["check_timeout"], minimum=1),
+        memory_mb=dr.num("memory_mb", doc_defaults["memory_mb"], kind=int, minimum=128),
+        concurrency=dr.num("concurrency", doc_defaults["concurrency"], kind=int, minimum=1),
+    )
     viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
     for i, vp in enumerate(viewports):
         if vp not in settings.VIEWPORTS:
@@ -373,7 +398,7 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
     allowed_hosts = r.str_list("allowed_hosts", [])
     return Site(id=site_id, name=r.str("name", site_id), start_urls=start_urls, crawl=crawl,
                 viewports=viewports, profile=profile, policy=policy, serve=serve, origin=origin,
-                allowed_hosts=allowed_hosts, keep_runs=keep_runs, source_file=doc.file, source_line=doc.line(path))
+                allowed_hosts=allowed_hosts, keep_runs=keep_runs, documents=documents, source_file=doc.file, source_line=doc.line(path))
 
 
 def load_sites(path: str | Path = settings.DEFAULT_CONFIG, *, known_profiles: set[str] | None = None,
@@ -384,8 +409,9 @@ def load_sites(path: str | Path = settings.DEFAULT_CONFIG, *, known_profiles: se
     version = top.value.get("version", 1)
     if version != 1:
         raise top.err("version", f"unsupported version {version!r}; this a11yaudit reads version 1")
-    d = _Reader(doc, ("defaults",), {"crawl", "viewports", "profile"})
+    d = _Reader(doc, ("defaults",), {"crawl", "viewports", "profile", "documents"})
     _Reader(doc, ("defaults", "crawl"), set(settings.CRAWL_DEFAULTS))
+    _Reader(doc, ("defaults", "documents"), set(settings.DOCUMENT_DEFAULTS))
     defaults = d.value
     sites_data = top.value.get("sites")
     if not isinstance(sites_data, list) or not sites_data:

@@ -34,6 +34,18 @@ CRAWL_DEFAULTS: dict = {
     "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
 
+# Documents (issue 17): same-site PDF and Office Open XML files the crawl finds are fetched (streamed to disk, the
+# address guard and robots rules as for pages) and checked in a memory/time-limited worker (documents/).
+DOCUMENT_DEFAULTS: dict = {
+    "check": True,             # fetch and check same-site pdf/docx/xlsx/pptx files (false: only record them)
+    "max_mb": 50.0,            # a larger file is not downloaded (an error with its reason; the audit goes on)
+    "max_documents": 1000,     # documents checked per run (the rest is recorded, skip_reason document_budget)
+    "fetch_timeout": 120.0,    # seconds for one download as a whole (each read also has crawl.timeout)
+    "check_timeout": 60.0,     # seconds for the checker on one document (its worker is killed after it)
+    "memory_mb": 1024,         # address-space cap of the checker's worker process
+    "concurrency": 1,          # documents fetched and checked at the same time (one checker per thread)
+}
+
 # Each renderer's JavaScript heap is capped: a page that exhausts it crashes its own renderer (recorded, restarted),
 # not the machine.
 RENDERER_HEAP_MB = 512

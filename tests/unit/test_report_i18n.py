@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportlinks import links_resolve  # noqa: E402
 
 PKG = Path(__file__).resolve().parents[2] / "src" / "a11yaudit"
-TEMPLATES = ["_report_base", "_report_macros", "report", "report_part", "report_urls", "smartphone",
+TEMPLATES = ["_report_base", "_report_macros", "report", "report_part", "report_urls", "smartphone", "documents",
              "_plans_base", "_chart", "trend", "scope_plan"]
 MARKED_PY = ["model.py", "smartphone.py", "plans_html.py", "trend.py", "scopeplan.py"]
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")

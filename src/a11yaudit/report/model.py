@@ -15,7 +15,8 @@ from ..store.db import Store
 from .i18n import Translator
 
 SKIP_LABELS = {"robots": "robots.txtで禁止", "budget": "ページ数の上限", "depth": "リンク階層の上限",
-               "document": "文書ファイル（描画しない）", "feed": "フィード（RSS・Atom。ページではない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）"}
+               "document": "文書ファイル（描画しない）", "feed": "フィード（RSS・Atom。ページではない）", "other_host": "サイト外", "outside_scope": "対象範囲外（設定で除外）",
+               "document_budget": "文書ファイル数の上限"}
 ERROR_LABELS = {"timeout": "タイムアウト", "renderer_crash": "レンダラーのクラッシュ", "network": "通信エラー",
                 "http_error": "HTTPエラー", "not_html": "HTML以外", "redirect_offsite": "サイト外へのリダイレクト",
                 "internal": "内部エラー", "soft_404": "エラーページ（成功の状態コードで返された「見つかりません」のページ）",
@@ -116,6 +117,12 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                for pid, rule, outcome, crit in not_passing_results(store, run_id)]
     findings = store.run_findings(run_id)
     viewports = [v for v in run["viewports"].split(",") if v]
+    # Documents (issue 17) have a section of their own: their results stay out of the pages' figures.
+    doc_ids = {p["id"] for p in pages if p["kind"] == "document"}
+    doc_findings = [f for f in findings if f["page_id"] in doc_ids]
+    if doc_ids:
+        results = [r for r in results if r["page_id"] not in doc_ids]
+        findings = [f for f in findings if f["page_id"] not in doc_ids]
 
     # Per page: failed / cantTell counts and whether the page has A/AA problems within the profile.
     per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "review": 0, "style": 0, "errors": 0,
@@ -258,6 +265,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
             counts["skipped"][label_of(SKIP_LABELS, p["skip_reason"])] += 1
     counts["skipped"] = dict(counts["skipped"])
     stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
+    from .documents import build_documents
+    doc_section = build_documents(store, run_id, pages, doc_findings, ruleset, t)
     from .smartphone import build_smartphone
     jis_ids = parse_profile_spec("jis2016", all_profiles)[0].ids()
     smartphone = build_smartphone(run, ruleset, pages, results, findings, all_criteria, jis_ids, t)
@@ -268,6 +277,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                         for code, v in sorted(style_totals.items())],
         "viewports": [t.viewport(v) for v in viewports],
         "counts": counts, "checklist": checklist, "beyond": beyond, "pages": page_rows, "documents": documents,
+        "doc_section": doc_section,
         "common": common, "rule_summary": _rule_summary(findings, ruleset, t),
         "stats": stats, "policy": config.get("policy") or {}, "smartphone": smartphone,
         "scope_labels": {k: t.pick(v) for k, v in SCOPE_LABELS.items()},

@@ -337,7 +337,7 @@ class Store:
 
     def queued(self, run_id: int) -> list[dict]:
         with self.engine.connect() as conn:
-            q = (select(pages.c.id, pages.c.url, pages.c.depth, pages.c.scope)
+            q = (select(pages.c.id, pages.c.url, pages.c.depth, pages.c.scope, pages.c.kind)
                  .where(pages.c.run_id == run_id, pages.c.state == "queued").order_by(pages.c.id))
             return [dict(r) for r in conn.execute(q).mappings()]
 

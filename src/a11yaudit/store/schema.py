@@ -145,3 +145,24 @@ page_state = Table(
     Column("reuse_via", String(16)),                      # validators | dom_hash | None
     Index("ix_page_state_run", "run_id"),
 )
+
+# Documents (migration 0010): the PDF / Office file behind a pages row of kind "document" that was fetched and
+# checked — its type, size, hash and HTTP validators, and the facts the reports need.
+documents = Table(
+    "documents", metadata,
+    Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8)),                            # pdf | docx | xlsx | pptx (None: not recognised)
+    Column("media_type", Text),
+    Column("size", Integer),                              # bytes
+    Column("sha256", String(64)),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("pages", Integer),                             # PDF pages, slides, sheets
+    Column("title", Text),
+    Column("lang", String(35)),
+    Column("image_only_pages", Integer),                  # pages without a text layer (scans)
+    Column("error_kind", String(32)),                     # checker error (timeout, damaged …) or fetch error
+    Column("facts_json", Text),
+    Index("ix_documents_run", "run_id"),
+)

@@ -1,0 +1,169 @@
+"""Documents in a site audit (issue 17), end to end on a small site served on 127.0.0.1: every sample document made
+by scripts/make_sample_documents.py is fetched, checked and stored with its expected outcomes (rule results with
+viewport "document", a documents row with type, size, sha256 and validators); the hostile files give errors with
+their reasons and the audit goes on; a file over max_mb is not downloaded; robots.txt is obeyed for documents; an
+unchanged document keeps its results on the next audit and an edited one is checked again."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from a11yaudit.docaudit import run_documents
+from a11yaudit.store.db import Store
+from a11yaudit.store.reuse import reuse_markers
+
+ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = "http://docs.invalid"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_sample_documents",
+                                                  ROOT / "scripts" / "make_sample_documents.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head><body>
+<main><h1>{title}</h1><ul>{links}</ul></main></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def docsite(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("docsite")
+    site = tmp / "site"
+    msd = _script()
+    msd.main([str(site / "files")])
+    hostile = msd.make_hostile(site / "hostile")
+    shutil.rmtree(site / "hostile" / "sources")
+    expected = yaml.safe_load((site / "files" / "expected.yaml").read_text(encoding="utf-8"))
+    (site / "big").mkdir()
+    (site / "big" / "huge.pdf").write_bytes(b"%PDF-1.7\n" + b"0" * (3 << 20))    # over max_mb: 2
+    (site / "private").mkdir()
+    shutil.copy(site / "files" / "tagged-good.pdf", site / "private" / "secret.pdf")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
+    doc_links = "".join(f'<li><a href="/files/{n}">{n}</a></li>' for n in expected)
+    hostile_links = "".join(f'<li><a href="/hostile/{n}">{n}</a></li>' for n in hostile)
+    (site / "index.html").write_text(PAGE.format(title="資料一覧", links=doc_links + '<li><a href="/hostile.html">'
+                                                 "攻撃的なファイル</a></li>"), encoding="utf-8")
+    (site / "hostile.html").write_text(PAGE.format(
+        title="その他の資料", links=hostile_links + '<li><a href="/big/huge.pdf">大きな資料</a></li>'
+        '<li><a href="/private/secret.pdf">非公開</a></li><li><a href="/files/tagged-good.pdf">再掲</a></li>'),
+        encoding="utf-8")
+    cfg = tmp / "sites.yaml"
+    cfg.write_text(f"""version: 1
+sites:
+  - id: docs
+    name: 資料サイト（テスト）
+    serve: {site}
+    origin: {ORIGIN}
+    start_urls: ["/"]
+    viewports: [pc]
+    crawl: {{max_pages: 5, max_depth: 2, delay: 0, concurrency: 1, sitemaps: false, obey_robots: true, timeout: 30}}
+    documents: {{max_mb: 2, check_timeout: 30}}
+    policy:
+      level: AA
+      degree: 一部準拠
+      scope:
+        include:
+          - {{prefix: /, reason: 全体}}
+""", encoding="utf-8")
+    return {"tmp": tmp, "site": site, "cfg": cfg, "expected": expected, "hostile": hostile}
+
+
+def _audit(cli, docsite, db, *extra):
+    return cli("--config", str(docsite["cfg"]), "--db", db, "audit", "docs", "--no-artifacts",
+               "--reports-dir", str(docsite["tmp"] / "reports"), *extra, timeout=1200)
+
+
+@pytest.mark.timeout(1800)
+def test_site_audit_checks_documents(cli, docsite):
+    db = f"sqlite:///{docsite['tmp'] / 'a.sqlite'}"
+    _audit(cli, docsite, db)
+    store = Store(db)
+    run = store.list_runs("docs")[-1]
+    assert run["status"] == "finished"
+    pages = {p["url"]: p for p in store.run_pages(run["id"])}
+    docs = {d["url"]: d for d in run_documents(store, run["id"])}
+    results: dict = {}
+    for r in store.run_results(run["id"]):
+        results.setdefault(r["page_id"], {})[(r["viewport"], r["rule"])] = r["outcome"]
+
+    # every sample document: fetched, checked, its expected outcomes stored as rule results
+    expected = docsite["expected"]
+    for name, want in expected.items():
+        url = f"{ORIGIN}/files/{name}"
+        page, doc = pages[url], docs[url]
+        assert page["kind"] == "document" and page["state"] == "done", (name, page["error"])
+        data = (docsite["site"] / "files" / name).read_bytes()
+        assert doc["kind"] == want["kind"] and doc["size"] == len(data)
+        assert doc["sha256"] == hashlib.sha256(data).hexdigest()
+        assert doc["etag"] and doc["last_modified"] and doc["media_type"]
+        got = {rule: outcome for (vp, rule), outcome in results.get(page["id"], {}).items() if vp == "document"}
+        for rule, outcome in want["outcomes"].items():
+            if outcome == "inapplicable":
+                assert got.get(rule) in (None, "inapplicable"), (name, rule, got.get(rule))
+            else:
+                assert got.get(rule) == outcome, (name, rule, outcome, got.get(rule))
+
+    # hostile files: errors with their reasons (or checked), never the end of the audit
+    for name, want in docsite["hostile"].items():
+        page = pages[f"{ORIGIN}/hostile/{name}"]
+        if want["error_kind"] and not want.get("limits"):
+            assert page["state"] == "error" and page["error_kind"] == f"document_{want['error_kind']}", \
+                (name, page["state"], page["error_kind"], page["error"])
+            assert page["error"]
+        else:
+            assert page["state"] in ("done", "error"), name
+    huge = pages[f"{ORIGIN}/big/huge.pdf"]
+    assert huge["state"] == "error" and huge["error_kind"] == "document_too_large" and "max_mb" in huge["error"]
+    secret = pages[f"{ORIGIN}/private/secret.pdf"]
+    assert secret["state"] == "skipped" and secret["skip_reason"] == "robots" and secret["url"] not in docs
+
+    stats = json.loads(run["stats_json"])
+    n_ok = len(expected) + sum(1 for w in docsite["hostile"].values()
+                               if not w["error_kind"] or w.get("limits"))
+    assert stats["documents_checked"] >= len(expected)
+    assert stats["documents_checked"] + stats["documents_error"] == len(expected) + len(docsite["hostile"]) + 1
+    assert stats["documents_checked"] <= n_ok
+    assert pages[f"{ORIGIN}/"]["state"] == "done" and pages[f"{ORIGIN}/hostile.html"]["state"] == "done"
+
+    # a second audit: unchanged documents keep their results (304); a file rewritten with the same bytes (new
+    # validators) keeps them by its sha256; an edited one is checked again
+    files = docsite["site"] / "files"
+    same = files / "good.docx"
+    same.write_bytes(same.read_bytes() + b"")
+    import os
+    os.utime(same, ns=(same.stat().st_atime_ns, same.stat().st_mtime_ns + 5_000_000_000))
+    edited = files / "untagged.pdf"
+    shutil.copy(files / "tagged-good.pdf", edited)
+    _audit(cli, docsite, db)
+    run2 = store.list_runs("docs")[-1]
+    assert run2["id"] != run["id"] and run2["status"] == "finished"
+    marks = reuse_markers(store, run2["id"])
+    assert marks[f"{ORIGIN}/files/tagged-good.pdf"]["reuse_via"] == "validators"
+    assert marks[f"{ORIGIN}/files/good.docx"]["reuse_via"] == "hash"
+    assert marks[f"{ORIGIN}/files/untagged.pdf"]["reuse_via"] is None
+    pages2 = {p["url"]: p for p in store.run_pages(run2["id"])}
+    results2: dict = {}
+    for r in store.run_results(run2["id"]):
+        results2.setdefault(r["page_id"], {})[(r["viewport"], r["rule"])] = r["outcome"]
+    for name in ("tagged-good.pdf", "good.docx"):
+        url = f"{ORIGIN}/files/{name}"
+        assert results2[pages2[url]["id"]] == results[pages[url]["id"]], name
+    edited_url = f"{ORIGIN}/files/untagged.pdf"
+    assert results2[pages2[edited_url]["id"]][("document", "DOC01")] == "passed"     # was failed: untagged
+    assert results[pages[edited_url]["id"]][("document", "DOC01")] == "failed"
+    docs2 = {d["url"]: d for d in run_documents(store, run2["id"])}
+    assert docs2[edited_url]["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert docs2[f"{ORIGIN}/files/tagged-good.pdf"]["sha256"] == docs[f"{ORIGIN}/files/tagged-good.pdf"]["sha256"]
+    stats2 = json.loads(run2["stats_json"])
+    assert stats2["documents_reused"] >= len(expected) - 1
