@@ -59,3 +59,57 @@ def test_barrier_corpus_recall_does_not_drop(tmp_path, cli):
     page = report["pages"]["1.1.1/img-no-alt.clean.html"]
     assert page["failed"] == 0 and page["cantTell"] == 0 and page["human_check"] >= 1
     assert all(f["human"] for f in page["findings"] if f["outcome"] == "cantTell")
+
+
+# --- the matching and the expected-file logic, without a browser ------------------------------------------------
+def _finding(rule, selector, outcome="failed", viewport="pc"):
+    from a11yaudit.rules.model import Finding
+    return Finding(rule=rule, viewport=viewport, outcome=outcome, selector=selector, snippet="", message="m")
+
+
+def test_findings_match_the_truth_element_inside_or_around():
+    from a11yaudit.evaluate import _judge_page
+    from a11yaudit.rules.loader import load_rules
+    from a11yaudit.rules.model import RuleResult
+    html = ("<html><head><title>t</title></head><body><main id='main'><table class='hours'><tr><td>窓口</td>"
+            "<td id='c'>平日</td></tr></table><p class='other'>x</p></main></body></html>")
+    results = {"pc": [RuleResult("axe:td-has-header", "pc", "failed", ["1.3.1"],
+                                 [_finding("axe:td-has-header", "#c"),            # inside the truth element
+                                  _finding("axe:td-has-header", "#main"),         # around it
+                                  _finding("axe:td-has-header", "p.other"),       # elsewhere
+                                  _finding("axe:td-has-header", "iframe / a")])]}  # frame chain, no such element
+    found = _judge_page({"pc": {"dom": {"html": html}}}, results, load_rules(), "table.hours")
+    assert [f["on_element"] for f in found] == [True, True, False, False]
+
+
+def test_expected_file_catches_drops_and_unaccepted_clean_failures():
+    from a11yaudit.evaluate import compare_expected, expected_from
+    report = {"profile": "jis2016", "axe_version": "x", "total": {}, "load_errors": [],
+              "barriers": [{"id": "a", "found": "cantTell", "criterion": "1.1.1", "category": "conformance",
+                            "page": "1.1.1/a.html", "rules": ["JP02"]},
+                           {"id": "b", "found": "failed", "criterion": "1.1.1", "category": "conformance",
+                            "page": "1.1.1/b.html", "rules": ["JP02"]}],
+              "false_failures": [{"page": "1.1.1/b.clean.html", "rule": "KB02", "viewport": "pc", "selector": "a"}]}
+    expected = {"found": {"a": "failed", "b": "missed"}}
+    problems = compare_expected(report, expected)
+    assert any(p.startswith("a (1.1.1") and "was failed, now cantTell" in p for p in problems)
+    assert any("clean twin fails: 1.1.1/b.clean.html" in p for p in problems)
+    assert not any(p.startswith("b ") for p in problems)           # an improvement is no regression
+    accepted = {**expected, "accepted_false_failures": [{"page": "1.1.1/b.clean.html", "rule": "KB02",
+                                                         "reason": "reported"}]}
+    assert not any("clean twin" in p for p in compare_expected(report, accepted))
+    no_reason = {**expected, "accepted_false_failures": [{"page": "1.1.1/b.clean.html", "rule": "KB02"}]}
+    assert any("needs a reason" in p for p in compare_expected(report, no_reason))
+    again = expected_from(report, accepted)
+    assert again["found"] == {"a": "cantTell", "b": "failed"} and len(again["accepted_false_failures"]) == 1
+
+
+def test_malformed_truth_is_a_usage_error(tmp_path):
+    import pytest
+
+    from a11yaudit.errors import ConfigError
+    from a11yaudit.evaluate import load_truth
+    (tmp_path / "truth.yaml").write_text("barriers:\n  - {id: x, page: a.html}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_truth(tmp_path)
+    assert "missing field" in str(exc.value)
