@@ -1020,9 +1020,89 @@ async def _gate_async(opt: GateOptions, read_stdin=None):
             await browser.close()
 
 
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".xlsx", ".pptx")
+
+
+def is_document_spec(spec: str) -> bool:
+    """A local PDF / Office file given as a TARGET (checked by the document checker, not rendered)."""
+    return spec != "-" and not re.match(r"^https?://", spec, re.I) and spec.lower().endswith(DOCUMENT_SUFFIXES)
+
+
+@dataclass
+class DocumentLoad:
+    """A checked document in the shape of a page load (gate.compare reads artifacts, error_kind, error)."""
+    url: str
+    viewport: str
+    artifacts: dict | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    final_url: str | None = None
+
+
+def document_targets(specs: list[str], *, sites: list, profile: str | None, cwd: Path | None = None) -> list[Target]:
+    """Local documents → Targets (fingerprints like a site audit's when the file is inside a served site)."""
+    from .discover.urls import canonicalize, path_of
+    cwd = cwd or Path.cwd()
+    out = []
+    for spec in specs:
+        path = Path(spec)
+        if not path.is_file():
+            raise ConfigError("file not found (a TARGET is a URL, an HTML file, a PDF/Office file or '-')", file=spec)
+        site, rel = _site_for_file(path, sites)
+        if site is not None:
+            ident = canonicalize(site.base_url + "/" + quote(rel)) or site.base_url + "/" + quote(rel)
+            t = Target(spec, "file", ident, ident, site.id, path_of(ident), path.as_posix(), site=site)
+        else:
+            resolved = path.resolve()
+            try:
+                rel = resolved.relative_to(cwd.resolve()).as_posix()
+            except ValueError:
+                rel = resolved.name
+            t = Target(spec, "file", LOCAL_ORIGIN + "/" + quote(rel), rel, FILE_SITE, rel, rel)
+        t.profile = _profile_for(t, profile)
+        out.append(t)
+    return out
+
+
+def gather_documents(targets: list[Target], ruleset) -> tuple[dict, dict]:
+    """Check each document in the document checker's isolated worker; results as the site audit stores them
+    (viewport "document"). A document that cannot be checked (damaged, password, bomb, timeout …) is a load error
+    (exit 3), like a page that cannot be loaded."""
+    from .documents import DocumentChecker
+    from .documents.integrate import DOCUMENT_VIEWPORT, rule_results
+    loads, results = {}, {}
+    with DocumentChecker() as checker:
+        for t in targets:
+            r = checker.check(t.spec)
+            key = (t.spec, DOCUMENT_VIEWPORT)
+            if r.error_kind:
+                loads[key] = DocumentLoad(t.identity_url, DOCUMENT_VIEWPORT, None, r.error_kind, r.error)
+            else:
+                loads[key] = DocumentLoad(t.identity_url, DOCUMENT_VIEWPORT, {"page": {"title": r.title}})
+                results[key] = rule_results(r, profile=t.profile, ruleset=ruleset)
+    return loads, results
+
+
 def gather(opt: GateOptions, read_stdin=None):
-    """Targets, rules, baseline, page loads and rule results; raises ConfigError (2) / InfrastructureError (3)."""
-    targets, ruleset, baseline, loads, results = asyncio.run(_gate_async(opt, read_stdin))
+    """Targets, rules, baseline, page loads and rule results; raises ConfigError (2) / InfrastructureError (3).
+    PDF / Office files among the targets are checked by the document checker (documents/), the rest rendered."""
+    doc_specs = [s for s in opt.targets if is_document_spec(s)]
+    if doc_specs:
+        import dataclasses
+
+        from .rules.loader import load_rules
+        pages = [s for s in opt.targets if not is_document_spec(s)]
+        if pages:
+            targets, ruleset, baseline, loads, results = asyncio.run(
+                _gate_async(dataclasses.replace(opt, targets=pages), read_stdin))
+        else:
+            targets, ruleset, baseline, loads, results = [], load_rules(), \
+                load_baseline_spec(opt.baseline, opt.db_url), {}, {}
+        doc_targets = document_targets(doc_specs, sites=_load_sites(opt.config), profile=opt.profile)
+        doc_loads, doc_results = gather_documents(doc_targets, ruleset)
+        targets, loads, results = targets + doc_targets, {**loads, **doc_loads}, {**results, **doc_results}
+    else:
+        targets, ruleset, baseline, loads, results = asyncio.run(_gate_async(opt, read_stdin))
     if loads and all(ld.artifacts is None for ld in loads.values()):
         first = next(iter(loads.values()))
         raise InfrastructureError(f"no target could be loaded ({first.url} [{first.viewport}]: "
