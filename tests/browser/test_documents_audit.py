@@ -136,6 +136,32 @@ def test_site_audit_checks_documents(cli, docsite):
     assert stats["documents_checked"] <= n_ok
     assert pages[f"{ORIGIN}/"]["state"] == "done" and pages[f"{ORIGIN}/hostile.html"]["state"] == "done"
 
+    # the site report's documents section: counts by type, problem share, the problem documents and the pages
+    # linking to them; document text is escaped (hostile)
+    html = next((docsite["tmp"] / "reports" / "docs" / str(run["id"])).glob("index.html")).read_text("utf-8")
+    assert 'id="h-documents"' in html and "/files/untagged.pdf" in html and "DOC01" in html
+    section = html[html.index('id="h-documents"'):]
+    section = section[:section.index('aria-labelledby="h-rules"')]
+    assert "リンク元：" in section and f'<span class="url">{ORIGIN}/</span>' in section   # the index page links
+    assert "<script" not in section.lower()
+
+    # the 試験結果: the in-scope documents are tested; a conformance failure of a document makes its criterion
+    # 不適合, best-practice rules never do
+    db_args = ("--config", str(docsite["cfg"]), "--db", db)
+    cli(*db_args, "sample", "docs", "--run", str(run["id"]), "--method", "a")
+    out = cli(*db_args, "shiken", "docs", "--run", str(run["id"]), "--format", "json,html",
+              "--reports-dir", str(docsite["tmp"] / "shiken"))
+    files = {p.rsplit("/", 1)[-1]: p for p in out.stdout.split()}
+    view = json.loads(Path(files["shiken.json"]).read_text(encoding="utf-8"))
+    tested_docs = {d["url"]: d for d in view["documents"]}
+    assert f"{ORIGIN}/files/untagged.pdf" in tested_docs and f"{ORIGIN}/private/secret.pdf" not in tested_docs
+    assert "1.3.1" in tested_docs[f"{ORIGIN}/files/untagged.pdf"]["auto_failed"]
+    assert tested_docs[f"{ORIGIN}/files/untagged.pdf"]["verdict"] == "不適合"
+    assert tested_docs[f"{ORIGIN}/hostile/password.pdf"]["verdict"] == "チェックできず"
+    crit = {r["id"]: r for r in view["checklist"]}
+    assert crit["1.3.1"]["result"] == "不適合" and "文書ファイル" in crit["1.3.1"]["source"]
+    assert "試験対象の文書ファイル" in Path(files["shiken.html"]).read_text(encoding="utf-8")
+
     # a second audit: unchanged documents keep their results (304); a file rewritten with the same bytes (new
     # validators) keeps them by its sha256; an edited one is checked again
     files = docsite["site"] / "files"

@@ -61,8 +61,13 @@ def test_discovery_and_scope(sample_audit, manifest):
         assert pages[path]["state"] == "skipped" and pages[path]["skip_reason"] == "robots"
     for path in manifest.get("orphans", []):
         assert pages[path]["state"] == "done" and pages[path]["found_via"] == "sitemap"
+    # Same-site PDF / Office files are fetched and checked (issue 17): a pages row of kind document with its
+    # rule results (viewport "document") and a documents row with its type, size and hash.
+    from a11yaudit.docaudit import run_documents
+    docs = {d["url"][len(ORIGIN):]: d for d in run_documents(sample_audit["store"], sample_audit["run"]["id"])}
     for path in manifest.get("documents", []):
-        assert pages[path]["kind"] == "document" and pages[path]["state"] == "skipped"
+        assert pages[path]["kind"] == "document" and pages[path]["state"] == "done", (path, pages[path]["error"])
+        assert docs[path]["kind"] == path.rsplit(".", 1)[1] and docs[path]["size"] > 0 and docs[path]["sha256"]
     archive = [p for path, p in pages.items() if path.startswith("/archive/") and p["kind"] == "html"]
     assert archive and all(p["scope"] == "excluded" and "2015年以前" in p["scope_reason"] for p in archive)
     external = [p for p in pages.values() if not p["url"].startswith(ORIGIN)]
@@ -79,7 +84,9 @@ def test_rerun_from_artifacts_reproduces_findings(sample_audit, cli):
     assert proc.stdout.strip().endswith("index.html")
     again = store.list_runs("sample")[-1]
     assert again["source"] == "artifacts" and again["id"] != run["id"]
-    fps = lambda rid: sorted(f["fingerprint"] for f in store.run_findings(rid))  # noqa: E731
+    # Documents are checked from the files, not from page artifacts: only the pages' findings are re-evaluated.
+    fps = lambda rid: sorted(f["fingerprint"] for f in store.run_findings(rid)  # noqa: E731
+                             if f["viewport"] != "document")
     assert fps(again["id"]) == fps(run["id"])
 
 

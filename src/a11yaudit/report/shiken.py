@@ -103,10 +103,30 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
     outside = defaultdict(set)
     for page_id, _rule, _outcome, criteria in not_passing_results(store, run_id, (FAILED,)):
         p = pages.get(page_id)
-        if p and p["scope"] == "in_scope" and page_id not in tested_ids:
+        if p and p["kind"] == "html" and p["scope"] == "in_scope" and page_id not in tested_ids:
             for c in _criteria(criteria):
                 if c in wanted:
                     outside[c].add(page_id)
+
+    # Documents (PDF / Office) within the policy's scope: every one the audit checked is part of the test (a
+    # document is a web page in JIS X 8341-3 terms; they are few, so none is sampled out). Only failures of
+    # conformance rules count as 不適合; candidates are 要確認.
+    docs_in = sorted((p for p in pages.values() if p["kind"] == "document" and p["scope"] == "in_scope"
+                      and p["state"] in ("done", "error")), key=lambda p: p["url"])
+    doc_fail = defaultdict(set)                  # criterion → document page ids
+    doc_auto = defaultdict(lambda: defaultdict(lambda: {"failed": set(), "cant_tell": set()}))
+    if docs_in:
+        for page_id, rule, outcome, criteria in results_of_pages(store, run_id, {p["id"] for p in docs_in}):
+            rdef = ruleset.get(rule)
+            conformance = rdef is None or rdef.category == "conformance"
+            for c in _criteria(criteria):
+                if c not in wanted:
+                    continue
+                if outcome == FAILED and conformance:
+                    doc_fail[c].add(page_id)
+                    doc_auto[page_id][c]["failed"].add(rule)
+                elif outcome in (FAILED, CANT_TELL):
+                    doc_auto[page_id][c]["cant_tell"].add(rule)
 
     by_crit = {v.criterion: v for v in human if v.url is None}
     by_page = defaultdict(dict)          # criterion → url → verdict
@@ -130,6 +150,8 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
             auto_note.append("自動チェックの対象外または該当箇所を検出せず")
         if outside.get(c.id):
             auto_note.append(f"試験対象外の対象範囲のページでも{len(outside[c.id])}ページに問題")
+        if doc_fail.get(c.id):
+            auto_note.append(f"対象範囲の文書ファイル{len(doc_fail[c.id])}件に問題")
         hv = by_crit.get(c.id)
         pv = by_page.get(c.id, {})
         sources = []
@@ -163,6 +185,11 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
                 applicability = APPLICABLE if a["applicable"] else "要確認"
                 result = NEEDS_HUMAN
                 note = (f"人による試験 {len(pv)}/{len(tested)}ページ" if pv else "人による試験の結果が必要")
+            if doc_fail.get(c.id) and result != FAIL:
+                applicability, result = APPLICABLE, FAIL
+                note = f"文書ファイル{len(doc_fail[c.id])}件が不適合（自動チェック）"
+            if doc_fail.get(c.id):
+                sources.append("自動チェック（文書ファイル）")
             if not sources:
                 sources.append("自動チェック" if result == FAIL else "—")
         checklist.append({
@@ -231,6 +258,18 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
                           "state": p.get("state"), "auto_failed": fails, "auto_review": reviews,
                           "human": sorted(human_notes, key=lambda h: h["number"]), "verdict": verdict})
 
+    doc_rows = []
+    for i, p in enumerate(docs_in, 1):
+        da = doc_auto.get(p["id"], {})
+        fails = [crit_by_id[c]["number"] for c in sorted(da, key=lambda x: tuple(int(n) for n in x.split(".")))
+                 if da[c]["failed"]]
+        reviews = [crit_by_id[c]["number"] for c in sorted(da, key=lambda x: tuple(int(n) for n in x.split(".")))
+                   if da[c]["cant_tell"] and not da[c]["failed"]]
+        verdict = FAIL if fails else ("チェックできず" if p["state"] == "error" else NEEDS_HUMAN)
+        doc_rows.append({"no": i, "url": p["url"], "title": p.get("title"), "state": p["state"],
+                         "error": p.get("error") if p["state"] == "error" else None,
+                         "auto_failed": fails, "auto_review": reviews, "verdict": verdict})
+
     # 実装チェックリスト: one row per rule that ran on the tested pages (AC / AF / HC).
     icl = []
     if with_icl:
@@ -295,7 +334,7 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
         "human": {"count": len(human), "testers": human_testers, "dates": human_dates,
                   "files": sorted({v.source.rsplit(":", 1)[0] for v in human})},
         "checklist": checklist, "totals": totals, "achieved": achieved, "status": status,
-        "pages": page_rows, "icl": icl, "claim_note": CLAIM_NOTE, "generated_by": __version__,
+        "pages": page_rows, "documents": doc_rows, "icl": icl, "claim_note": CLAIM_NOTE, "generated_by": __version__,
         "generated_on": dt.date.today(),
     }
 
