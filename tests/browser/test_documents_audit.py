@@ -162,6 +162,17 @@ def test_site_audit_checks_documents(cli, docsite):
     assert crit["1.3.1"]["result"] == "不適合" and "文書ファイル" in crit["1.3.1"]["source"]
     assert "試験対象の文書ファイル" in Path(files["shiken.html"]).read_text(encoding="utf-8")
 
+    # the scope plan: documents as a part of the site, scans (to be made again) apart from those to repair
+    plan = json.loads(cli(*db_args, "scope", "plan", "docs", "--run", str(run["id"]), "--format", "json",
+                          "-o", str(docsite["tmp"] / "plan.html")).stdout)
+    d_in = plan["documents"]["in_scope"]
+    scans = {u for u, d in docs.items() if d["image_only_pages"] and d["pages"]
+             and d["image_only_pages"] * 2 >= d["pages"] and pages[u]["state"] == "done"}
+    assert f"{ORIGIN}/files/scan.pdf" in scans and f"{ORIGIN}/files/tagged-good.pdf" not in scans
+    assert d_in["documents"] == len(docs) and d_in["scans"] == len(scans) and d_in["repair"] >= 5
+    assert d_in["with_problems"] >= d_in["repair"] and plan["documents"]["outside"]["documents"] == 0
+    assert 'id="h-docs"' in (docsite["tmp"] / "plan.html").read_text(encoding="utf-8")
+
     # a second audit: unchanged documents keep their results (304); a file rewritten with the same bytes (new
     # validators) keeps them by its sha256; an edited one is checked again
     files = docsite["site"] / "files"

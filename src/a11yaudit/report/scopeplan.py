@@ -85,7 +85,39 @@ def build_plan(store: Store, site_id: str, ruleset: RuleSet, *, run_id: int | No
     run = pick_run(store, site_id, run_id)
     site = store.site(site_id) or {"id": site_id, "name": site_id, "base_url": ""}
     facts = load_run_facts(store, run, ruleset)
-    return plan_from_facts(site, facts, ruleset, simulate=simulate, lang=lang)
+    plan = plan_from_facts(site, facts, ruleset, simulate=simulate, lang=lang)
+    plan["documents"] = document_plan(store, run["id"], ruleset)
+    return plan
+
+
+def document_plan(store: Store, run_id: int, ruleset: RuleSet) -> dict | None:
+    """The site's PDF / Office files as a part that can be brought into the scope (issue 17): per scope, how many
+    were found and checked, how many have conformance failures, and how many of those are image-only scans that
+    need making again (from the source, or OCR and tagging) rather than repair. None when the run checked none."""
+    from ..docaudit import is_scan, run_documents
+    from ..rules.model import FAILED
+    from ..store.aggregate import not_passing_results
+    docs = run_documents(store, run_id)
+    if not docs:
+        return None
+    ids = {d["page_id"] for d in docs}
+    failing: set = set()
+    for page_id, rule, _outcome, _criteria in not_passing_results(store, run_id, (FAILED,)):
+        r = ruleset.get(rule)
+        if page_id in ids and (r is None or r.category == "conformance"):
+            failing.add(page_id)
+    out = {}
+    for part, rows in (("in_scope", [d for d in docs if d["scope"] == IN_SCOPE]),
+                       ("outside", [d for d in docs if d["scope"] != IN_SCOPE])):
+        checked = [d for d in rows if d["state"] == "done"]
+        problems = [d for d in checked if d["page_id"] in failing]
+        scans = [d for d in checked if is_scan(d["pages"], d["image_only_pages"])]
+        out[part] = {"documents": len(rows), "checked": len(checked), "errors": len(rows) - len(checked),
+                     "with_problems": len(problems), "scans": len(scans),
+                     "repair": sum(1 for d in problems if not is_scan(d["pages"], d["image_only_pages"])),
+                     "by_kind": dict(Counter(d["kind"] or "?" for d in rows)),
+                     "share": round(100 * len(problems) / len(checked), 1) if checked else None}
+    return out
 
 
 def plan_from_facts(site: dict, facts: RunFacts, ruleset: RuleSet, *, simulate: str | None = None,
@@ -181,6 +213,15 @@ def format_text(plan: dict) -> str:
         lines.append("\t".join(str(x) for x in (
             s["rank"], s["section"], s["pages"], s["audited"], s["with_problems"], s["distinct_fixes"],
             s["template_fixes"], "-" if s["share_after"] is None else f"{s['share_after']}%", top)))
+    docs = plan.get("documents")
+    if docs:
+        lines.append("")
+        for part, label in (("in_scope", t("対象範囲の文書ファイル")), ("outside", t("対象範囲外の文書ファイル"))):
+            d = docs[part]
+            if d["documents"]:
+                lines.append(t("{label}: {n}件（チェック済み {c}件、問題あり {p}件、うち修正 {r}件・作り直し（画像だけのスキャン） {s}件、チェックできず {e}件）",  # noqa: E501
+                               label=label, n=d["documents"], c=d["checked"], p=d["with_problems"],
+                               r=d["repair"], s=d["scans"], e=d["errors"]))
     sim = plan["simulation"]
     if sim:
         b, a = sim["before"], sim["after"]
