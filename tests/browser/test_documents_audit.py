@@ -24,40 +24,28 @@ ORIGIN = "http://docs.invalid"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("make_sample_documents",
-                                                  ROOT / "scripts" / "make_sample_documents.py")
+    spec = importlib.util.spec_from_file_location("sample_documents_site",
+                                                  ROOT / "scripts" / "sample_documents_site.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head><body>
-<main><h1>{title}</h1><ul>{links}</ul></main></body></html>"""
 
 
 @pytest.fixture(scope="module")
 def docsite(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("docsite")
     site = tmp / "site"
-    msd = _script()
-    msd.main([str(site / "files")])
-    hostile = msd.make_hostile(site / "hostile")
-    shutil.rmtree(site / "hostile" / "sources")
-    expected = yaml.safe_load((site / "files" / "expected.yaml").read_text(encoding="utf-8"))
+    made = _script().make_site(site, hostile=True)      # documents, hostile files, index.html, hostile.html
+    expected, hostile = made["expected"], made["hostile"]
     (site / "big").mkdir()
     (site / "big" / "huge.pdf").write_bytes(b"%PDF-1.7\n" + b"0" * (3 << 20))    # over max_mb: 2
     (site / "private").mkdir()
     shutil.copy(site / "files" / "tagged-good.pdf", site / "private" / "secret.pdf")
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
-    doc_links = "".join(f'<li><a href="/files/{n}">{n}</a></li>' for n in expected)
-    hostile_links = "".join(f'<li><a href="/hostile/{n}">{n}</a></li>' for n in hostile)
-    (site / "index.html").write_text(PAGE.format(title="資料一覧", links=doc_links + '<li><a href="/hostile.html">'
-                                                 "攻撃的なファイル</a></li>"), encoding="utf-8")
-    (site / "hostile.html").write_text(PAGE.format(
-        title="その他の資料", links=hostile_links + '<li><a href="/big/huge.pdf">大きな資料</a></li>'
-        '<li><a href="/private/secret.pdf">非公開</a></li><li><a href="/files/tagged-good.pdf">再掲</a></li>'),
-        encoding="utf-8")
+    page = (site / "hostile.html").read_text(encoding="utf-8")
+    (site / "hostile.html").write_text(page.replace("</ul>", '<li><a href="/big/huge.pdf">大きな資料</a></li>'
+                                                    '<li><a href="/private/secret.pdf">非公開</a></li></ul>'),
+                                       encoding="utf-8")
     cfg = tmp / "sites.yaml"
     cfg.write_text(f"""version: 1
 sites:
