@@ -48,13 +48,36 @@
   const looks = (el) => {
     const cs = getComputedStyle(el);
     return {bg: rgb(cs.backgroundColor), fg: rgb(cs.color), underline: /underline/.test(cs.textDecorationLine),
-            image: cs.backgroundImage};
+            image: cs.backgroundImage,
+            edges: [cs.borderTopWidth, cs.borderRightWidth, cs.borderBottomWidth, cs.borderLeftWidth,
+                    cs.paddingTop, cs.paddingRight, cs.paddingBottom, cs.paddingLeft].join(' ')};
+  };
+  // The colour an outline is drawn over: the first opaque background of the element's ancestors (white canvas
+  // when none); null when a background image is in the way.
+  const backdrop = (el) => {
+    for (let node = el.parentElement; node; node = node.parentElement) {
+      const cs = getComputedStyle(node);
+      if (cs.backgroundImage && cs.backgroundImage !== 'none') return null;
+      const c = rgb(cs.backgroundColor);
+      if (c && !/rgba\([^)]*,\s*0\)/.test(cs.backgroundColor)) return c;
+    }
+    return [255, 255, 255];
   };
   const clearChange = (el, a) => {
     if (strongOutline(el)) return true;
     const b = looks(el);
     if (a.image !== b.image) return false;
-    return ratio(a.bg, b.bg) >= 3 || ratio(a.fg, b.fg) >= 3 || (!a.underline && b.underline);
+    if (ratio(a.bg, b.bg) >= 3 || ratio(a.fg, b.fg) >= 3 || (!a.underline && b.underline)) return true;
+    // An outline of 1 px or more in a colour of 3:1 against what is behind it, borders and padding unchanged (a
+    // border that gets thinner while an outline takes its place is left to the pixels).
+    const cs = getComputedStyle(el);
+    if (cs.outlineStyle === 'none' || parseFloat(cs.outlineWidth) < 1 || a.edges !== b.edges) return false;
+    if (['dotted', 'dashed'].includes(cs.outlineStyle) && parseFloat(cs.outlineWidth) < 2) return false;
+    // Chromium's own focus ring (outline-style: auto) is drawn in two tones, visible on any background.
+    if (cs.outlineStyle === 'auto') return true;
+    const oc = rgb(cs.outlineColor);
+    const behind = backdrop(el);
+    return !!oc && !!behind && ratio(oc, behind) >= 3;
   };
   const hash = (text) => {
     let h = 5381;
