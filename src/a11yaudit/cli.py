@@ -454,7 +454,8 @@ def eval_cmd(corpus, profile, lang, json_out, expected, update_expected, only, c
     recall per criterion and category, the missed barriers and the failed findings on clean twins."""
     import yaml
 
-    from .evaluate import compare_expected, dump_json, expected_from, format_text, improvements, run_eval
+    from .evaluate import (compare_expected, dump_json, expected_from, format_text, improvements, load_truth,
+                           run_eval)
     from .rules.loader import load_rules
     settings.pin_fonts()
     state = {"last": 0.0}
@@ -477,8 +478,9 @@ def eval_cmd(corpus, profile, lang, json_out, expected, update_expected, only, c
             header = ("# Barriers found by a11yaudit on the corpus (tests/barriers). `a11yaudit eval --check` fails when\n"
                       "# one is found less well (failed > cantTell > missed) or a clean twin fails. Regenerate with:\n"
                       "# a11yaudit eval tests/barriers --check tests/barriers/expected.yaml --update-expected\n")
-            expected.write_text(header + yaml.safe_dump(expected_from(report, data), allow_unicode=True, sort_keys=False,
-                                                        width=110), encoding="utf-8")
+            merged = expected_from(report, data, [b.id for b in load_truth(corpus)])
+            expected.write_text(header + yaml.safe_dump(merged, allow_unicode=True, sort_keys=False, width=110),
+                                encoding="utf-8")
         else:
             for line in improvements(report, data or {}):
                 click.echo(f"eval: improved {line} (record it with --update-expected)", err=True)

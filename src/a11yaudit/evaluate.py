@@ -532,14 +532,26 @@ def format_text(report: dict, lang: str = "ja", *, clean_details: bool = True) -
 
 
 # --- expected results -------------------------------------------------------------------------------------------------
-def expected_from(report: dict, previous: dict | None = None) -> dict:
+def expected_from(report: dict, previous: dict | None = None, ids: list[str] | None = None) -> dict:
     """The expected file for `report`; accepted false failures (with their reasons) are kept from `previous` while
-    they still occur."""
-    still = [a for a in _accepted(previous or {}) if any(accepted_match(f, [a]) for f in report["false_failures"])]
+    they still occur (or their page was not run). Barriers not in `report` (a run with --only) keep their previous
+    entry; `ids` (the truth's barriers) drops entries of barriers that no longer exist. Totals are counted from the
+    merged entries."""
+    run_pages = set(report.get("pages") or {})
+    still = [a for a in _accepted(previous or {})
+             if any(accepted_match(f, [a]) for f in report["false_failures"]) or a.get("page") not in run_pages]
+    found = dict((previous or {}).get("found") or {})
+    found.update({r["id"]: r["found"] for r in report["barriers"]})
+    if ids is not None:
+        found = {k: v for k, v in found.items() if k in set(ids)}
+    n = len(found)
+    errors = sum(v == "failed" for v in found.values())
+    warnings = sum(v in OUTCOMES for v in found.values())
+    total = {"barriers": n, "found_errors": errors, "found_with_warnings": warnings,
+             "recall_errors": _ratio(errors, n), "recall_with_warnings": _ratio(warnings, n)}
     return {"version": 1, "profile": report["profile"], "axe_version": report["axe_version"],
-            "total": report["total"], "false_failures": len(report["false_failures"]),
-            "accepted_false_failures": still,
-            "found": {r["id"]: r["found"] for r in sorted(report["barriers"], key=lambda r: r["id"])}}
+            "total": total, "false_failures": len(report["false_failures"]),
+            "accepted_false_failures": still, "found": dict(sorted(found.items()))}
 
 
 def _accepted(expected: dict) -> list[dict]:

@@ -161,6 +161,11 @@ def main() -> int:
     media = HERE / "media"
     media.mkdir(exist_ok=True)
     (media / "bgm.wav").write_bytes(wav())
+    player = ('<!DOCTYPE html>\n<html lang="ja">\n<head><meta charset="utf-8"><title>動画プレーヤー</title></head>\n'
+              '<body><video src="message.mp4" controls width="300" height="170">{track}</video></body>\n</html>\n')
+    (media / "player.html").write_text(player.format(track=""), encoding="utf-8")
+    (media / "player-captions.html").write_text(player.format(
+        track='<track kind="captions" srclang="ja" label="日本語（字幕）" src="message.vtt">'), encoding="utf-8")
     docs = HERE / "docs"
     docs.mkdir(exist_ok=True)
     (docs / "shinsei.pdf").write_bytes(b"%PDF-1.4\n% a11yaudit barrier corpus stand-in\n" + b"0" * 120_000 + b"\n%%EOF\n")
