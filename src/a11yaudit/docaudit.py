@@ -211,7 +211,7 @@ class DocumentWork:
                        pages=result.pages, title=result.title, lang=result.lang,
                        image_only_pages=image_only_pages(result), error_kind=result.error_kind,
                        facts_json=json.dumps(facts, ensure_ascii=False, default=str)[:20000])
-            values.update(title=(result.title or None), lang=(result.lang or None))
+            values.update(title=(result.title or "")[:2000] or None, lang=(result.lang or "")[:35] or None)
             if result.error_kind:
                 values.update(state="error", error_kind=f"document_{result.error_kind}",
                               error=(result.error or result.error_kind)[:1000])
@@ -237,6 +237,14 @@ def save_document(store, run_id: int, page_id: int, row: dict, *, copy_from: int
 
     from .store.schema import documents
     values = {c: row.get(c) for c in _DOC_COLS}
+    if store.pg:      # document text is hostile: PostgreSQL refuses NUL characters in text
+        from .store.db import _pg_rows
+        values = _pg_rows([values])[0]
+    for c in ("title", "media_type", "etag", "last_modified"):
+        if isinstance(values.get(c), str):
+            values[c] = values[c][:2000]
+    if isinstance(values.get("lang"), str):
+        values["lang"] = values["lang"][:35]
     with store.engine.begin() as conn:
         if copy_from is not None:
             old = conn.execute(select(documents).where(documents.c.page_id == copy_from)).mappings().first()

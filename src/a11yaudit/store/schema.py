@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Text, UniqueConstraint)
 
 metadata = MetaData()
 
@@ -154,7 +154,7 @@ documents = Table(
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(8)),                            # pdf | docx | xlsx | pptx (None: not recognised)
     Column("media_type", Text),
-    Column("size", Integer),                              # bytes
+    Column("size", BigInteger),                           # bytes
     Column("sha256", String(64)),
     Column("etag", Text),
     Column("last_modified", Text),
@@ -165,4 +165,64 @@ documents = Table(
     Column("error_kind", String(32)),                     # checker error (timeout, damaged …) or fetch error
     Column("facts_json", Text),
     Index("ix_documents_run", "run_id"),
+)
+
+# The web workspace (migration 0011): local users (argon2 hashes) with a role, server-side sessions (the cookie
+# holds a random token; its SHA-256 is the id), login attempts per user + address (rate limit).
+ws_users = Table(
+    "ws_users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),               # viewer | editor | admin
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ws_sessions = Table(
+    "ws_sessions", metadata,
+    Column("id", String(64), primary_key=True),               # sha256 of the cookie's token
+    Column("user_id", Integer, ForeignKey("ws_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+ws_login_attempts = Table(
+    "ws_login_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),                # sha256 of user name + client address
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Integer, nullable=False),
+    Index("ix_ws_login_attempts_key", "key", "at"),
+)
+
+# Triage of a problem by (site, fingerprint): accepted (reason, expiry) or false_positive (reason); `open` after a
+# reopen. The gate's `--baseline db:SITE` reads accepted / false-positive entries from here too.
+triage = Table(
+    "triage", metadata,
+    Column("site_id", String(64), ForeignKey("sites.id"), primary_key=True),
+    Column("fingerprint", String(40), primary_key=True),
+    Column("status", String(16), nullable=False),             # open | accepted | false_positive
+    Column("reason", Text, nullable=False),
+    Column("expires", Date),
+    Column("rule", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("viewport", String(16), nullable=False),
+    Column("selector", Text, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+triage_log = Table(
+    "triage_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", String(64), nullable=False),
+    Column("fingerprint", String(40), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("old_status", String(16), nullable=False),
+    Column("new_status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("expires", Date),
+    Index("ix_triage_log_fp", "site_id", "fingerprint", "id"),
 )

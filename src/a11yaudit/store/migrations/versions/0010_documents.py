@@ -20,7 +20,7 @@ def upgrade():
         sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(8)),
         sa.Column("media_type", sa.Text),
-        sa.Column("size", sa.Integer),
+        sa.Column("size", sa.BigInteger),
         sa.Column("sha256", sa.String(64)),
         sa.Column("etag", sa.Text),
         sa.Column("last_modified", sa.Text),
