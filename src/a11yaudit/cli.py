@@ -646,6 +646,10 @@ from .cli_shiken import register as _register_shiken  # noqa: E402  (policy lint
 
 _register_shiken(cli)
 
+from .workspace.cli import register as _register_workspace  # noqa: E402  (serve, user)
+
+_register_workspace(cli)
+
 
 def main() -> None:
     cli(prog_name="a11yaudit")

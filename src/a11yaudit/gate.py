@@ -319,7 +319,7 @@ def dump_baseline(entries: list[BaselineEntry], file: str) -> str:
 
 
 def db_baseline(store, site_id: str) -> list[BaselineEntry]:
-    """The findings (failed) of the latest finished run of a site, as baseline entries."""
+    """The findings (failed) of the latest finished run of a site, as baseline entries, and the site's triage."""
     runs = [r for r in store.list_runs(site_id) if r["status"] == "finished"]
     if not runs:
         raise ConfigError(f"no finished audit of site {site_id!r} in the database {store.safe_url}",
@@ -336,6 +336,20 @@ def db_baseline(store, site_id: str) -> list[BaselineEntry]:
         out.append(BaselineEntry(fingerprint=f["fingerprint"], rule=f["rule"], url=urls.get(f["page_id"], ""),
                                  viewport=f["viewport"], selector=f["selector"], reason=reason,
                                  accepted_at=when.isoformat() if when else ""))
+    # The workspace's triage (`a11yaudit serve`): an accepted problem (until its expiry) or a false positive replaces
+    # the run's entry for its fingerprint; an expired acceptance no longer lets the finding through.
+    from .store.workspace import baseline_triage
+    by_fp = {e.fingerprint: i for i, e in enumerate(out)}
+    for row in baseline_triage(store, site_id):
+        label = "accepted" if row["status"] == "accepted" else "false positive"
+        entry = BaselineEntry(fingerprint=row["fingerprint"], rule=row["rule"], url=row["url"],
+                              viewport=row["viewport"], selector=row["selector"],
+                              reason=f"{label} ({row['updated_by']}): {row['reason']}", expires=row["expires"],
+                              accepted_at=(row["updated_at"].isoformat() if row["updated_at"] else ""))
+        if row["fingerprint"] in by_fp:
+            out[by_fp[row["fingerprint"]]] = entry
+        else:
+            out.append(entry)
     return out
 
 

@@ -1,0 +1,187 @@
+"""The web workspace's tables (migration 0011): users, sessions, login attempts, triage and its audit trail.
+SQL for `a11yaudit serve`, `a11yaudit user` and the gate's `--baseline db:SITE` lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, func, select, update
+
+from ..errors import ConfigError
+from .db import Store, now
+from .schema import findings, pages, runs, triage, triage_log, ws_login_attempts, ws_sessions, ws_users
+
+ROLES = ("viewer", "editor", "admin")
+TRIAGE_STATUSES = ("open", "accepted", "false_positive")
+SESSION_HOURS = 12
+LOGIN_WINDOW_MIN = 15          # failed logins per user + address counted over this many minutes
+LOGIN_MAX_FAILURES = 5         # … and refused (even with the right password) once this many failed
+
+
+def _aware(when):
+    """SQLite gives naive datetimes back (stored UTC)."""
+    if when is not None and getattr(when, "tzinfo", None) is None:
+        return when.replace(tzinfo=dt.timezone.utc)
+    return when
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- users ------------------------------------------------------------------------------------------------------
+
+def _hasher():
+    from argon2 import PasswordHasher
+    return PasswordHasher()
+
+
+def add_user(store: Store, name: str, password: str, role: str) -> int:
+    """A new local account (argon2id hash). ConfigError for a bad role or name, or a name already taken."""
+    name = name.strip()
+    if role not in ROLES:
+        raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="--role")
+    if not name or len(name) > 64 or any(c.isspace() for c in name):
+        raise ConfigError("a user name is 1–64 characters without spaces", field="NAME")
+    if len(password) < 8:
+        raise ConfigError("the password must have at least 8 characters", field="password")
+    with store.engine.begin() as conn:
+        if conn.execute(select(ws_users.c.id).where(ws_users.c.name == name)).first():
+            raise ConfigError(f"user {name!r} exists already", field="NAME")
+        res = conn.execute(ws_users.insert().values(name=name, password_hash=_hasher().hash(password), role=role,
+                                                    created_at=now()))
+        return int(res.inserted_primary_key[0])
+
+
+def list_users(store: Store) -> list[dict]:
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(ws_users.c.id, ws_users.c.name, ws_users.c.role,
+                                                     ws_users.c.created_at).order_by(ws_users.c.name)).mappings()]
+
+
+def login_key(name: str, address: str) -> str:
+    return _sha(f"{name.strip().lower()}\x1f{address}")
+
+
+def login_blocked(store: Store, key: str) -> bool:
+    since = now() - dt.timedelta(minutes=LOGIN_WINDOW_MIN)
+    with store.engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(ws_login_attempts).where(
+            ws_login_attempts.c.key == key, ws_login_attempts.c.ok == 0, ws_login_attempts.c.at >= since)).scalar()
+    return (n or 0) >= LOGIN_MAX_FAILURES
+
+
+def check_password(store: Store, name: str, password: str, key: str) -> dict | None:
+    """The user when the password is right (the attempt is recorded either way), else None."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+    with store.engine.connect() as conn:
+        row = conn.execute(select(ws_users).where(ws_users.c.name == name.strip())).mappings().first()
+    ok = False
+    if row is not None:
+        try:
+            ok = _hasher().verify(row["password_hash"], password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
+        _hasher().hash(password)          # the same work for an unknown name: no timing hint
+    with store.engine.begin() as conn:
+        conn.execute(ws_login_attempts.insert().values(key=key, at=now(), ok=1 if ok else 0))
+        if ok:    # a successful login clears the failures of this user + address
+            conn.execute(delete(ws_login_attempts).where(ws_login_attempts.c.key == key))
+    return dict(row) if ok else None
+
+
+# --- sessions ---------------------------------------------------------------------------------------------------
+
+def new_session(store: Store, user_id: int) -> str:
+    """A new session; returns the cookie's token (only its SHA-256 is stored)."""
+    token = secrets.token_urlsafe(32)
+    with store.engine.begin() as conn:
+        conn.execute(delete(ws_sessions).where(ws_sessions.c.expires_at < now()))
+        conn.execute(ws_sessions.insert().values(id=_sha(token), user_id=user_id, csrf=secrets.token_urlsafe(32),
+                                                 created_at=now(),
+                                                 expires_at=now() + dt.timedelta(hours=SESSION_HOURS)))
+    return token
+
+
+def session_user(store: Store, token: str | None) -> dict | None:
+    """{user_id, name, role, csrf, session} of a live session, else None."""
+    if not token or len(token) > 100:
+        return None
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(ws_sessions.c.id.label("session"), ws_sessions.c.csrf, ws_sessions.c.expires_at,
+                   ws_users.c.id.label("user_id"), ws_users.c.name, ws_users.c.role)
+            .join(ws_users, ws_users.c.id == ws_sessions.c.user_id)
+            .where(ws_sessions.c.id == _sha(token))).mappings().first()
+    if row is None or _aware(row["expires_at"]) < now():
+        return None
+    return dict(row)
+
+
+def end_session(store: Store, token: str | None) -> None:
+    if token:
+        with store.engine.begin() as conn:
+            conn.execute(delete(ws_sessions).where(ws_sessions.c.id == _sha(token)))
+
+
+# --- triage -----------------------------------------------------------------------------------------------------
+
+def finding_of(store: Store, site_id: str, fp: str) -> dict | None:
+    """The newest stored finding with this fingerprint on the site, with its page's URL and title."""
+    q = (select(findings, pages.c.url, pages.c.title)
+         .join(runs, runs.c.id == findings.c.run_id).join(pages, pages.c.id == findings.c.page_id)
+         .where(runs.c.site_id == site_id, findings.c.fingerprint == fp)
+         .order_by(findings.c.run_id.desc(), findings.c.id).limit(1))
+    with store.engine.connect() as conn:
+        row = conn.execute(q).mappings().first()
+    return dict(row) if row else None
+
+
+def triage_of_site(store: Store, site_id: str) -> dict[str, dict]:
+    with store.engine.connect() as conn:
+        return {r["fingerprint"]: dict(r) for r in
+                conn.execute(select(triage).where(triage.c.site_id == site_id)).mappings()}
+
+
+def triage_history(store: Store, site_id: str, fp: str) -> list[dict]:
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(triage_log).where(triage_log.c.site_id == site_id, triage_log.c.fingerprint == fp)
+            .order_by(triage_log.c.id.desc())).mappings()]
+
+
+def set_triage(store: Store, site_id: str, fp: str, status: str, reason: str, expires: dt.date | None,
+               user_name: str) -> dict:
+    """Change a problem's triage status and record old → new in the audit trail (one transaction)."""
+    if status not in TRIAGE_STATUSES:
+        raise ConfigError(f"status must be one of {', '.join(TRIAGE_STATUSES)}", field="status")
+    finding = finding_of(store, site_id, fp)
+    if finding is None:
+        raise ConfigError(f"no finding {fp} on site {site_id!r}", field="fingerprint")
+    when = now()
+    with store.engine.begin() as conn:
+        old = conn.execute(select(triage.c.status).where(triage.c.site_id == site_id,
+                                                          triage.c.fingerprint == fp)).scalar()
+        values = {"status": status, "reason": reason, "expires": expires if status == "accepted" else None,
+                  "rule": finding["rule"], "url": finding["url"], "viewport": finding["viewport"],
+                  "selector": finding["selector"], "updated_by": user_name, "updated_at": when}
+        if old is None:
+            conn.execute(triage.insert().values(site_id=site_id, fingerprint=fp, **values))
+        else:
+            conn.execute(update(triage).where(triage.c.site_id == site_id, triage.c.fingerprint == fp)
+                         .values(**values))
+        conn.execute(triage_log.insert().values(site_id=site_id, fingerprint=fp, user_name=user_name, at=when,
+                                                old_status=old or "open", new_status=status, reason=reason,
+                                                expires=values["expires"]))
+    return finding
+
+
+def baseline_triage(store: Store, site_id: str) -> list[dict]:
+    """Accepted and false-positive entries of a site (for `gate --baseline db:SITE`)."""
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(triage).where(triage.c.site_id == site_id, triage.c.status.in_(("accepted", "false_positive")))
+            .order_by(triage.c.fingerprint)).mappings()]
