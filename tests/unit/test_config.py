@@ -83,3 +83,31 @@ def test_serve_site_uses_logical_origin(tmp_path):
 def test_repository_sites_yaml_is_valid(root):
     sites = load_sites(root / "sites.yaml", known_profiles={"jis2016", "jis2010", "wcag22"})
     assert sites.sites[0].id == "sample" and sites.sites[0].serve is not None
+
+
+def test_documents_settings_default_and_override(tmp_path):
+    site = load(GOOD, tmp_path).sites[0]
+    assert site.documents.check is True and site.documents.max_mb == 50 and site.documents.concurrency == 1
+    text = GOOD.replace("crawl: {max_pages: 50, delay: 1.5}",
+                        "crawl: {max_pages: 50, delay: 1.5}\n    documents: {max_mb: 5, check: false}")
+    site = load(text, tmp_path).sites[0]
+    assert site.documents.max_mb == 5 and site.documents.check is False and site.documents.check_timeout == 60
+    text = GOOD.replace("version: 1\n", "version: 1\ndefaults:\n  documents: {max_mb: 8}\n")
+    assert load(text, tmp_path).sites[0].documents.max_mb == 8
+
+
+@pytest.mark.parametrize("value,field,words", [
+    ("{max_mb: lots}", "sites[0].documents.max_mb", "a number"),
+    ("{max_mb: 0}", "sites[0].documents.max_mb", "at least"),
+    ("{check: yes please}", "sites[0].documents.check", "true or false"),
+    ("{max_mbs: 5}", "sites[0].documents.max_mbs", "did you mean 'max_mb'"),
+    ("{concurrency: 1.5}", "sites[0].documents.concurrency", "integer"),
+])
+def test_documents_errors_name_file_line_and_field(tmp_path, value, field, words):
+    text = GOOD.replace("crawl: {max_pages: 50, delay: 1.5}",
+                        f"crawl: {{max_pages: 50, delay: 1.5}}\n    documents: {value}")
+    with pytest.raises(ConfigError) as exc:
+        load(text, tmp_path)
+    err = exc.value
+    assert err.line == 7 and err.field == field and words in str(err)
+    assert str(err).startswith(f"{err.file}:7: {field}: ")
