@@ -76,7 +76,10 @@ def download(url: str, folder: Path, *, max_bytes: int, timeout: float, deadline
                         out.error = f"{int(length):,} bytes > max_mb ({max_bytes:,} bytes): not downloaded"
                         return out
                     h = hashlib.sha256()
-                    while chunk := resp.read(1 << 20):
+                    # read1: one socket read at a time, so the whole-download deadline also holds against a server
+                    # that trickles a few bytes at a time (read(n) would wait for all n bytes)
+                    read = getattr(resp, "read1", resp.read)
+                    while chunk := read(1 << 20):
                         out.size += len(chunk)
                         if out.size > max_bytes:
                             out.error_kind = "too_large"
