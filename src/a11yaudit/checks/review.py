@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import Tag
 
-from ..rules.model import CANT_TELL
+from ..rules.model import CANT_TELL, FAILED
 from ..rules.registry import Verdict, check
 from .aria import accessible_name, explicit_role, norm
 
@@ -37,6 +37,12 @@ def _rendered_hidden(ctx, el: Tag) -> bool:
 # ---------------------------------------------------------------- headings (ACT b49b2e, 2.4.6)
 
 HEADINGS_LISTED = 8
+# Headings that name nothing: template placeholders and bare ordinals (「その1」「見出し2」「Heading」「○○○」). An
+# article number such as 「第1条」 names the article (legal texts) and is not one of them.
+PLACEHOLDER_HEADING = re.compile(
+    r"^(?:その|其の|パート|part\s*|no\.?\s*)[0-9０-９一二三四五六七八九十]+$|"
+    r"^(?:見出し|見出|タイトル|小見出し|大見出し|中見出し|テキスト|ダミー|サンプル|heading|title|text|dummy|sample|"
+    r"lorem ipsum)\s*[0-9０-９]*$|^[○●◯〇□■＊*xXｘ×]{2,}$", re.I)
 
 
 @check("heading_review")
@@ -55,6 +61,9 @@ def heading_review(ctx, rule):
             found.append((el, _short(name, 30)))
     if not found:
         return
+    for el, name in found:
+        if PLACEHOLDER_HEADING.match(norm(name)):
+            yield Verdict(FAILED, el, variant="placeholder", text=name)
     listed = "".join(f"「{name}」" for _el, name in found[:HEADINGS_LISTED])
     listed_en = ", ".join(f"\"{name}\"" for _el, name in found[:HEADINGS_LISTED])
     more = len(found) - HEADINGS_LISTED
