@@ -126,8 +126,8 @@ class Auditor:
         self.job: PageJob | None = None
         self.incremental = None     # incremental.Incremental: earlier results of unchanged pages may be reused
         # Documents (issue 17): same-site pdf/docx/xlsx/pptx fetched and checked beside the pages (docaudit.py);
-        # not on a Dask scheduler (documents stay recorded only there).
-        self.check_docs = bool(site.documents.check) and not options.scheduler
+        # with a Dask scheduler, by the coordinator (dask_exec.py), beside the pages the cluster renders.
+        self.check_docs = bool(site.documents.check)
         self.docs_admitted = 0
         self.doc_work = None
 
@@ -510,17 +510,22 @@ class Auditor:
         while True:
             item = await queue.get()
             try:
-                await self._process_document(item)
-            except RunInterrupted:
-                raise
-            except Exception as exc:  # noqa: BLE001 — record and go on
-                log.exception("document %s", item["url"])
-                await self._db(self.store.set_page, item["id"], state="error", error_kind="internal",
-                               error=f"{type(exc).__name__}: {exc}"[:1000])
-                self.stats["documents_error"] = self.stats.get("documents_error", 0) + 1
-                self.progress.page(item["url"], False, "internal error")
+                await self._document_item(item)
             finally:
                 queue.task_done()
+
+    async def _document_item(self, item: dict) -> None:
+        """One queued document, whichever executor runs the pages; a failure of our own is recorded, not raised."""
+        try:
+            await self._process_document(item)
+        except RunInterrupted:
+            raise
+        except Exception as exc:  # noqa: BLE001 — record and go on
+            log.exception("document %s", item["url"])
+            await self._db(self.store.set_page, item["id"], state="error", error_kind="internal",
+                           error=f"{type(exc).__name__}: {exc}"[:1000])
+            self.stats["documents_error"] = self.stats.get("documents_error", 0) + 1
+            self.progress.page(item["url"], False, "internal error")
 
     async def _process_document(self, item: dict) -> None:
         """Fetch and check one document (docaudit.py) and store it like a page; an unchanged one (304 or the same

@@ -275,6 +275,9 @@ async def crawl_on_dask(auditor, address: str) -> None:
         while queue or inflight:
             while queue and len(inflight) < limit:
                 item = queue.popleft()
+                if item.get("kind") == "document":      # documents are fetched and checked here, beside the pages
+                    inflight[asyncio.ensure_future(auditor._document_item(item))] = (None, item)
+                    continue
                 if auditor.incremental is not None:     # incremental re-audit, as in the local executor
                     prev = await auditor.incremental.validators_unchanged(item["url"])
                     if prev is not None:
@@ -296,6 +299,9 @@ async def crawl_on_dask(auditor, address: str) -> None:
             watchdog.reset()
             for task in done:
                 fut, item = inflight.pop(task)
+                if fut is None:       # a document: stored by the task itself
+                    task.result()     # re-raises only RunInterrupted (the database is gone)
+                    continue
                 try:
                     outcome = task.result()
                 except Exception as exc:  # noqa: BLE001 — the page stays accounted for, as in the local worker
@@ -313,9 +319,12 @@ async def crawl_on_dask(auditor, address: str) -> None:
     finally:
         for task, (fut, _item) in inflight.items():
             task.cancel()
+        if auditor.doc_work is not None:
+            await asyncio.gather(*(t for t, (f, _i) in inflight.items() if f is None), return_exceptions=True)
+            await asyncio.to_thread(auditor._close_doc_work)
         if inflight:
             try:
-                await client.cancel([fut for fut, _ in inflight.values()])
+                await client.cancel([fut for fut, _ in inflight.values() if fut is not None])
             except Exception:  # noqa: BLE001
                 pass
         await client.close()
