@@ -456,7 +456,7 @@ def serve(db_url: str, host: str, port: int, ready=None) -> None:
     sock.bind((host, port))
     sock.listen(128)
     sock.set_inheritable(True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False,
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=True,
                                            server_header=False))
     if ready is not None:
         ready(sock.getsockname()[:2])
