@@ -366,7 +366,7 @@ def merge_baseline(existing: list[BaselineEntry], findings: list["GateFinding"],
         if e.fingerprint in current:
             out.append(e)
             stats["kept"] += 1
-        elif e.url in gated_urls and e.viewport in viewports:
+        elif e.url in gated_urls and (e.viewport in viewports or e.viewport == "document"):   # a gated file
             stats["dropped"] += 1
         else:
             out.append(e)

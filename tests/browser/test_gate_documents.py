@@ -69,3 +69,14 @@ def test_gate_documents_exit_codes_and_outputs(cli, docs, tmp_path):
     data = json.loads(both.stdout)
     assert {p["viewport"] for p in data["pages"]} == {"pc", "document"} and all(p["ok"] for p in data["pages"])
     assert not [f for f in data["new"] if f["viewport"] == "document"], data["new"]
+
+    # baseline accept on a document: the gate then passes; once the file is fixed its entry is dropped
+    import shutil
+    doc = tmp_path / "notice.pdf"
+    shutil.copy(docs / "untagged.pdf", doc)
+    base = tmp_path / "baseline.yaml"
+    cli("baseline", "accept", str(doc), "--baseline", str(base), "--reason", "作り直し中")
+    assert cli("gate", str(doc), "--baseline", str(base), check=False).returncode == 0
+    shutil.copy(docs / "tagged-good.pdf", doc)
+    fixed = cli("baseline", "accept", str(doc), "--baseline", str(base))
+    assert "1 dropped" in fixed.stderr
