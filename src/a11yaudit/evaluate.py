@@ -572,6 +572,9 @@ def compare_expected(report: dict, expected: dict) -> list[str]:
     finding on a clean twin that is not accepted with a reason, an accepted entry without a reason, a page that
     could not be loaded."""
     problems = []
+    if (expected or {}).get("profile") and expected["profile"] != report["profile"]:
+        return [f"the expected results were recorded with profile {expected['profile']}, this run used "
+                f"{report['profile']}"]
     want = (expected or {}).get("found") or {}
     accepted = _accepted(expected)
     for a in accepted:
