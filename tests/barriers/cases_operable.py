@@ -194,10 +194,10 @@ CASES = [
          h1="防災情報", note="サイト全体の構成の問題で、1ページの検査では判定しない"),
 
     # 2.4.6 headings and labels
-    Case("heading-not-descriptive", "2.4.6", "G130", "見出しが「その1」「その2」で内容が分からない", "h2.h", [],
+    Case("heading-not-descriptive", "2.4.6", "G130", "見出しが「その1」「その2」で内容が分からない", "h2.h", ["GN13"],
          '<h2 class="h">その1</h2><p>申請書を書きます。</p><h2>その2</h2><p>手数料を払います。</p>',
          '<h2 class="h">申請書を書く</h2><p>申請書を書きます。</p><h2>手数料を払う</h2><p>手数料を払います。</p>',
-         h1="証明書の受け取り", note="GN13 が人による確認項目に挙げる"),
+         h1="証明書の受け取り", note="GN13 は番号だけの見出しを不合格にする"),
     Case("label-not-descriptive", "2.4.6", "G131", "入力欄のラベルが「入力1」", "label.l", [],
          form('<p><label class="l" for="x">入力1</label> <input id="x" name="x"></p>'),
          form('<p><label class="l" for="x">氏名</label> <input id="x" name="x"></p>'), h1="お問い合わせ",
