@@ -247,6 +247,49 @@ def test_viewer_gets_403_and_posts_need_the_csrf_token(workspace, browser):
     assert dialogs == []
 
 
+def test_admin_manages_users_and_logout_ends_the_session(workspace, browser):
+    base, store, run_b = workspace["base"], workspace["store"], workspace["run_b"]
+    fp = sorted(_fingerprints(store, run_b["id"]))[-1]
+    dialogs: list = []
+    admin = _login(_page(browser, dialogs), base, "admin")
+    admin.click("header a:has-text('利用者')")
+    admin.fill("#new-name", "newcomer")
+    admin.fill("#new-password", "short")
+    admin.click("#add-user button[type=submit]")
+    assert "8 characters" in admin.locator("p.error").inner_text()
+    admin.fill("#new-password", "newcomer-pass-1")
+    admin.click("#add-user button[type=submit]")
+    assert admin.locator("p.ok").inner_text() == "保存しました。"
+    assert admin.locator("tbody tr", has_text="newcomer").locator("td").first.inner_text() == "閲覧者"
+    newcomer = _login(_page(browser, dialogs), base, "newcomer", "newcomer-pass-1")
+    newcomer.goto(_problem_url(base, fp))
+    assert newcomer.locator("form.stack").count() == 0
+    # Made an editor: the newcomer's sessions end, and after logging in again the change form is there.
+    row = admin.locator("tbody tr", has_text="newcomer")
+    row.locator("select").select_option("editor")
+    row.locator("button").click()
+    assert admin.locator("tbody tr", has_text="newcomer").locator("td").first.inner_text() == "編集者"
+    newcomer.goto(_problem_url(base, fp))
+    assert "/login" in newcomer.url
+    _login(newcomer, base, "newcomer", "newcomer-pass-1")
+    newcomer.goto(_problem_url(base, fp))
+    assert newcomer.locator("form.stack").count() == 1
+    # Only an admin manages users.
+    assert newcomer.request.get(f"{base}/users").status == 403
+    csrf = newcomer.locator("header form input[name=csrf]").get_attribute("value")
+    resp = newcomer.request.post(f"{base}/users", form={"csrf": csrf, "action": "role", "name": "newcomer",
+                                                        "role": "admin"}, max_redirects=0)
+    assert resp.status == 403
+    # Logging out deletes the session row: the old cookie no longer opens anything.
+    cookie = next(c for c in newcomer.context.cookies() if c["name"] == "a11yws_session")
+    newcomer.click("header form button[type=submit]")
+    assert "/login" in newcomer.url
+    replay = browser.new_context()
+    replay.add_cookies([cookie])
+    assert replay.request.get(f"{base}/runs/{run_b['id']}", max_redirects=0).status == 303
+    assert dialogs == []
+
+
 def test_login_attempts_are_rate_limited(workspace, browser):
     dialogs: list = []
     page = _page(browser, dialogs)
@@ -292,7 +335,7 @@ def test_workspace_pages_pass_axe(workspace, browser):
     for path in paths:
         check(path)
     _login(page, base, "admin")
-    for path in ["/", "/?lang=en", "/sites/sample", f"/runs/{run_b['id']}", f"/runs/{run_b['id']}?lang=en&page=2",
+    for path in ["/", "/?lang=en", "/users", "/users?lang=en", "/sites/sample", f"/runs/{run_b['id']}", f"/runs/{run_b['id']}?lang=en&page=2",
                  f"/compare?a={run_a['id']}&b={run_b['id']}", _problem_url("", fp), _problem_url("", fp) + "?lang=en",
                  "/no-such-page"]:
         check(path)

@@ -61,6 +61,19 @@ def list_users(store: Store) -> list[dict]:
                                                      ws_users.c.created_at).order_by(ws_users.c.name)).mappings()]
 
 
+def set_role(store: Store, name: str, role: str) -> bool:
+    """Change a user's role (ends the user's sessions, so the new role applies at once). False: no such user."""
+    if role not in ROLES:
+        raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="--role")
+    with store.engine.begin() as conn:
+        uid = conn.execute(select(ws_users.c.id).where(ws_users.c.name == name)).scalar()
+        if uid is None:
+            return False
+        conn.execute(update(ws_users).where(ws_users.c.id == uid).values(role=role))
+        conn.execute(delete(ws_sessions).where(ws_sessions.c.user_id == uid))
+    return True
+
+
 def login_key(name: str, address: str) -> str:
     return _sha(f"{name.strip().lower()}\x1f{address}")
 

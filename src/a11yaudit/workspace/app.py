@@ -421,6 +421,35 @@ def create_app(db_url: str) -> Starlette:
                                                      "saved": "1"})
         return RedirectResponse(target, status_code=303)
 
+    # --- users (admin) ----------------------------------------------------------------------------------------
+    def users_page(request: Request, user=None, message: str = "", status: int = 200, form=None):
+        user = user or wsp.require_user(request)
+        t = WsTranslator(wsp.lang(request))
+        if user["role"] != "admin":
+            return wsp.error(request, 403, t("この操作には管理者の権限が必要です。"), user=user)
+        return wsp.render(request, "users.html.j2", status=status, user=user, users=ws.list_users(wsp.store),
+                          roles=ws.ROLES, message=message, form=form or {},
+                          saved=request.query_params.get("saved") == "1")
+
+    async def users_post(request: Request):
+        user, form = await wsp.checked_form(request)
+        t = WsTranslator(wsp.lang(request))
+        if user["role"] != "admin":
+            return wsp.error(request, 403, t("この操作には管理者の権限が必要です。"), user=user)
+        name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
+        values = {"name": name, "role": role}
+        if form.get("action") == "role":
+            if role not in ws.ROLES or not ws.set_role(wsp.store, name, role):
+                return users_page(request, user, t("利用者か役割が正しくありません。"), 400, values)
+        else:
+            try:
+                ws.add_user(wsp.store, name, str(form.get("password") or ""), role)
+            except ConfigError as exc:
+                return users_page(request, user, t("利用者を追加できません：{reason}", reason=exc.detail), 400, values)
+        lang = wsp.lang(request)
+        return RedirectResponse("/users?" + urlencode({**({"lang": lang} if lang != "ja" else {}), "saved": "1"}),
+                                status_code=303)
+
     async def not_found(request: Request, exc: HTTPException):
         t = WsTranslator(wsp.lang(request))
         msg = {404: t("ページが見つかりません。"), 405: t("この方法では使えません。")}.get(exc.status_code,
@@ -437,6 +466,8 @@ def create_app(db_url: str) -> Starlette:
         Route("/compare", handler(compare_page)),
         Route("/sites/{site_id}/problems/{fp}", handler(problem_page), methods=["GET"]),
         Route("/sites/{site_id}/problems/{fp}", handler(problem_post), methods=["POST"]),
+        Route("/users", handler(users_page), methods=["GET"]),
+        Route("/users", handler(users_post), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
