@@ -7,3 +7,4 @@ from . import tables  # noqa: F401
 from . import contrast  # noqa: F401
 from . import smartphone  # noqa: F401
 from . import encoding  # noqa: F401
+from . import context  # noqa: F401
