@@ -213,6 +213,18 @@ def test_triage_accept_with_expiry_feeds_the_gate_baseline(workspace, browser):
     code, data = _gate(workspace, "2030-02-15")
     assert code == 0
     assert {f["fingerprint"]: f for f in data["let_through"]}[fp]["reason"].startswith("site audit run")
+    # A false positive has no end date.
+    page.goto(_problem_url(base, fp))
+    page.check("#status-false_positive")
+    page.fill("#reason", "背景画像の上の文字で、実際のコントラストは十分")
+    page.click("form.stack button[type=submit]")
+    code, data = _gate(workspace, "2099-01-01")
+    assert code == 0
+    assert {f["fingerprint"]: f for f in data["let_through"]}[fp]["reason"] == \
+        "false positive (editor1): 背景画像の上の文字で、実際のコントラストは十分"
+    from a11yaudit.store.workspace import triage_history
+    assert [(h["old_status"], h["new_status"]) for h in triage_history(store, "sample", fp)] == [
+        ("open", "false_positive"), ("accepted", "open"), ("open", "accepted")]
     assert dialogs == []
 
 
