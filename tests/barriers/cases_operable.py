@@ -113,7 +113,7 @@ CASES = [
          ["axe:bypass"],
          raw(f'<div>{NOLANDMARK_NAV}</div><div><p style="font-size:1.75rem;font-weight:bold">防災情報</p><p>避難所の一覧を掲載しています。</p></div>'),
          page("防災情報", "<p>避難所の一覧を掲載しています。</p>"), h1="防災情報"),
-    Case("skip-link-broken", "2.4.1", "G1", "「本文へ移動」のリンク先がない", "a.skip", ["axe:skip-link"],
+    Case("skip-link-broken", "2.4.1", "G1", "「本文へ移動」のリンク先がない", "a.skip", ["axe:skip-link", "GN27"],
          page("防災情報", "<p>避難所の一覧を掲載しています。</p>").replace('href="#main"', 'href="#honbun"'),
          page("防災情報", "<p>避難所の一覧を掲載しています。</p>"), h1="防災情報"),
     Case("iframe-nav-bypass", "2.4.1", "G1", "メニューを毎ページの先頭に100個並べ、スキップリンクもランドマークもない", "html", ["axe:bypass"],

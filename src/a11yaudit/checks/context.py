@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..rules.model import CANT_TELL, FAILED
+from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .timing import _NAVIGATE
 
@@ -70,3 +70,52 @@ def context_change_on_input(ctx, rule):
         what = _what(code)
         if what is not None:
             yield Verdict(CANT_TELL, el, attr=attr, code=" ".join(code.split())[:80], what=what[0], what_en=what[1])
+
+
+# ---------------------------------------------------------------- skip links whose target is missing (GN27, 2.4.1)
+
+SKIP_TEXT = re.compile(
+    r"(本文|メイン\s*コンテンツ|コンテンツ|内容)(?:(?:へ|に)\s*(?:移動|スキップ|進む|飛ぶ|ジャンプ)?(?:する)?|"
+    r"\s*(?:移動|スキップ|ジャンプ)(?:する)?)|"
+    r"(ナビゲーション|メニュー|グローバルナビ)\s*を?\s*(スキップ|飛ばす|とばす|読み飛ばす)|"
+    r"skip\s+(to\s+)?(the\s+)?(main\s+)?(content|navigation|nav|menu)|jump\s+to\s+(main\s+)?content", re.I)
+
+
+def _is_skip_text(text: str) -> bool:
+    text = " ".join(text.split())
+    return 0 < len(text) <= 30 and bool(SKIP_TEXT.fullmatch(text.strip("「」[]【】 ・>›»")))
+
+
+@check("skip_link_target")
+def skip_link_target(ctx, rule):
+    """A link named like a skip link (「本文へ移動」, "Skip to content") that points at a fragment of its own page whose
+    element does not exist (no id, no a[name]) bypasses nothing. 2.4.1 can still be met by headings or landmarks,
+    so the link is failed only on a page with neither (then nothing else lets users bypass the blocks); otherwise a
+    candidate."""
+    from .common import accessible_name, ids
+    table = None
+    structure = None
+    for a in ctx.soup.find_all("a", href=True):
+        href = a["href"].strip()
+        if not href.startswith("#") or len(href) < 2 or href.startswith("#!") or href.startswith("#/"):
+            continue
+        name = accessible_name(ctx, a)
+        if not _is_skip_text(name):
+            continue
+        if table is None:
+            table = ids(ctx)
+            names = {el.get("name") for el in ctx.soup.find_all("a", attrs={"name": True})}
+        fragment = href[1:]
+        try:
+            from urllib.parse import unquote
+            fragment = unquote(fragment)
+        except Exception:  # noqa: BLE001
+            pass
+        if fragment in table or fragment in names or fragment.lower() == "top":
+            yield Verdict(PASSED, a)
+            continue
+        if structure is None:
+            structure = bool(ctx.soup.find(["h1", "h2", "h3", "h4", "h5", "h6", "main"]) or ctx.soup.find(
+                attrs={"role": re.compile(r"^\s*(heading|main|navigation|banner|contentinfo|region)\b", re.I)}))
+        outcome = CANT_TELL if structure else FAILED
+        yield Verdict(outcome, a, variant=None if structure else "nothing_else", name=name[:30], href=href[:60])
