@@ -167,6 +167,7 @@ def test_site_audit_checks_documents(cli, docsite):
     assert tested_docs[f"{ORIGIN}/hostile/password.pdf"]["verdict"] == "チェックできず"
     crit = {r["id"]: r for r in view["checklist"]}
     assert crit["1.3.1"]["result"] == "不適合" and "文書ファイル" in crit["1.3.1"]["source"]
+    assert crit["1.3.1"]["failed_documents"] >= 3      # untagged, figure without alt, table without th …
     shiken_html = Path(files["shiken.html"]).read_text(encoding="utf-8")
     assert "試験対象の文書ファイル" in shiken_html and "&lt;img src=x onerror=" in shiken_html
     assert "<img src=x" not in shiken_html and "<script>alert" not in shiken_html

@@ -51,8 +51,10 @@ def test_shiken_report_html_pdf_and_human_import(sample_audit, cli, axe_violatio
     automated_only = [r for r in rows.values() if "人による試験" not in r["source"]]
     # Planted defects on the tested pages are 不適合 from automation alone; nothing automated is ever 適合.
     assert any(r["failed_pages"] for r in automated_only)
-    assert all(r["result"] == ("不適合" if r["failed_pages"] else "要人手確認") for r in automated_only)
-    assert all(r["source"] == "自動チェック" for r in automated_only if r["failed_pages"])
+    # (a failure of an in-scope document also makes its criterion 不適合: failed_documents)
+    assert all(r["result"] == ("不適合" if r["failed_pages"] or r["failed_documents"] else "要人手確認")
+               for r in automated_only)
+    assert all(r["source"] == "自動チェック" for r in automated_only if r["failed_pages"] and not r["failed_documents"])
     html = open(files["shiken.html"], encoding="utf-8").read()
     for text in ("表明日", "依存したウェブコンテンツ技術のリスト", "試験対象のウェブページを選択した方法",
                  "d) ウェブページ一式を代表するウェブページとランダムに選択したウェブページとを併せて選択する場合",

@@ -197,6 +197,7 @@ def build_shiken(store: Store, run_id: int, sample: dict, ruleset: RuleSet, site
             "additional": is_additional, "applicability": applicability, "result": result, "note": note,
             "auto": "。".join(auto_note), "source": "、".join(sources), "automation": c.automation,
             "failed_pages": n_failed, "cant_tell_pages": len(a["cant_tell"]),
+            "failed_documents": len(doc_fail.get(c.id, ())),
         })
 
     totals = {k: sum(1 for r in checklist if r["result"] == k) for k in (PASS, FAIL, NEEDS_HUMAN)}
