@@ -282,7 +282,7 @@ CASES = [
          h1="お問い合わせ"),
 
     # 3.3.2 labels or instructions
-    Case("placeholder-only", "3.3.2", "F82", "ラベルがなく placeholder だけ", "input#p", ["axe:label"],
+    Case("placeholder-only", "3.3.2", "F82", "ラベルがなく placeholder だけ", "input#p", ["axe:label", "GN28"],
          form('<p><input id="p" name="p" placeholder="氏名"></p>'),
          form('<p><label for="p">氏名</label> <input id="p" name="p"></p>'), h1="お問い合わせ",
          note="placeholder は名前になるため axe:label は合格にする"),
@@ -297,7 +297,7 @@ CASES = [
          form('<p><label for="day">希望日</label> <input id="day" name="day"></p>'),
          form('<p><label for="day">希望日（例：12月6日）</label> <input id="day" name="day"></p>'), h1="施設の予約",
          note="入力形式の説明が必要かは人が判断する"),
-    Case("radio-no-legend", "3.3.2", "H71", "ラジオボタンの組に質問文がない", "fieldset", [],
+    Case("radio-no-legend", "3.3.2", "H71", "ラジオボタンの組に質問文がない", "fieldset", ["GN29"],
          form('<fieldset><label><input type="radio" name="g" value="1"> はい</label> <label><input type="radio" name="g" value="2"> いいえ</label></fieldset>'),
          form('<fieldset><legend>市の施設を利用したことがありますか</legend><label><input type="radio" name="g" value="1"> はい</label> <label><input type="radio" name="g" value="2"> いいえ</label></fieldset>'),
          h1="アンケート"),

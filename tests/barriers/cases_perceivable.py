@@ -194,7 +194,7 @@ CASES = [
          '<h2>地区の選択</h2><label for="cb">地区名</label> <input id="cb" class="cb" role="combobox" aria-expanded="true" aria-controls="chiku-list">',
          '<h2>地区の選択</h2><label for="cb">地区名</label> <input id="cb" class="cb" role="combobox" aria-expanded="true" aria-controls="chiku-list"><ul id="chiku-list" role="listbox" aria-label="地区"><li role="option" aria-selected="false">北地区</li><li role="option" aria-selected="false">南地区</li></ul>',
          h1="地区の選択"),
-    Case("radio-no-fieldset", "1.3.1", "H71", "ラジオボタンの組に fieldset/legend も group もない", "div.q", [],
+    Case("radio-no-fieldset", "1.3.1", "H71", "ラジオボタンの組に fieldset/legend も group もない", "div.q", ["GN29"],
          form('<div class="q"><p>受け取り方法</p><label><input type="radio" name="uketori" value="1"> 窓口</label> <label><input type="radio" name="uketori" value="2"> 郵送</label></div>'),
          form('<fieldset class="q"><legend>受け取り方法</legend><label><input type="radio" name="uketori" value="1"> 窓口</label> <label><input type="radio" name="uketori" value="2"> 郵送</label></fieldset>'),
          h1="証明書の申請", note="グループの有無は自動判定しない"),

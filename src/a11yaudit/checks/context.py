@@ -119,3 +119,100 @@ def skip_link_target(ctx, rule):
                 attrs={"role": re.compile(r"^\s*(heading|main|navigation|banner|contentinfo|region)\b", re.I)}))
         outcome = CANT_TELL if structure else FAILED
         yield Verdict(outcome, a, variant=None if structure else "nothing_else", name=name[:30], href=href[:60])
+
+
+# ---------------------------------------------------------------- a placeholder as the only label (GN28, 3.3.2)
+
+_TEXT_TYPES = {"text", "email", "tel", "url", "number", "search", "password", "date", "datetime-local", "month",
+               "week", "time", ""}
+
+
+def _labelled(ctx, el, label_for: set[str]) -> bool:
+    if (el.get("aria-labelledby") or "").strip() or (el.get("aria-label") or "").strip():
+        return True
+    if (el.get("title") or "").strip():
+        return True
+    if el.get("id") and el["id"] in label_for:
+        return True
+    return el.find_parent("label") is not None
+
+
+def _adjacent_button(el) -> bool:
+    """G167: a single field labelled by the button next to it (「サイト内検索」 + 「検索」)."""
+    nxt = el.find_next_sibling()
+    if nxt is None:
+        return False
+    if nxt.name == "button":
+        return True
+    return nxt.name == "input" and (nxt.get("type") or "").strip().lower() in ("submit", "image", "button")
+
+
+@check("placeholder_only_label")
+def placeholder_only_label(ctx, rule):
+    """Text fields whose only name is their placeholder: the hint disappears as soon as something is typed (and is
+    often too faint to read). A candidate for 3.3.2; a single field with a button right after it (a search box,
+    G167) is left alone."""
+    fields = [el for el in ctx.soup.find_all(["input", "textarea"]) if (el.get("placeholder") or "").strip()]
+    if not fields:
+        return
+    label_for = {lab.get("for") for lab in ctx.soup.find_all("label") if lab.get("for")}
+    for el in fields:
+        if el.name == "input" and (el.get("type") or "").strip().lower() not in _TEXT_TYPES:
+            continue
+        if el.has_attr("hidden") or (el.get("aria-hidden") or "").strip().lower() == "true" or el.has_attr("disabled"):
+            continue
+        if _labelled(ctx, el, label_for):
+            yield Verdict(PASSED, el)
+            continue
+        if _adjacent_button(el):
+            continue
+        yield Verdict(CANT_TELL, el, placeholder=" ".join(el["placeholder"].split())[:40])
+
+
+# ---------------------------------------------------------------- radio groups without their question (GN29, 1.3.1)
+
+def _group_of(el):
+    """The fieldset or ARIA group around a radio button, or None."""
+    for parent in el.parents:
+        if parent.name == "fieldset":
+            return parent
+        role = (parent.get("role") or "").strip().lower() if hasattr(parent, "get") else ""
+        if role in ("radiogroup", "group"):
+            return parent
+        if parent.name in ("form", "body"):
+            return None
+    return None
+
+
+def _group_named(ctx, group) -> bool:
+    from .common import accessible_name, subtree_text
+    if group.name == "fieldset":
+        legend = group.find("legend")
+        if legend is not None and subtree_text(ctx, legend):
+            return True
+    return bool((group.get("aria-label") or "").strip() or (group.get("aria-labelledby") or "").strip()) and \
+        bool(accessible_name(ctx, group) if group.name != "fieldset" else True)
+
+
+@check("radio_group_question")
+def radio_group_question(ctx, rule):
+    """Radio buttons of one name (two or more) answer one question: the question should be the group's name
+    (fieldset + legend, or role=radiogroup/group with aria-label(ledby); H71, ARIA17). Without it a screen reader
+    user hears 「はい」「いいえ」 with no question. A candidate: the question may be tied in another way."""
+    groups: dict[tuple, list] = {}
+    for el in ctx.soup.find_all("input"):
+        if (el.get("type") or "").strip().lower() != "radio" or not (el.get("name") or "").strip():
+            continue
+        if el.has_attr("hidden") or el.has_attr("disabled"):
+            continue
+        form = el.find_parent("form")
+        groups.setdefault((id(form), el["name"]), []).append(el)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        group = _group_of(members[0])
+        if group is not None and _group_named(ctx, group):
+            yield Verdict(PASSED, members[0])
+            continue
+        variant = "unnamed_group" if group is not None else None
+        yield Verdict(CANT_TELL, members[0], variant=variant, name=members[0]["name"][:30], count=len(members))
