@@ -100,6 +100,8 @@ def check_password(store: Store, name: str, password: str, key: str) -> dict | N
     else:
         _hasher().hash(password)          # the same work for an unknown name: no timing hint
     with store.engine.begin() as conn:
+        conn.execute(delete(ws_login_attempts).where(      # attempts older than the window count no more
+            ws_login_attempts.c.at < now() - dt.timedelta(minutes=LOGIN_WINDOW_MIN)))
         conn.execute(ws_login_attempts.insert().values(key=key, at=now(), ok=1 if ok else 0))
         if ok:    # a successful login clears the failures of this user + address
             conn.execute(delete(ws_login_attempts).where(ws_login_attempts.c.key == key))

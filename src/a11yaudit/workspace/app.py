@@ -100,21 +100,26 @@ class Workspace:
             self._rules = load_rules()
         return self._rules
 
-    def view(self, run_id: int, lang: str) -> dict:
-        """The report model of a run (cached for finished runs: they no longer change)."""
-        from ..report.model import build_report
-        key = (run_id, lang)
+    def cached(self, key: tuple, finished: bool, make):
+        """`make()` once per key for finished runs (they no longer change); the 16 most recent kept."""
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
                 return self._views[key]
-        view = build_report(self.store, run_id, self.ruleset(), lang)
-        if view["run"]["status"] == "finished":
+        value = make()
+        if finished:
             with self._lock:
-                self._views[key] = view
-                while len(self._views) > 8:
+                self._views[key] = value
+                while len(self._views) > 16:
                     self._views.popitem(last=False)
-        return view
+        return value
+
+    def view(self, run_id: int, lang: str) -> dict:
+        """The report model of a run."""
+        from ..report.model import build_report
+        run = self.store.get_run(run_id)
+        return self.cached(("view", run_id, lang), run["status"] == "finished",
+                           lambda: build_report(self.store, run_id, self.ruleset(), lang))
 
     def run_or_404(self, run_id: int) -> dict:
         try:
@@ -313,7 +318,8 @@ def create_app(db_url: str) -> Starlette:
         t = WsTranslator(lang)
         run = wsp.run_or_404(request.path_params["run_id"])
         view = wsp.view(run["id"], lang)
-        problems = problems_of(run, view, t)
+        problems = [dict(p) for p in wsp.cached(("problems", run["id"], lang), run["status"] == "finished",
+                                                 lambda: problems_of(run, view, t))]
         triage = ws.triage_of_site(wsp.store, run["site_id"])
         q = request.query_params
         rule, crit, viewport, status = (q.get("rule", ""), q.get("criterion", ""), q.get("viewport", ""),
