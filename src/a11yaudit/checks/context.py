@@ -137,14 +137,23 @@ def _labelled(ctx, el, label_for: set[str]) -> bool:
     return el.find_parent("label") is not None
 
 
+def _is_button(el) -> bool:
+    return el.name == "button" or (el.name == "input" and (el.get("type") or "").strip().lower()
+                                   in ("submit", "image", "button"))
+
+
 def _adjacent_button(el) -> bool:
-    """G167: a single field labelled by the button next to it (「サイト内検索」 + 「検索」)."""
+    """G167: a single field labelled by the button next to it (「サイト内検索」 + 「検索」) — the next element, or the
+    only text field of its form with a button in it (search forms that wrap the button in a span)."""
     nxt = el.find_next_sibling()
-    if nxt is None:
-        return False
-    if nxt.name == "button":
+    if nxt is not None and _is_button(nxt):
         return True
-    return nxt.name == "input" and (nxt.get("type") or "").strip().lower() in ("submit", "image", "button")
+    form = el.find_parent("form")
+    if form is None:
+        return False
+    texts = [f for f in form.find_all(["input", "textarea"]) if f.name == "textarea"
+             or (f.get("type") or "").strip().lower() in _TEXT_TYPES]
+    return len(texts) == 1 and any(_is_button(b) for b in form.find_all(["button", "input"]))
 
 
 @check("placeholder_only_label")
