@@ -137,6 +137,9 @@ def _labelled(ctx, el, label_for: set[str]) -> bool:
     return el.find_parent("label") is not None
 
 
+_SEARCH = re.compile(r"検索|探す|さがす|search|\bq\b|query|keyword|kw", re.I)
+
+
 def _is_button(el) -> bool:
     return el.name == "button" or (el.name == "input" and (el.get("type") or "").strip().lower()
                                    in ("submit", "image", "button"))
@@ -153,7 +156,14 @@ def _adjacent_button(el) -> bool:
         return False
     texts = [f for f in form.find_all(["input", "textarea"]) if f.name == "textarea"
              or (f.get("type") or "").strip().lower() in _TEXT_TYPES]
-    return len(texts) == 1 and any(_is_button(b) for b in form.find_all(["button", "input"]))
+    buttons = [b for b in form.find_all(["button", "input"]) if _is_button(b)]
+    if len(texts) != 1 or not buttons:
+        return False
+    # Only a search box is labelled by its button (「検索」); 「送信する」 says nothing of a field 「氏名」.
+    words = " ".join([(form.get("role") or ""), (el.get("type") or ""), (el.get("name") or "")]
+                     + [(b.get_text(" ") or "") + " " + (b.get("value") or "") + " " + (b.get("alt") or "")
+                        + " " + (b.get("aria-label") or "") for b in buttons])
+    return bool(_SEARCH.search(words))
 
 
 @check("placeholder_only_label")
