@@ -168,6 +168,7 @@ class DocumentWork:
         if c is None:
             from .documents import DocumentChecker
             c = self._local.checker = DocumentChecker(self.limits)
+            c._rules = self.ruleset       # the run's rules (loaded once at its start), never read again mid-run
             with self._lock:
                 self._checkers.append(c)
         return c

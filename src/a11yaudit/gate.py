@@ -1086,6 +1086,7 @@ def gather_documents(targets: list[Target], ruleset) -> tuple[dict, dict]:
     from .documents.integrate import DOCUMENT_VIEWPORT, rule_results
     loads, results = {}, {}
     with DocumentChecker() as checker:
+        checker._rules = ruleset          # the gate's rules, loaded once
         for t in targets:
             r = checker.check(t.spec)
             key = (t.spec, DOCUMENT_VIEWPORT)

@@ -39,10 +39,25 @@ def manifest() -> dict:
     return yaml.safe_load((SAMPLE / "defects.yaml").read_text(encoding="utf-8"))
 
 
+def ensure_sample_documents() -> Path:
+    """The documents the sample site links from /kensei/yosan/ (資料室 → /docs/generated/): made by our own
+    scripts/sample_documents_site.py (scripts/setup.sh does it too), git-ignored, never committed."""
+    out = SAMPLE / "docs" / "generated"
+    if not (out / "files" / "expected.yaml").is_file() or not (out / "index.html").is_file():
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("sample_documents_site",
+                                                      ROOT / "scripts" / "sample_documents_site.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        mod.make_site(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def sample_audit(tmp_path_factory):
     """One full audit of the sample site (both viewports), through the real CLI."""
     tmp = tmp_path_factory.mktemp("sample-audit")
+    ensure_sample_documents()
     db = f"sqlite:///{tmp / 'a11y.sqlite'}"
     proc = run_cli("--db", db, "audit", "sample", "--artifacts-dir", str(tmp / "artifacts"),
                    "--reports-dir", str(tmp / "reports"), timeout=1200)

@@ -9,8 +9,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 ORIGIN = "http://sample.invalid"
+SAMPLE_SITE = Path(__file__).resolve().parents[2] / "examples" / "sample-site"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -151,3 +153,25 @@ def test_bad_config_exits_2_with_location(tmp_path, bad, cli):
     cfg.write_text(bad, encoding="utf-8")
     proc = cli("--config", str(cfg), "audit", check=False)
     assert proc.returncode == 2 and f"{cfg}:" in proc.stderr and "sites" in proc.stderr
+
+
+def test_generated_documents_get_their_expected_outcomes(sample_audit):
+    """The sample site's 資料室 (/kensei/yosan/ → /docs/generated/) links the 30 documents made by
+    scripts/sample_documents_site.py: each is fetched and checked in the site audit with its expected outcomes, and
+    is outside the policy's scope (PDF and Office files are 例外事項 there) but audited."""
+    from a11yaudit.docaudit import run_documents
+    folder = SAMPLE_SITE / "docs" / "generated" / "files"
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    store, run = sample_audit["store"], sample_audit["run"]
+    docs = {d["url"]: d for d in run_documents(store, run["id"])}
+    outcomes: dict = {}
+    for r in store.run_results(run["id"]):
+        if r["viewport"] == "document":
+            outcomes.setdefault(r["page_id"], {})[r["rule"]] = r["outcome"]
+    for name, want in expected.items():
+        d = docs[f"{ORIGIN}/docs/generated/files/{name}"]
+        assert d["state"] == "done" and d["kind"] == want["kind"] and d["scope"] == "excluded", (name, d["error"])
+        got = outcomes.get(d["page_id"], {})
+        wrong = {rule: (o, got.get(rule)) for rule, o in want["outcomes"].items()
+                 if got.get(rule) != o and not (o == "inapplicable" and got.get(rule) is None)}
+        assert not wrong, f"{name}: expected vs got {wrong}"
