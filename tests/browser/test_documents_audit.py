@@ -149,6 +149,11 @@ def test_site_audit_checks_documents(cli, docsite):
     section = html[html.index('id="h-documents"'):]
     section = section[:section.index('aria-labelledby="h-rules"')]
     assert "リンク元：" in section and f'<span class="url">{ORIGIN}/</span>' in section   # the index page links
+    summary = json.loads((docsite["tmp"] / "reports" / "docs" / str(run["id"]) / "summary.json").read_text("utf-8"))
+    ds = summary["documents"]
+    assert ds["checked"] == stats["documents_checked"] and ds["errors"] == stats["documents_error"]
+    assert {k["kind"] for k in ds["by_kind"]} == {"pdf", "docx", "xlsx", "pptx"} and 0 < ds["with_problems"]
+    assert f"{ORIGIN}/files/untagged.pdf" in {d["url"] for d in ds["top"]}
     assert "<script" not in section.lower() and "<img src=x" not in section
     assert "&lt;img src=x onerror=" in section and f"{ORIGIN}/files/markup-title.docx" in section
 

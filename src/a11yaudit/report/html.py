@@ -98,6 +98,14 @@ def _copy_screenshots(view: dict, out: Path) -> None:
                 old.unlink(missing_ok=True)
 
 
+def _documents_summary(ds: dict | None) -> dict | None:
+    if not ds or not ds.get("found"):
+        return None
+    return {k: ds[k] for k in ("found", "checked", "with_problems", "problem_share", "errors", "scans", "by_kind")} | {
+        "top": [{k: d[k] for k in ("url", "kind", "failed", "cant_tell", "error", "scan", "linked_from")}
+                for d in ds["top"]]}
+
+
 def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path,
                  pages_per_file: int = PAGES_PER_FILE, lang: str = "ja") -> Path:
     view = build_report(store, run_id, ruleset, lang)
@@ -130,6 +138,8 @@ def write_report(store: Store, run_id: int, ruleset: RuleSet, reports_root: Path
                "rules": [{k: r[k] for k in ("rule", "criteria", "failed", "cant_tell", "style", "pages")}
                          for r in view["rule_summary"]],
                "common": [{k: g[k] for k in ("number", "rule", "outcome", "criteria", "selector", "pages",
-                                             "in_scope_pages")} for g in view["common"]]}
+                                             "in_scope_pages")} for g in view["common"]],
+               # Documents (PDF / Office) checked in the run: counts by type and the problem documents.
+               "documents": _documents_summary(view.get("doc_section"))}
     atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     return html_path
