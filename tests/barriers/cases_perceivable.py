@@ -123,11 +123,11 @@ CASES = [
          h1="ごみの分け方", note="映像だけかどうかは自動判定しない（GN09）"),
 
     # 1.3.1 structure
-    Case("bold-p-heading", "1.3.1", "F2", "見出しを太字の段落で書いている（見出し要素がない）", "p.midashi", [],
+    Case("bold-p-heading", "1.3.1", "F2", "見出しを太字の段落で書いている（見出し要素がない）", "p.midashi", ["GN30"],
          '<p class="midashi" style="font-size:1.375rem;font-weight:bold">申請に必要なもの</p><p>本人確認書類と印鑑をお持ちください。</p>',
          '<h2>申請に必要なもの</h2><p>本人確認書類と印鑑をお持ちください。</p>', h1="住民票の写しの請求",
          note="axe の p-as-heading は実行していない"),
-    Case("fake-list-br", "1.3.1", "F2", "箇条書きを「・」と改行で書いている", "p.list", [],
+    Case("fake-list-br", "1.3.1", "F2", "箇条書きを「・」と改行で書いている", "p.list", ["GN31"],
          '<h2>持ち物</h2><p class="list">・本人確認書類<br>・印鑑<br>・手数料300円</p>',
          '<h2>持ち物</h2><ul><li>本人確認書類</li><li>印鑑</li><li>手数料300円</li></ul>', h1="住民票の写しの請求"),
     Case("table-no-th", "1.3.1", "F91", "開庁時間の表に見出しセル（th）がない", "table.hours",

@@ -235,3 +235,67 @@ def radio_group_question(ctx, rule):
             continue
         variant = "unnamed_group" if group is not None else None
         yield Verdict(CANT_TELL, members[0], variant=variant, name=members[0]["name"][:30], count=len(members))
+
+
+# ---------------------------------------------------------------- structure written as looks (GN30, GN31: 1.3.1)
+
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
+_BULLET_LINE = re.compile(r"^\s*[・●■◆○◇□▪︎•※]\s*\S")
+_NOT_HEADING_PLACES = {"li", "td", "th", "label", "a", "button", "nav", "footer", "header", "address", "aside",
+                       "figcaption", "caption", "legend", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "form",
+                       "table", "blockquote"}
+_REGION_WORDS = re.compile(r"foot|head|nav|menu|side|banner|contact|copyright|address|breadcrumb|pankuzu", re.I)
+
+
+def _in_template_region(el) -> bool:
+    for parent in el.parents:
+        if getattr(parent, "name", None) in _NOT_HEADING_PLACES:
+            return True
+        role = (parent.get("role") or "").lower() if hasattr(parent, "get") else ""
+        if role in ("navigation", "contentinfo", "banner", "complementary", "heading", "listitem", "cell"):
+            return True
+        names = " ".join([parent.get("id") or "", " ".join(parent.get("class") or [])]) if hasattr(parent, "get") else ""
+        if names and _REGION_WORDS.search(names):
+            return True
+    return False
+
+
+@check("bold_paragraph_heading")
+def bold_paragraph_heading(ctx, rule):
+    """A paragraph that is nothing but short bold text, followed by content, in the page's body text: it looks like
+    a heading but is not one (F2-like; H42). A candidate: bold text can be emphasis, not a heading."""
+    from .common import subtree_text
+    for p in ctx.soup.find_all("p"):
+        kids = [k for k in p.children if not (isinstance(k, str) and not k.strip())]
+        bold_markup = len(kids) == 1 and getattr(kids[0], "name", None) in ("strong", "b")
+        bold_style = bool(_BOLD_STYLE.search(p.get("style") or "")) and all(isinstance(k, str) for k in kids)
+        if not (bold_markup or bold_style):
+            continue
+        text = subtree_text(ctx, p)
+        if not (2 <= len(text) <= 40) or text.endswith(("。", ".", "：", ":", "!", "！")):
+            continue
+        nxt = p.find_next_sibling()
+        if nxt is None or nxt.name not in ("p", "ul", "ol", "table", "div", "dl") or len(subtree_text(ctx, nxt)) < 10:
+            continue
+        if _in_template_region(p):
+            continue
+        yield Verdict(CANT_TELL, p, text=text)
+
+
+@check("text_bullet_list")
+def text_bullet_list(ctx, rule):
+    """A paragraph whose lines (split by <br>) start with bullet characters (・●■…) is a list written as text: no
+    list structure for assistive technology (H48). A candidate: a person decides whether it is a list."""
+    for p in ctx.soup.find_all("p"):
+        if p.find("br") is None or _in_template_region(p):
+            continue
+        lines, current = [], []
+        for node in p.children:
+            if getattr(node, "name", None) == "br":
+                lines.append("".join(current)); current = []
+            else:
+                current.append(node.get_text() if hasattr(node, "get_text") else str(node))
+        lines.append("".join(current))
+        bullets = [ln for ln in lines if _BULLET_LINE.match(ln)]
+        if len(bullets) >= 2 and not bullets[0].lstrip().startswith("※"):
+            yield Verdict(CANT_TELL, p, count=len(bullets), first=" ".join(bullets[0].split())[:30])
