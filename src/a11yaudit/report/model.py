@@ -87,18 +87,11 @@ def _rule_summary(findings: list[dict], ruleset: RuleSet, t: Translator) -> list
     return rows
 
 
-def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") -> dict:
-    t = Translator(lang)
+def _label_of(t: Translator, table: dict, key: str | None) -> str:
+    return t(table[key]) if key in table else (key or "")
 
-    def label_of(table: dict, key: str | None) -> str:
-        return t(table[key]) if key in table else (key or "")
-    run = store.get_run(run_id)
-    site = store.site(run["site_id"]) or {"id": run["site_id"], "name": run["site_id"], "base_url": ""}
-    config = json.loads(run["config_json"] or "{}")
-    all_criteria, all_profiles = load_standards()
-    profile, addons = parse_profile_spec(run["profile"], all_profiles)
-    known_addons = {pid for pid, p in all_profiles.items() if p.is_addon}
 
+def _kind_function(ruleset: RuleSet, known_addons: set):
     def kind_of(code: str, outcome: str) -> str:
         """failed / cantTell (automatic candidates) / review (human-check rules' items) / style (addon and readiness
         rules: 参考)."""
@@ -108,23 +101,13 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         if outcome == CANT_TELL and rule is not None and rule.test_method == "HC":
             return "review"
         return outcome
-    profile_ids = profile.ids()
-    level = (config.get("policy") or {}).get("level", "AA")
-    levels = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}}[level]
-    pages = store.run_pages(run_id)
-    # Passed/inapplicable results are ~95 % of a run's rows: only the others are read row by row (store/aggregate).
-    results = [{"page_id": pid, "rule": rule, "outcome": outcome, "criteria": crit}
-               for pid, rule, outcome, crit in not_passing_results(store, run_id)]
-    findings = store.run_findings(run_id)
-    viewports = [v for v in run["viewports"].split(",") if v]
-    # Documents (issue 17) have a section of their own: their results stay out of the pages' figures.
-    doc_ids = {p["id"] for p in pages if p["kind"] == "document"}
-    doc_findings = [f for f in findings if f["page_id"] in doc_ids]
-    if doc_ids:
-        results = [r for r in results if r["page_id"] not in doc_ids]
-        findings = [f for f in findings if f["page_id"] not in doc_ids]
+    return kind_of
 
-    # Per page: failed / cantTell counts and whether the page has A/AA problems within the profile.
+
+def _per_page(results: list[dict], findings: list[dict], kind_of, profile_ids: set, all_criteria: dict,
+              levels: set) -> dict:
+    """Per page: failed / cantTell counts and whether the page has A/AA problems within the profile. Sets each
+    finding's kind."""
     per_page = defaultdict(lambda: {"failed": 0, "cant_tell": 0, "review": 0, "style": 0, "errors": 0,
                                     "problem": False})
     for r in results:
@@ -139,19 +122,12 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         pp = per_page[f["page_id"]]
         kind = f["kind"] = kind_of(f["rule"], f["outcome"])
         pp["cant_tell" if kind == CANT_TELL else "failed" if kind == FAILED else kind] += 1
+    return per_page
 
-    html_pages = [p for p in pages if p["kind"] == "html"]
-    audited = [p for p in html_pages if p["state"] == "done"]
-    audited_in = [p for p in audited if p["scope"] == IN_SCOPE]
-    with_problems = [p for p in audited_in if per_page[p["id"]]["problem"]]
 
-    # 達成基準チェックリスト: every criterion of the profile, in-scope pages only.
-    crit_rules = defaultdict(set)
-    for rule in ruleset.rules:
-        for c in rule.requirements:
-            crit_rules[c].add(rule.code)
+def _criterion_stats(store: Store, run_id: int, results: list[dict], in_scope_ids: set, kind_of) -> dict:
+    """Per criterion: the in-scope pages with failures and with candidates, and the rules that ran for it."""
     stat = defaultdict(lambda: {"failed_pages": set(), "cant_tell_pages": set(), "rules": set()})
-    in_scope_ids = {p["id"] for p in audited_in}
     for r in results:
         if r["page_id"] not in in_scope_ids:
             continue
@@ -167,6 +143,15 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         for rule_code, crit_text in rule_criteria_pairs(store, run_id):
             for c in _criteria_t(crit_text):
                 stat[c]["rules"].add(rule_code)
+    return stat
+
+
+def _checklist(profile, stat: dict, ruleset: RuleSet, t: Translator, lang: str) -> list[dict]:
+    """達成基準チェックリスト: every criterion of the profile, in-scope pages only."""
+    crit_rules = defaultdict(set)
+    for rule in ruleset.rules:
+        for c in rule.requirements:
+            crit_rules[c].add(rule.code)
     checklist = []
     for c in profile.criteria:
         s = stat.get(c.id)
@@ -183,7 +168,11 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                           "status": status, "label": label, "automation": c.automation,
                           "rules": sorted((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))[:8],
                           "rules_total": len((s or {}).get("rules", set()) | crit_rules.get(c.id, set()))})
-    # Criteria outside the profile that automation flagged (e.g. WCAG 2.2 target size under jis2016).
+    return checklist
+
+
+def _beyond(stat: dict, profile_ids: set, all_criteria: dict, lang: str) -> list[dict]:
+    """Criteria outside the profile that automation flagged (e.g. WCAG 2.2 target size under jis2016)."""
     beyond = []
     for cid in sort_criteria(c for c in stat if c not in profile_ids and c in all_criteria):
         s = stat[cid]
@@ -191,9 +180,12 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
             crit = all_criteria[cid]
             beyond.append({"id": cid, "name": crit.name_en if lang == "en" else crit.name_waic, "level": crit.level, "since": crit.since,
                            "failed_pages": len(s["failed_pages"]), "cant_tell_pages": len(s["cant_tell_pages"])})
+    return beyond
 
-    # Findings grouped per page; the same rule + target on several viewports is one row. Items of human-check
-    # rules (is this heading descriptive?) are listed apart, per rule, as a checklist for the human test.
+
+def _group_findings(findings: list[dict], ruleset: RuleSet, t: Translator) -> tuple[dict, dict, dict]:
+    """Findings grouped per page; the same rule + target on several viewports is one row. Items of human-check
+    rules (is this heading descriptive?) are listed apart, per rule, as a checklist for the human test."""
     grouped = defaultdict(dict)
     reviews = defaultdict(dict)
     style_totals = defaultdict(lambda: {"findings": 0, "pages": set()})
@@ -221,10 +213,12 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
                 "message": t.message(f), "viewports": [], "kind": f["kind"]}
         row["viewports"].append(t.viewport(f["viewport"]))
-    def level_rank(criteria: list[str]) -> int:
-        levels = {all_criteria[c].level for c in criteria if c in profile_ids and c in all_criteria}
-        return 0 if "A" in levels else 1 if "AA" in levels else 2
-    common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages}, level_rank)
+    return grouped, reviews, style_totals
+
+
+def _page_rows(html_pages: list[dict], per_page: dict, grouped: dict, reviews: dict, common_of: dict,
+               t: Translator) -> list[dict]:
+    """The per-page results: in-scope pages first, each with its own findings (not those of shared parts)."""
     page_rows = []
     for p in sorted(html_pages, key=lambda p: (p["scope"] != IN_SCOPE, p["url"])):
         pp = per_page[p["id"]]
@@ -232,8 +226,8 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         page_rows.append({
             "id": p["id"], "url": p["url"], "title": p["title"], "scope": p["scope"],
             "scope_label": t.pick(SCOPE_LABELS[p["scope"]]), "scope_reason": p["scope_reason"], "state": p["state"],
-            "skip": label_of(SKIP_LABELS, p["skip_reason"]),
-            "error": (label_of(ERROR_LABELS, p["error_kind"]) + ": " + (p["error"] or ""))
+            "skip": _label_of(t, SKIP_LABELS, p["skip_reason"]),
+            "error": (_label_of(t, ERROR_LABELS, p["error_kind"]) + ": " + (p["error"] or ""))
             if p["state"] == "error" else None,
             "failed": pp["failed"], "cant_tell": pp["cant_tell"], "review": pp["review"], "style": pp["style"],
             "problem": pp["problem"],
@@ -245,6 +239,12 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         })
         row = page_rows[-1]
         row["detail"] = bool(row["findings"] or row["reviews"] or row["style_findings"] or row["common"])
+    return page_rows
+
+
+def _counts(pages: list[dict], html_pages: list[dict], audited: list[dict], audited_in: list[dict],
+            with_problems: list[dict], findings: list[dict], t: Translator) -> dict:
+    """The summary's figures: pages found, audited (per scope), in error, queued, skipped (per reason), findings."""
     documents = [p for p in pages if p["kind"] == "document"]
     counts = {
         "html_found": len(html_pages), "audited": len(audited), "audited_in_scope": len(audited_in),
@@ -262,8 +262,54 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
     }
     for p in pages:
         if p["state"] == "skipped":
-            counts["skipped"][label_of(SKIP_LABELS, p["skip_reason"])] += 1
+            counts["skipped"][_label_of(t, SKIP_LABELS, p["skip_reason"])] += 1
     counts["skipped"] = dict(counts["skipped"])
+    return counts
+
+
+def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") -> dict:
+    t = Translator(lang)
+    run = store.get_run(run_id)
+    site = store.site(run["site_id"]) or {"id": run["site_id"], "name": run["site_id"], "base_url": ""}
+    config = json.loads(run["config_json"] or "{}")
+    all_criteria, all_profiles = load_standards()
+    profile, addons = parse_profile_spec(run["profile"], all_profiles)
+    kind_of = _kind_function(ruleset, {pid for pid, p in all_profiles.items() if p.is_addon})
+    profile_ids = profile.ids()
+    level = (config.get("policy") or {}).get("level", "AA")
+    levels = {"A": {"A"}, "AA": {"A", "AA"}, "AAA": {"A", "AA", "AAA"}}[level]
+    pages = store.run_pages(run_id)
+    # Passed/inapplicable results are ~95 % of a run's rows: only the others are read row by row (store/aggregate).
+    results = [{"page_id": pid, "rule": rule, "outcome": outcome, "criteria": crit}
+               for pid, rule, outcome, crit in not_passing_results(store, run_id)]
+    findings = store.run_findings(run_id)
+    viewports = [v for v in run["viewports"].split(",") if v]
+    # Documents (issue 17) have a section of their own: their results stay out of the pages' figures.
+    doc_ids = {p["id"] for p in pages if p["kind"] == "document"}
+    doc_findings = [f for f in findings if f["page_id"] in doc_ids]
+    if doc_ids:
+        results = [r for r in results if r["page_id"] not in doc_ids]
+        findings = [f for f in findings if f["page_id"] not in doc_ids]
+
+    per_page = _per_page(results, findings, kind_of, profile_ids, all_criteria, levels)
+    html_pages = [p for p in pages if p["kind"] == "html"]
+    audited = [p for p in html_pages if p["state"] == "done"]
+    audited_in = [p for p in audited if p["scope"] == IN_SCOPE]
+    with_problems = [p for p in audited_in if per_page[p["id"]]["problem"]]
+
+    stat = _criterion_stats(store, run_id, results, {p["id"] for p in audited_in}, kind_of)
+    checklist = _checklist(profile, stat, ruleset, t, lang)
+    beyond = _beyond(stat, profile_ids, all_criteria, lang)
+
+    grouped, reviews, style_totals = _group_findings(findings, ruleset, t)
+
+    def level_rank(criteria: list[str]) -> int:
+        levels = {all_criteria[c].level for c in criteria if c in profile_ids and c in all_criteria}
+        return 0 if "A" in levels else 1 if "AA" in levels else 2
+    common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages}, level_rank)
+    page_rows = _page_rows(html_pages, per_page, grouped, reviews, common_of, t)
+    documents = [p for p in pages if p["kind"] == "document"]
+    counts = _counts(pages, html_pages, audited, audited_in, with_problems, findings, t)
     stats = json.loads(run["stats_json"]) if run.get("stats_json") else {}
     from .documents import build_documents
     doc_section = build_documents(store, run_id, pages, doc_findings, ruleset, t)
