@@ -74,7 +74,61 @@ def draw_and_store(store, site, run_id: int, *, method=None, n_random=None, seed
     return get_sample(store, save_sample(store, run_id, sample))
 
 
+def _print_pdf(html: str) -> bytes:
+    """The browser's print of the 試験結果 (imported only when a PDF is asked for: it needs Playwright)."""
+    from .gather.printing import print_pdf
+    return print_pdf(html)
+
+
+def _formats(formats: str) -> list[str]:
+    from .report.shiken_export import FORMATS
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise ConfigError(f"unknown format {bad[0] if bad else formats!r}; choose from {', '.join(FORMATS)}",
+                          field="--format")
+    return chosen
+
+
+def _sample_for(store, site, run: dict, sample_id: int | None) -> dict:
+    """The stored sample asked for, else the run's latest, else one drawn now with the policy's settings."""
+    from .store.samples import get_sample, latest_sample
+    if sample_id is not None:
+        sample = get_sample(store, sample_id)
+        if sample["run_id"] != run["id"]:
+            raise ConfigError(f"sample {sample_id} was drawn from run {sample['run_id']}, not {run['id']}",
+                              field="--sample")
+        return sample
+    sample = latest_sample(store, run["id"])
+    if sample is None:
+        sample = draw_and_store(store, site, run["id"])
+        click.echo(f"[{site.id}] run {run['id']}: no sample yet; drew sample {sample['id']} "
+                   f"(method {sample['method']}, seed {sample['seed']})", err=True)
+    return sample
+
+
+def _human_verdicts(human_file: Path | None, site, run: dict, sample: dict) -> list:
+    """The imported human test, checked against the report's criteria and the sampled pages."""
+    from .report.human import load_human
+    from .report.shiken import criterion_numbers, report_criteria
+    from .rules.standards import load_standards, parse_profile_spec
+    if human_file is None:
+        return []
+    all_criteria, profiles = load_standards()
+    profile, _ = parse_profile_spec(run["profile"], profiles)
+    ids = [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
+                                            all_criteria)]
+    return load_human(human_file, criteria=criterion_numbers(profile, ids, all_criteria),
+                      tested_urls={p["url"] for p in sample["pages"]}, base_url=site.base_url)
+
+
 def register(cli: click.Group) -> None:
+    _register_policy(cli)
+    _register_sample(cli)
+    _register_shiken(cli)
+
+
+def _register_policy(cli: click.Group) -> None:
     @cli.group("policy")
     def policy_group():
         """The ウェブアクセシビリティ方針 of each site (policy: in sites.yaml)."""
@@ -90,7 +144,7 @@ def register(cli: click.Group) -> None:
         on in-scope pages of the latest audit. Errors exit 2 (file:line: field), warnings exit 0 (1 with --strict).
         """
         from .config import load_sites
-        from .policy import lint_policy
+        from .policy_lint import lint_policy
         from .rules.standards import load_standards
         _, profiles = load_standards()
         sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
@@ -110,6 +164,8 @@ def register(cli: click.Group) -> None:
         if warnings and strict:
             sys.exit(1)
 
+
+def _register_sample(cli: click.Group) -> None:
     @cli.command("sample")
     @click.argument("site_id", required=False)
     @click.option("--run", "run_id", type=int, default=None, help="Audit run to sample (default: latest finished).")
@@ -146,6 +202,8 @@ def register(cli: click.Group) -> None:
         for i, p in enumerate(sample["pages"], 1):
             click.echo(f"{i}\t{p['stratum']}\t{p['url']}")
 
+
+def _register_shiken(cli: click.Group) -> None:
     @cli.command("shiken")
     @click.argument("site_id", required=False)
     @click.option("--run", "run_id", type=int, default=None, help="Audit run (default: the latest finished).")
@@ -163,42 +221,18 @@ def register(cli: click.Group) -> None:
         """Write the 試験結果 (JIS X 8341-3:2016 附属書JB.3.1): header fields, 達成基準チェックリスト with 適用 / 結果 /
         注記, the tested pages and their results, and the 実装チェックリスト, combining the automated results with
         an imported human test. Files go to REPORTS_DIR/SITE/RUN/shiken/; their paths are printed on stdout."""
-        from .report.human import load_human
-        from .report.shiken import build_shiken, criterion_numbers, report_criteria
-        from .report.shiken_export import FORMATS, sample_csv, write_shiken
+        from .report.shiken import build_shiken
+        from .report.shiken_export import sample_csv, write_shiken
         from .rules.loader import load_rules
-        from .rules.standards import load_standards, parse_profile_spec
-        from .store.samples import get_sample, latest_sample
-        chosen = [f.strip() for f in formats.split(",") if f.strip()]
-        bad = [f for f in chosen if f not in FORMATS]
-        if bad or not chosen:
-            raise ConfigError(f"unknown format {bad[0] if bad else formats!r}; choose from {', '.join(FORMATS)}",
-                              field="--format")
+        chosen = _formats(formats)
         _, site = _load_site(ctx, site_id)
         store = _store(ctx)
         run = _run_for(store, site, run_id)
-        if sample_id is not None:
-            sample = get_sample(store, sample_id)
-            if sample["run_id"] != run["id"]:
-                raise ConfigError(f"sample {sample_id} was drawn from run {sample['run_id']}, not {run['id']}",
-                                  field="--sample")
-        else:
-            sample = latest_sample(store, run["id"])
-            if sample is None:
-                sample = draw_and_store(store, site, run["id"])
-                click.echo(f"[{site.id}] run {run['id']}: no sample yet; drew sample {sample['id']} "
-                           f"(method {sample['method']}, seed {sample['seed']})", err=True)
-        human = []
-        if human_file is not None:
-            all_criteria, profiles = load_standards()
-            profile, _ = parse_profile_spec(run["profile"], profiles)
-            ids = [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
-                                                    all_criteria)]
-            human = load_human(human_file, criteria=criterion_numbers(profile, ids, all_criteria),
-                               tested_urls={p["url"] for p in sample["pages"]}, base_url=site.base_url)
+        sample = _sample_for(store, site, run, sample_id)
+        human = _human_verdicts(human_file, site, run, sample)
         view = build_shiken(store, run["id"], sample, load_rules(), site, human=human, with_icl=not no_icl)
         out = Path(reports_dir) / site.id / str(run["id"]) / "shiken"
-        written = write_shiken(view, out, chosen)
+        written = write_shiken(view, out, chosen, print_pdf=_print_pdf)
         if "csv" in chosen:
             titles = {p["url"]: p["title"] for p in store.run_pages(run["id"])}
             p = out / "shiken-urls.csv"

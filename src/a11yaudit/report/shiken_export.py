@@ -1,11 +1,11 @@
-"""Writes the 試験結果 in HTML (autoescaped Jinja2), PDF (Chromium's print, Japanese fonts), CSV and JSON, and the
-list of sampled URLs as CSV."""
+"""Writes the 試験結果 in HTML (autoescaped Jinja2), PDF (Chromium's print, Japanese fonts, done by the function the
+caller passes in), CSV and JSON, and the list of sampled URLs as CSV."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from ..discover.sampling import STRATUM_LABELS
 from ..fsutil import atomic_write_text
@@ -66,8 +66,20 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_text(path, text, encoding=encoding)     # a full disk leaves the old file (or none), never half
 
 
-def write_shiken(view: dict, out_dir: Path, formats=FORMATS) -> list[Path]:
-    """Write the chosen formats into out_dir; returns the written files (HTML first)."""
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)     # e.g. a full disk: no half-written PDF is left behind
+        raise
+
+
+def write_shiken(view: dict, out_dir: Path, formats=FORMATS,
+                 print_pdf: Callable[[str], bytes] | None = None) -> list[Path]:
+    """Write the chosen formats into out_dir; returns the written files (HTML first). The PDF needs `print_pdf`
+    (HTML → PDF bytes; the browser's print, gather/printing.py), which the caller passes in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     html = render_shiken_html(view)
@@ -86,49 +98,9 @@ def write_shiken(view: dict, out_dir: Path, formats=FORMATS) -> list[Path]:
         _write(p, to_json(view))
         written.append(p)
     if "pdf" in formats:
+        if print_pdf is None:
+            raise ValueError("the PDF format needs a print_pdf function")
         p = out_dir / "shiken.pdf"
-        html_to_pdf(html, p)
+        _write_bytes(p, print_pdf(html))
         written.append(p)
     return written
-
-
-def html_to_pdf(html: str, path: Path) -> None:
-    asyncio.run(_html_to_pdf(html, path))
-
-
-async def _html_to_pdf(html: str, path: Path) -> None:
-    """Chromium's print to PDF (A4) of the rendered HTML, with no network access: the report is self-contained and
-    the Japanese text uses the system's Noto Sans CJK JP font."""
-    from ..gather.browser import Browser
-    browser = Browser(allowed_hosts=set())
-    await browser.start()
-    try:
-        ctx = await browser.browser.new_context(locale="ja-JP")
-
-        async def block(route):
-            if route.request.url.startswith(("data:", "about:")):
-                await route.continue_()
-            else:
-                await route.abort("blockedbyclient")
-        await ctx.route("**/*", block)
-        page = await ctx.new_page()
-        await page.set_content(html, wait_until="load")
-        await page.evaluate("document.fonts.ready.then(() => true)")
-        tmp = path.with_suffix(".pdf.tmp")
-        try:
-            await _pdf(page, tmp)
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)     # e.g. a full disk: no half-written PDF is left behind
-            raise
-        await ctx.close()
-    finally:
-        await browser.close()
-
-
-async def _pdf(page, tmp: Path) -> None:
-    await page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
-                   display_header_footer=True, header_template="<span></span>",
-                   footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-                   margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
