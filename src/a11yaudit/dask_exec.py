@@ -256,16 +256,17 @@ async def crawl_on_dask(auditor, address: str) -> None:
     inflight: dict = {}           # asyncio task → (dask future, page row)
     try:
         await client.register_plugin(BrowserPlugin(), name=PLUGIN_NAME)
-        job = auditor._job()
+        job = auditor.job()
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         token = hashlib.sha1(payload).hexdigest()
         return_artifacts = auditor.opt.save_artifacts
-        queue = collections.deque(await auditor._db(auditor.store.queued, auditor.run_id))
-        auditor.progress.found = len(auditor.seen)
+        frontier = auditor.frontier
+        queue = collections.deque(await frontier.pending(auditor.run_id))
+        auditor.progress.found = frontier.found
         auditor.progress.remaining = queue.__len__
         limit = max(1, auditor.crawl.concurrency)
         browser_noted = False
-        physical = auditor.origin_map.to_physical
+        physical = frontier.origin_map.to_physical
 
         async def result_of(fut):
             return await fut
@@ -276,15 +277,14 @@ async def crawl_on_dask(auditor, address: str) -> None:
             while queue and len(inflight) < limit:
                 item = queue.popleft()
                 if item.get("kind") == "document":      # documents are fetched and checked here, beside the pages
-                    inflight[asyncio.ensure_future(auditor._document_item(item))] = (None, item)
+                    inflight[asyncio.ensure_future(auditor.documents.check(item))] = (None, item)
                     continue
-                if auditor.incremental is not None:     # incremental re-audit, as in the local executor
-                    prev = await auditor.incremental.validators_unchanged(item["url"])
-                    if prev is not None:
-                        queue.extend(await auditor._reuse(item, prev))
-                        continue
+                reused = await auditor.reuse_unchanged(item)    # incremental re-audit, as in the local executor
+                if reused is not None:
+                    queue.extend(reused)
+                    continue
                 for _ in auditor.opt.viewports:   # one politeness slot per page load, as the local executor
-                    await auditor._polite(physical(item["url"]))
+                    await frontier.polite(physical(item["url"]))
                 fut = client.submit(run_page_task, token, payload, item["url"], return_artifacts,
                                     key=f"a11yaudit-page-{auditor.run_id}-{item['id']}-{uuid.uuid4().hex[:8]}",
                                     pure=False, retries=TASK_RETRIES)
@@ -306,22 +306,19 @@ async def crawl_on_dask(auditor, address: str) -> None:
                     outcome = task.result()
                 except Exception as exc:  # noqa: BLE001 — the page stays accounted for, as in the local worker
                     log.warning("page %s failed on the cluster: %s", item["url"], exc)
-                    await auditor._db(auditor.store.set_page, item["id"], state="error", error_kind="internal",
-                                      error=f"{type(exc).__name__}: {exc}"[:1000])
-                    auditor.stats["pages_error"] += 1
-                    auditor.progress.page(item["url"], False, f"cluster: {type(exc).__name__}")
+                    await auditor.record_failure(item, exc, f"cluster: {type(exc).__name__}")
                     continue
                 if not browser_noted and getattr(outcome, "browser", None):
-                    await auditor._db(auditor.store.set_run, auditor.run_id, browser_version=outcome.browser)
+                    await auditor.note_browser(outcome.browser)
                     browser_noted = True
-                queue.extend(await auditor._record(item, outcome))
+                queue.extend(await auditor.record(item, outcome))
                 fut.release()
     finally:
         for task, (fut, _item) in inflight.items():
             task.cancel()
-        if auditor.doc_work is not None:
+        if auditor.documents.started:
             await asyncio.gather(*(t for t, (f, _i) in inflight.items() if f is None), return_exceptions=True)
-            await asyncio.to_thread(auditor._close_doc_work)
+            await auditor.documents.close()
         if inflight:
             try:
                 await client.cancel([fut for fut, _ in inflight.values() if fut is not None])
