@@ -8,10 +8,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from .. import settings
-from ..gather.artifacts import page_key
 from ..rules.model import CANT_TELL, FAILED
 from ..rules.smartphone import SMARTPHONE_RULES
 from .i18n import Translator
+from .screens import screenshot_file
 
 SAMPLE_PAGES = 5                  # pages named with each smartphone problem (all of them: the per-page results)
 MAX_GROUPS = 60                   # problems listed in the section (failures first, then by pages); the rest counted
@@ -81,7 +81,7 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
             g["row"]["viewports"] += [v for v in r["viewports"] if v not in g["row"]["viewports"]]
             g["members"].append(pid)
     has_shot = {pid for pid in rows if run.get("artifacts_dir")
-                and (screens / f"{page_key(by_page[pid]['url'])}.jpg").is_file()}
+                and screenshot_file(screens, by_page[pid]["url"]).is_file()}
     groups = []
     for (key, _msg), g in problems.items():
         members = g["members"]
@@ -90,7 +90,7 @@ def build_smartphone(run: dict, ruleset, pages: list, results: list, findings: l
                        "sample": [{"id": pid, "url": by_page[pid]["url"], "title": by_page[pid]["title"]}
                                   for pid in members[:SAMPLE_PAGES]],
                        "failed": 1 if key[2] == FAILED else 0,
-                       "screenshot_path": str(screens / f"{page_key(by_page[shot]['url'])}.jpg") if shot else None,
+                       "screenshot_path": str(screenshot_file(screens, by_page[shot]["url"])) if shot else None,
                        "screenshot_url": by_page[shot]["url"] if shot else None,
                        "_order": (key[2] != FAILED, -len(members), order[key[0]], key[1])})
     groups.sort(key=lambda g: g.pop("_order"))
