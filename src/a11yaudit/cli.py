@@ -361,7 +361,7 @@ def check_config(ctx):
     _, profiles = load_standards()
     sites_file = load_sites(ctx.obj["config"], known_profiles=set(profiles))
     rs = load_rules()
-    from .policy import lint_policy
+    from .policy_lint import lint_policy
     for i, site in enumerate(sites_file.sites):   # policy errors beyond the schema (`policy lint` also warns)
         errors = [x for x in lint_policy(site, i) if x.severity == "error"]
         if errors:

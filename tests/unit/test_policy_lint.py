@@ -10,7 +10,8 @@ from a11yaudit.cli import cli
 from a11yaudit.config import load_sites
 from a11yaudit.discover.scope import EXCLUDED, IN_SCOPE, OUT_OF_SCOPE, ScopeClassifier
 from a11yaudit.errors import ConfigError
-from a11yaudit.policy import describe_scope, effective_policy, lint_policy
+from a11yaudit.policy import describe_scope, effective_policy
+from a11yaudit.policy_lint import lint_policy
 from a11yaudit.rules.model import FAILED, PASSED, Finding, RuleResult
 from a11yaudit.store.db import Store
 

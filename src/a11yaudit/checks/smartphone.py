@@ -7,8 +7,8 @@ import math
 import re
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..discover.urls import document_type
 from ..rules.context import CheckContext
+from ..urlkinds import document_type
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .common import HEADINGS, blocks, main_content, norm, outside_main

@@ -4,21 +4,19 @@ numbers, date notation. Advisory: the profile is never mixed into the 達成基�
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from bs4 import NavigableString, Tag
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .chars import FULLWIDTH_DIGITS, MACHINE_DEPENDENT_CLASS, NUMBER_SEPARATORS, REPLACEMENTS
+from ..urlkinds import document_format
 from .common import accessible_name, block_of, blocks, links, norm
 
 # ---------------------------------------------------------------- document links: 「（PDF形式：123KB）」
-DOC_TYPES = {"pdf": "PDF", "doc": "Word", "docx": "Word", "xls": "Excel", "xlsx": "Excel", "xlsm": "Excel",
-             "ppt": "PowerPoint", "pptx": "PowerPoint", "zip": "ZIP", "odt": "ODF", "ods": "ODF", "odp": "ODF"}
 FORMAT_WORDS = {
     "PDF": r"pdf", "Word": r"word|ワード|docx?\b", "Excel": r"excel|エクセル|xlsx?\b|xlsm\b",
     "PowerPoint": r"powerpoint|パワーポイント|pptx?\b", "ZIP": r"zip", "ODF": r"odt|ods|odp|opendocument",
@@ -40,20 +38,13 @@ def stated_size(text: str) -> tuple[str, int] | None:
     return m.group(0).replace(" ", ""), int(number * _UNIT.get(unit, 1))
 
 
-def document_type(href: str) -> tuple[str, str] | None:
-    """(extension, format label) for links to office documents and PDFs, from the URL path."""
-    path = unquote(urlsplit(href.strip()).path)
-    ext = posixpath.splitext(path)[1].lower().lstrip(".")
-    return (ext, DOC_TYPES[ext]) if ext in DOC_TYPES else None
-
-
 def _notice_text(ctx, link: Tag, name: str) -> str:
     """Link name plus the text next to it: the whole block when it holds one document link, else the text after the
     link up to the next link (「申請書（PDF：120KB）／（Word：30KB）」)."""
     block = block_of(ctx, link)
     if block is None:
         return name
-    others = [a for a in block.el.find_all("a", href=True) if a is not link and document_type(a["href"])]
+    others = [a for a in block.el.find_all("a", href=True) if a is not link and document_format(a["href"])]
     if not others:
         return name + " " + block.text
     parts = [name]
@@ -69,7 +60,7 @@ def document_link_notice(ctx, rule):
     """Links to PDF/Word/Excel/PowerPoint/ZIP files must say the format and the size next to the link."""
     for el in links(ctx):
         href = el.get("href")
-        doc = document_type(href) if href else None
+        doc = document_format(href) if href else None
         if doc is None:
             continue
         ext, label = doc
@@ -233,7 +224,7 @@ def document_size_matches(ctx, rule):
     base = ctx.page.get("final_url") or ctx.page.get("url") or ctx.url
     for el in links(ctx):
         href = el.get("href")
-        if not href or document_type(href) is None:
+        if not href or document_format(href) is None:
             continue
         absolute = urljoin(base, href.strip())
         info = sizes.get(absolute) or sizes.get(absolute.split("#", 1)[0])

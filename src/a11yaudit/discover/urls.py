@@ -8,6 +8,7 @@ import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from .. import settings
+from ..urlkinds import document_type  # noqa: F401  (re-exported: the crawl, scope and page work read it here)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 INDEX_FILES = ("index.html", "index.htm", "index.php", "default.htm", "default.html", "default.aspx")
@@ -75,13 +76,6 @@ def canonicalize(url: str, base: str | None = None, *, strip_params: list[str] |
         params = _strip(params, settings.CRAWL_DEFAULTS["strip_params"] if strip_params is None else strip_params)
         query = urlencode(sorted(params), doseq=True)
     return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def document_type(url: str) -> str | None:
-    """'pdf', 'office', … when the URL names a non-HTML document by its extension, else None."""
-    path = urlsplit(url).path.lower()
-    ext = posixpath.splitext(path)[1]
-    return settings.DOCUMENT_EXTENSIONS.get(ext)
 
 
 def origin_of(url: str) -> str:
