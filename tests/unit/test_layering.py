@@ -113,8 +113,6 @@ def test_gather_does_not_import_what_comes_after_it():
                  "gather/ collects artifacts: it imports nothing from rules, checks, store or report")
 
 
-@pytest.mark.xfail(strict=False, reason="being fixed in report/smartphone.py "
-                                        "(imports gather.artifacts)")
 def test_report_does_not_gather():
     _assert_none(_violations(("report",), ("gather",) + BROWSER_LIBS),
                  "report/ works on stored results: it imports nothing from gather, playwright or selenium")
