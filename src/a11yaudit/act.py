@@ -23,10 +23,8 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .gather.browser import Browser, Tab, axe_run_config, gather_page
-from .rules.axe import axe_results
-from .rules.context import CheckContext
-from .rules.engine import run_rule
-from .rules.loader import INTERACTION_ARTIFACTS, RuleSet
+from .pagework import evaluate_rules, gatherers_of
+from .rules.loader import RuleSet
 from .rules.model import CANT_TELL, FAILED, INAPPLICABLE, PASSED, Rule
 from .serve import StaticServer
 
@@ -156,16 +154,13 @@ async def _run_case(tabs, base: str, case: Case, mapping: Mapping) -> CaseResult
     tab = await tabs(bool(axe_ids))
     ours = mapping.ours.get(case.rule_id, [])
     url = f"{base}/{case.path}"
-    needs = frozenset(a for r in ours for a in r.requires if a in INTERACTION_ARTIFACTS)
+    needs = gatherers_of(ours)
     load = await gather_page(tab, url, "pc", timeout=CASE_TIMEOUT, settle=CASE_SETTLE, run_axe=bool(axe_ids),
                              axe_config=axe_run_config(axe_ids) if axe_ids else None, refine_axe=not mapping.axe_only,
                              interactions=needs)
     if load.artifacts is None:
         return CaseResult(case, "error", error=f"{load.error_kind}: {load.error}")
-    results = axe_results(load.artifacts["axe"], "pc") if axe_ids else []
-    if ours:
-        ctx = CheckContext(load.artifacts, "pc", url)
-        results += [run_rule(rule, ctx) for rule in ours]
+    results = evaluate_rules(load.artifacts, "pc", url, ours, axe=bool(axe_ids))
     errors = [r.error for r in results if r.outcome == "error" and r.error]
     outcome, by_rule = case_outcome(mapping.implementations(case.rule_id), results)
     return CaseResult(case, outcome, by_rule, error="; ".join(errors)[:500] or None)
@@ -231,7 +226,7 @@ async def run_cases(corpus: Path, cases: list[Case], ruleset: RuleSet, *, axe_on
 
 
 def _interacts(case: Case, mapping: Mapping) -> bool:
-    return any(a in INTERACTION_ARTIFACTS for r in mapping.ours.get(case.rule_id, []) for a in r.requires)
+    return bool(gatherers_of(mapping.ours.get(case.rule_id, [])))
 
 
 def _disagrees(res: "CaseResult") -> bool:

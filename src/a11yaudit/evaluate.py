@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
+from . import pagework, settings
 from .errors import ConfigError
 from .evaluate_report import OUTCOMES, ratio
 # The report (text, JSON, expected results) is evaluate_report.py; its functions are also imported from here.
@@ -194,12 +194,12 @@ class _Job:
 
 
 def _passes_for(b: Barrier, ruleset) -> set:
-    from .rules.loader import INTERACTION_ARTIFACTS
+    from .gather.gatherers import names as gatherer_names
     out = set()
     for code in b.rules:
         rule = ruleset.get(code)
         if rule is not None:
-            out.update(a for a in rule.requires if a in INTERACTION_ARTIFACTS)
+            out.update(a for a in rule.requires if a in gatherer_names())
         if code in ("CT01", "axe:color-contrast"):
             out.add("pixels")          # axe's contrast candidates are settled from the pixels (rules/engine.py)
     return out
@@ -261,7 +261,7 @@ async def _run_jobs(corpus: Path, jobs: list[_Job], ruleset, profile: str, *, co
                         url = f"{base}/{job.path}"
                         loads = {}
                         for vp in job.viewports:
-                            passes = ruleset.interactions(profile, vp)
+                            passes = pagework.gatherers_for(ruleset, profile, vp)
                             if job.passes is not None:
                                 passes = frozenset(passes & job.passes)
                             load = await gather_page(await tab(vp), url, vp, timeout=PAGE_TIMEOUT,

@@ -1,6 +1,10 @@
-"""The work on one page, shared by both executors: the local asyncio workers (audit.Auditor) and the Dask tasks
-(distributed.py). It renders every viewport, sizes linked documents, runs the rules and returns a picklable
-`PageOutcome`; the coordinator then decides which links enter the frontier and stores the page in one transaction.
+"""The page pipeline: the one code path that turns a target into checked results.
+
+Its stages — `render_viewports` (every viewport through the engine seam, the in-page gatherers the rules request by
+name, a renderer crash retried once), `document_sizes` (the linked PDF/Office files) and `evaluate_page` (the rules
+of every viewport, the smartphone rendering with its PC peer) — are used by every way a page is checked: the site
+audit (`audit_page`, local asyncio workers and Dask tasks), the gate and serve-gate (gate/run.py), the ACT harness
+(act.py) and `audit --from-artifacts` (evaluate_page on saved artifacts).
 """
 
 from __future__ import annotations
@@ -17,8 +21,80 @@ from .discover.scope import ScopeClassifier
 from .discover.sources import head_size
 from .discover.urls import OriginMap, document_type
 from .gather.artifacts import ArtifactStore
+from .gather.gatherers import names as gatherer_names
 from .rules.engine import evaluate
 from .rules.loader import RuleSet
+
+
+def gatherers_for(ruleset: RuleSet, profile, viewport: str) -> frozenset:
+    """The in-page gatherers (gather/gatherers/) whose artifacts the rules of a profile request on a viewport."""
+    return ruleset.required_artifacts(profile, viewport) & gatherer_names()
+
+
+def gatherers_of(rules) -> frozenset:
+    """The in-page gatherers that these rules request (a chosen set of rules: the ACT harness)."""
+    return frozenset(a for r in rules for a in r.requires) & gatherer_names()
+
+
+def evaluate_rules(artifacts: dict, viewport: str, url: str, rules, *, axe: bool) -> list:
+    """Chosen rules on one rendering, without a profile (the ACT harness judges rule by rule): axe-core's results
+    as they came (when axe ran) and each of `rules`."""
+    from .rules.axe import axe_results
+    from .rules.context import CheckContext
+    from .rules.engine import run_rule
+    results = axe_results(artifacts["axe"], viewport) if axe else []
+    if rules:
+        ctx = CheckContext(artifacts, viewport, url)
+        results += [run_rule(rule, ctx) for rule in rules]
+    return results
+
+
+def evaluate_page(artifacts: dict, ruleset: RuleSet, profile, url: str) -> list:
+    """The rules on every viewport's artifacts of one page ({viewport: artifacts}); a non-PC rendering gets the PC
+    rendering as its peer (cross-viewport rules, SP08)."""
+    results = []
+    for viewport, arts in artifacts.items():
+        peer = artifacts.get("pc") if viewport != "pc" else None
+        results.extend(evaluate(arts, viewport, ruleset, profile, url, peer=peer))
+    return results
+
+
+async def _noop_polite(_url: str) -> None:
+    return None
+
+
+async def render_viewport(session, physical: str, viewport: str, *, ruleset: RuleSet, profile, timeout: float,
+                          settle: float, polite=_noop_polite):
+    """One viewport of a page through the engine seam with the gatherers its rules need. A renderer (or browser)
+    that died under it gets one more try on a fresh context / browser (both engines drop a crashed context or
+    driver, and restart a dead browser, before the next load). Returns (PageLoad, crash retries)."""
+    gatherers = gatherers_for(ruleset, profile, viewport)
+    await polite(physical)
+    load = await session.gather(physical, viewport, timeout=timeout, settle=settle, interactions=gatherers)
+    if load.error_kind != "renderer_crash":
+        return load, 0
+    first_error = load.error
+    await polite(physical)
+    load = await session.gather(physical, viewport, timeout=timeout, settle=settle, interactions=gatherers)
+    if not load.artifacts and load.error_kind:
+        load.error = f"{load.error} (after a renderer crash and a retry on a fresh browser context; " \
+                     f"first: {first_error})"[:1000]
+    return load, 1
+
+
+async def render_viewports(session, physical: str, viewports, *, ruleset: RuleSet, profile, timeout: float,
+                           settle: float, polite=_noop_polite, parallel: bool = False) -> tuple[dict, int]:
+    """Every viewport of a page: one after the other (site audits: one renderer per worker), or at once (the gate:
+    each viewport has its own context, and one page's answer is wanted in seconds). Returns ({viewport: PageLoad},
+    crash retries)."""
+    async def one(vp):
+        return await render_viewport(session, physical, vp, ruleset=ruleset, profile=profile, timeout=timeout,
+                                     settle=settle, polite=polite)
+    if parallel:
+        done = await asyncio.gather(*(one(vp) for vp in viewports))
+    else:
+        done = [await one(vp) for vp in viewports]
+    return {vp: load for vp, (load, _) in zip(viewports, done)}, sum(n for _, n in done)
 
 
 @dataclasses.dataclass
@@ -85,10 +161,6 @@ class PageOutcome:
     crash_retries: int = 0             # viewports rendered again after a renderer/browser crash
 
 
-async def _noop_polite(_url: str) -> None:
-    return None
-
-
 async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> None:
     """Sizes of the PDF/Office files a page links to (HEAD, once per URL and cache, same site and robots only),
     added to every viewport's artifacts as `documents` for the rule comparing them with the stated sizes."""
@@ -117,6 +189,33 @@ async def document_sizes(job: PageJob, loads: dict, polite, doc_sizes: dict) -> 
             load.artifacts["documents"] = sizes
 
 
+def _sp_failing(results) -> list:
+    from .rules.smartphone import SMARTPHONE_RULES
+    return [r for r in results if r.viewport == "sp" and r.rule in SMARTPHONE_RULES and r.n_failed]
+
+
+def results_signature(results) -> str | None:
+    """problem_signature of a page's failures of the 「スマートフォン対応」 rules on the smartphone (None: nothing to
+    photograph); pages built on one template share it."""
+    from .gather.mobile import problem_signature
+    failing = _sp_failing(results)
+    if not failing:
+        return None
+    return problem_signature((r.rule, f.selector) for r in failing for f in r.findings if f.outcome == "failed")
+
+
+def smartphone_shot(results) -> tuple[str, list[int]] | None:
+    """What the smartphone picture of a page shows: (signature, node ids to outline), or None. The cross-viewport
+    rules' nodes are PC nodes, not outlined."""
+    from .rules.smartphone import PEER_RULES
+    sig = results_signature(results)
+    if sig is None:
+        return None
+    nids = sorted({f.nid for r in _sp_failing(results) if r.rule not in PEER_RULES for f in r.findings
+                   if f.outcome == "failed" and f.nid is not None})
+    return sig, nids
+
+
 def write_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
@@ -135,10 +234,7 @@ def save_artifacts(store: ArtifactStore, url: str, artifacts: dict) -> list:
 
 def _evaluate(job: PageJob, url: str, ok: dict, artifacts_dir) -> tuple[list, float, list]:
     t0 = time.perf_counter()
-    results = []
-    for viewport, load in ok.items():
-        peer = ok["pc"].artifacts if viewport != "pc" and "pc" in ok else None     # cross-viewport rules (SP08)
-        results.extend(evaluate(load.artifacts, viewport, job.ruleset, job.profile, url, peer=peer))
+    results = evaluate_page({vp: load.artifacts for vp, load in ok.items()}, job.ruleset, job.profile, url)
     missing = []
     if artifacts_dir is not None:
         missing = save_artifacts(ArtifactStore(artifacts_dir), url, {vp: load.artifacts for vp, load in ok.items()})
@@ -179,25 +275,9 @@ async def audit_page(job: PageJob, session, url: str, *,
     om, crawl = job.origin_map, job.crawl
     doc_sizes = {} if doc_sizes is None else doc_sizes
     physical = om.to_physical(url)
-    loads = {}
-    crash_retries = 0
-    for viewport in job.viewports:
-        await polite(physical)
-        interactions = job.ruleset.interactions(job.profile, viewport)
-        load = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
-                                    interactions=interactions)
-        if load.error_kind == "renderer_crash":
-            # The renderer or the browser died under this viewport: once more on a fresh context / browser (both
-            # engines drop a crashed context or driver, and restart a dead browser, before the next load).
-            crash_retries += 1
-            first_error = load.error
-            await polite(physical)
-            load = await session.gather(physical, viewport, timeout=crawl.timeout, settle=crawl.settle,
-                                        interactions=interactions)
-            if not load.artifacts and load.error_kind:
-                load.error = f"{load.error} (after a renderer crash and a retry on a fresh browser context; " \
-                             f"first: {first_error})"[:1000]
-        loads[viewport] = load
+    loads, crash_retries = await render_viewports(session, physical, job.viewports, ruleset=job.ruleset,
+                                                  profile=job.profile, timeout=crawl.timeout, settle=crawl.settle,
+                                                  polite=polite)
     if job.wants_documents:
         await document_sizes(job, loads, polite, doc_sizes)
     first = next(iter(loads.values()))
@@ -239,7 +319,10 @@ async def audit_page(job: PageJob, session, url: str, *,
             # A phone-width picture of the smartphone failures (the page is still loaded). On a Dask worker the JPEG
             # goes back with the artifacts and the coordinator saves it.
             try:
-                shot = await session.screenshot(results, artifacts_dir, url, shots_seen)
+                shot = None
+                what = smartphone_shot(results)
+                if what is not None:
+                    shot = await session.screenshot(what[1], what[0], artifacts_dir, url, shots_seen)
             except OSError as exc:
                 shot = {"error": write_failure(exc)}
             if shot and "ms" in shot:

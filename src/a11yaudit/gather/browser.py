@@ -507,20 +507,8 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                         (t_start, t_loaded, t_settled, t_axe_loaded, t_done))
         result.subresources = list(tab.subresources.values())
         if interactions:
-            from .interact import contrast_pixels, keyboard_walk, layout_passes
-            if "pixels" in interactions:
-                result.artifacts["pixels"] = await contrast_pixels(page, data["axe"])
-            if "keyboard" in interactions:
-                result.artifacts["keyboard"] = await keyboard_walk(page)
-            if "layout" in interactions:
-                vp = settings.VIEWPORTS[viewport]
-                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"], vp["is_mobile"])
-            if interactions & {"textfit", "phone"}:
-                from .mobile import phone_pass, textfit_passes
-                if "textfit" in interactions:
-                    result.artifacts["textfit"] = await textfit_passes(page)
-                if "phone" in interactions:
-                    result.artifacts["phone"] = await phone_pass(page)
+            from .gatherers import GatherContext, run_gatherers
+            result.artifacts.update(await run_gatherers(page, interactions, GatherContext(viewport, result.artifacts)))
             result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
             result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
         return result

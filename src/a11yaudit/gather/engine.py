@@ -61,8 +61,11 @@ class PlaywrightSession:
             self.browser.contexts_recycled += 1
             tab = None
         if tab is None:
-            tab = self.tabs[viewport] = Tab(await self.browser.new_context(viewport, self.ua_suffix))
+            tab = self.tabs[viewport] = await self._new_tab(viewport)
         return tab
+
+    async def _new_tab(self, viewport: str) -> Tab:
+        return Tab(await self.browser.new_context(viewport, self.ua_suffix))
 
     async def gather(self, url: str, viewport: str, *, timeout: float, settle: float,
                      interactions: frozenset | tuple = ()) -> PageLoad:
@@ -76,13 +79,13 @@ class PlaywrightSession:
                 await tab.context.close()
         return load
 
-    async def screenshot(self, results, artifacts_dir, url: str, seen: set | None) -> dict | None:
+    async def screenshot(self, nids: list, signature: str, artifacts_dir, url: str, seen: set | None) -> dict | None:
         """The smartphone picture of the page just gathered (gather/mobile.py screenshot_findings)."""
         from .mobile import screenshot_findings
         tab = self.tabs.get("sp")
         if tab is None or tab.page is None or tab.page.is_closed():
             return None
-        return await screenshot_findings(tab.page, results, artifacts_dir, url, seen=seen)
+        return await screenshot_findings(tab.page, nids, signature, artifacts_dir, url, seen=seen)
 
     async def discard(self, viewport: str) -> None:
         """Drop a viewport's context after a page overran its deadline (a renderer stuck in a script); when the

@@ -118,40 +118,22 @@ def problem_signature(pairs) -> str:
     return "\x1e".join(sorted(f"{rule}\x1f{selector}" for rule, selector in set(pairs)))
 
 
-def _sp_failing(results) -> list:
-    from ..rules.smartphone import SMARTPHONE_RULES
-    return [r for r in results if r.viewport == "sp" and r.rule in SMARTPHONE_RULES and r.n_failed]
-
-
-def results_signature(results) -> str | None:
-    """problem_signature of a page's smartphone failures (None: nothing to photograph)."""
-    failing = _sp_failing(results)
-    if not failing:
-        return None
-    return problem_signature((r.rule, f.selector) for r in failing for f in r.findings if f.outcome == "failed")
-
-
-async def screenshot_findings(page, results, artifacts_dir: Path | None, url: str,
+async def screenshot_findings(page, nids: list[int], signature: str, artifacts_dir: Path | None, url: str,
                               seen: set | None = None) -> dict | None:
-    """After the rules ran on a page: when the smartphone rendering has failed results of the 「スマートフォン対応」
-    rules, a phone-width picture with the offending elements outlined, saved as <artifacts>/screens/<page key>.jpg
-    (the page is still loaded in the smartphone tab; `page`: a Playwright page or the Selenium engine's adapter).
-    Without `artifacts_dir` the JPEG comes back in the dict ("jpeg"). None when there is nothing to show.
+    """A phone-width picture of a page's smartphone failures, the offending elements (`nids`) outlined, saved as
+    <artifacts>/screens/<page key>.jpg (the page is still loaded in the smartphone tab; `page`: a Playwright page or
+    the Selenium engine's adapter). Without `artifacts_dir` the JPEG comes back in the dict ("jpeg"). What to
+    photograph is the page pipeline's choice (pagework.smartphone_shot).
 
     `seen`: signatures (problem_signature) already photographed in this run. A page with exactly the same problems
     as an earlier one gets no picture of its own — the report shows the earlier page's (one picture per distinct
     problem: a template-wide failure on 10,000 pages is photographed once, not 10,000 times)."""
-    from ..rules.smartphone import PEER_RULES
     from .artifacts import page_key
-    failing = _sp_failing(results)
-    if not failing or page is None:
+    if page is None:
         return None
     if seen is not None:
-        sig = results_signature(results)
-        if sig in seen:
+        if signature in seen:
             return {"same_as_earlier": True}
-        seen.add(sig)
-    nids = sorted({f.nid for r in failing if r.rule not in PEER_RULES for f in r.findings
-                   if f.outcome == "failed" and f.nid is not None})
+        seen.add(signature)
     path = Path(artifacts_dir) / "screens" / f"{page_key(url)}.jpg" if artifacts_dir is not None else None
     return await outline_screenshot(page, nids[:60], path)

@@ -332,7 +332,7 @@ class SeleniumSession:
         return await loop.run_in_executor(self.pool, self._gather, url, viewport, timeout, settle,
                                           frozenset(interactions))
 
-    async def screenshot(self, results, artifacts_dir, url: str, seen: set | None) -> dict | None:
+    async def screenshot(self, nids: list, signature: str, artifacts_dir, url: str, seen: set | None) -> dict | None:
         """The smartphone picture of the page just gathered: the smartphone rendering is still loaded (with CDP one
         driver switched between viewports, smartphone last; without, the smartphone driver)."""
         drv = self.drivers.get(None if self.engine.cdp is not False else "sp")
@@ -341,7 +341,8 @@ class SeleniumSession:
         from .mobile import screenshot_findings
 
         def shoot():
-            return asyncio.run(screenshot_findings(_PageAdapter(drv), results, artifacts_dir, url, seen=seen))
+            return asyncio.run(screenshot_findings(_PageAdapter(drv), nids, signature, artifacts_dir, url,
+                                                   seen=seen))
         return await asyncio.get_running_loop().run_in_executor(self.pool, shoot)
 
     async def close(self) -> None:
@@ -525,25 +526,11 @@ class SeleniumSession:
         return (info["source"] or "")[:MAX_SOURCE]
 
     def _interact(self, drv: _Driver, result: PageLoad, data: dict, viewport: str, interactions: frozenset) -> None:
-        """gather/interact.py's gatherers on this driver (in this thread, on a private event loop)."""
-        from .interact import contrast_pixels, keyboard_walk, layout_passes
-        page = _PageAdapter(drv)
-
-        async def run():
-            if "pixels" in interactions:
-                result.artifacts["pixels"] = await contrast_pixels(page, data["axe"])
-            if "keyboard" in interactions:
-                result.artifacts["keyboard"] = await keyboard_walk(page)
-            if "layout" in interactions and drv.cdp:     # resizing the viewport needs CDP; else the artifact is absent
-                vp = settings.VIEWPORTS[viewport]
-                result.artifacts["layout"] = await layout_passes(page, vp["width"], vp["height"], vp["is_mobile"])
-            if interactions & {"textfit", "phone"}:
-                from .mobile import phone_pass, textfit_passes
-                if "textfit" in interactions:
-                    result.artifacts["textfit"] = await textfit_passes(page)
-                if "phone" in interactions:
-                    result.artifacts["phone"] = await phone_pass(page)
-        asyncio.run(run())
+        """The in-page gatherers (gather/gatherers/) on this driver, in this thread, on a private event loop; without
+        CDP the viewport cannot be resized, so the gatherers that need it are skipped (their artifacts are absent)."""
+        from .gatherers import GatherContext, run_gatherers
+        ctx = GatherContext(viewport, result.artifacts, frozenset({"cdp"}) if drv.cdp else frozenset())
+        result.artifacts.update(asyncio.run(run_gatherers(_PageAdapter(drv), interactions, ctx)))
 
 
 class SeleniumEngine:

@@ -25,8 +25,6 @@ TARGETS = ("page", "document")
 # readiness: smartphone readiness; best-practice: axe-core's advisory rules. Both are reported apart from conformance.
 CATEGORIES = ("conformance", "readiness", "best-practice")
 ACT_ID_RE = re.compile(r"^[0-9a-z]{6}$")
-INTERACTION_ARTIFACTS = ("keyboard", "layout", "pixels", "textfit", "phone")   # gathered on the rendered page
-# (gather/interact.py, gather/mobile.py)
 
 
 def profile_ids(profile) -> set[str]:
@@ -174,12 +172,13 @@ class RuleSet:
             self._memo[key] = [r for r in self.rules if r.engine == "python" and r.enabled and wanted & set(r.profiles)]
         return self._memo[key]
 
-    def interactions(self, profile, viewport: str) -> frozenset:
-        """Interaction gatherers (keyboard walk, layout passes) that the rules of a profile need on a viewport."""
-        key = ("interactions", frozenset(profile_ids(profile)), viewport)
+    def required_artifacts(self, profile, viewport: str) -> frozenset:
+        """Every artifact name the rules of a profile list in `requires` on a viewport; the page pipeline runs the
+        in-page gatherers among them (pagework.gatherers_for)."""
+        key = ("requires", frozenset(profile_ids(profile)), viewport)
         if key not in self._memo:
             self._memo[key] = frozenset(a for r in self.python_rules(profile) if r.applies_to(viewport)
-                                        for a in r.requires if a in INTERACTION_ARTIFACTS)
+                                        for a in r.requires)
         return self._memo[key]
 
     def get(self, code: str) -> Rule | None:
