@@ -287,13 +287,9 @@ def _scope_rules(doc: Located, path: tuple, *, require_reason: bool) -> list[Sco
     return rules
 
 
-def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_profiles: set[str]) -> Site:
-    r = _Reader(doc, path, {"id", "name", "start_urls", "serve", "origin", "crawl", "viewports", "profile",
-                            "policy", "allowed_hosts", "retention", "documents"})
-    site_id = r.str("id")
-    if not SITE_ID_RE.match(site_id):
-        raise r.err("id", "must be lower-case letters, digits, '-' or '_' (used in file names), got "
-                    f"{site_id!r}")
+def _serve_and_start_urls(doc: Located, path: tuple, r: _Reader, site_id: str,
+                          config_dir: Path) -> tuple[Path | None, str | None, list[str]]:
+    """(served folder, logical origin, start URLs): a served site's start URLs may be paths on its origin."""
     serve = None
     origin = None
     if r.has("serve"):
@@ -311,7 +307,11 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         problem = http_url_problem(url)
         if problem:
             raise doc.error(path + ("start_urls", i), f"must be an http(s) URL, got {url!r} ({problem})")
+    return serve, origin, start_urls
 
+
+def _crawl(doc: Located, path: tuple, defaults: dict) -> Crawl:
+    """The site's `crawl:` over the file's defaults over settings.CRAWL_DEFAULTS."""
     crawl_defaults = dict(settings.CRAWL_DEFAULTS)
     crawl_defaults.update(defaults.get("crawl") or {})
     c = _Reader(doc, path + ("crawl",), set(settings.CRAWL_DEFAULTS))
@@ -347,15 +347,24 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
                                 f"got {crawl.grid!r}")
         if crawl.engine != "selenium":
             raise c.err("grid", "a Selenium Grid URL needs `engine: selenium`")
-    keep_runs = None
+    return crawl
+
+
+def _keep_runs(doc: Located, path: tuple, r: _Reader) -> int | None:
+    """`retention: keep_runs:` (None: every run is kept)."""
     if r.has("retention"):
         ret = _Reader(doc, path + ("retention",), {"keep_runs"})
         if ret.value.get("keep_runs") is not None:
-            keep_runs = ret.num("keep_runs", None, kind=int, minimum=1)
+            return ret.num("keep_runs", None, kind=int, minimum=1)
+    return None
+
+
+def _documents(doc: Located, path: tuple, defaults: dict) -> Documents:
+    """The site's `documents:` over the file's defaults over settings.DOCUMENT_DEFAULTS."""
     doc_defaults = dict(settings.DOCUMENT_DEFAULTS)
     doc_defaults.update(defaults.get("documents") or {})
     dr = _Reader(doc, path + ("documents",), set(settings.DOCUMENT_DEFAULTS))
-    documents = Documents(
+    return Documents(
         check=dr.bool("check", doc_defaults["check"]),
         max_mb=dr.num("max_mb", doc_defaults["max_mb"], minimum=0.001),
         max_documents=dr.num("max_documents", doc_defaults["max_documents"], kind=int, minimum=0),
@@ -364,11 +373,19 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         memory_mb=dr.num("memory_mb", doc_defaults["memory_mb"], kind=int, minimum=128),
         concurrency=dr.num("concurrency", doc_defaults["concurrency"], kind=int, minimum=1),
     )
+
+
+def _viewports(doc: Located, path: tuple, r: _Reader, defaults: dict) -> list[str]:
     viewports = r.str_list("viewports", defaults.get("viewports") or settings.DEFAULT_VIEWPORTS)
     for i, vp in enumerate(viewports):
         if vp not in settings.VIEWPORTS:
             raise doc.error(path + ("viewports", i), f"unknown viewport {vp!r}; known: "
                             f"{', '.join(settings.VIEWPORTS)}")
+    return viewports
+
+
+def _profile(r: _Reader, defaults: dict, known_profiles: set[str]) -> str:
+    """The profile spec: a name, names joined by "+", or a list of names (joined by "+")."""
     raw_profile = r.value.get("profile") if isinstance(r.value, dict) else None
     if isinstance(raw_profile, list):
         if not raw_profile or not all(isinstance(x, str) and x.strip() for x in raw_profile):
@@ -381,7 +398,11 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
         for name in [p for p in _re.split(r"[+,\s]+", profile) if p]:
             if name not in known_profiles:
                 raise r.err("profile", f"unknown profile {name!r}; known: {', '.join(sorted(known_profiles))}")
+    return profile
 
+
+def _policy(doc: Located, path: tuple) -> Policy:
+    """The site's ウェブアクセシビリティ方針 (`policy:`), its scope decidable from the URL alone."""
     from .policy import POLICY_FIELDS, read_policy_extras
     p = _Reader(doc, path + ("policy",), POLICY_FIELDS)
     policy = Policy(
@@ -395,6 +416,23 @@ def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_pro
     if not policy.include:
         policy.include = [ScopeRule(reason="サイト全体", prefix="/")]
     read_policy_extras(p, policy)
+    return policy
+
+
+def _site(doc: Located, path: tuple, defaults: dict, config_dir: Path, known_profiles: set[str]) -> Site:
+    r = _Reader(doc, path, {"id", "name", "start_urls", "serve", "origin", "crawl", "viewports", "profile",
+                            "policy", "allowed_hosts", "retention", "documents"})
+    site_id = r.str("id")
+    if not SITE_ID_RE.match(site_id):
+        raise r.err("id", "must be lower-case letters, digits, '-' or '_' (used in file names), got "
+                    f"{site_id!r}")
+    serve, origin, start_urls = _serve_and_start_urls(doc, path, r, site_id, config_dir)
+    crawl = _crawl(doc, path, defaults)
+    keep_runs = _keep_runs(doc, path, r)
+    documents = _documents(doc, path, defaults)
+    viewports = _viewports(doc, path, r, defaults)
+    profile = _profile(r, defaults, known_profiles)
+    policy = _policy(doc, path)
     allowed_hosts = r.str_list("allowed_hosts", [])
     return Site(id=site_id, name=r.str("name", site_id), start_urls=start_urls, crawl=crawl,
                 viewports=viewports, profile=profile, policy=policy, serve=serve, origin=origin,
