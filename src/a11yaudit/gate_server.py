@@ -45,14 +45,14 @@ class WarmGate:
     """One Chromium and one rule set for every request; requests run on a private asyncio loop thread."""
 
     def __init__(self, opt: ServerOptions):
-        from .gather.browser import Browser
+        from .gather.engine import PlaywrightEngine
         from .rules.loader import load_rules
         self.opt = opt
         self.sites = gate._load_sites(opt.config)
         self.ruleset = load_rules()
         # Every request through the filtering proxy; each gate call opens its own port of it with the allowance of
         # its own page (gate.gather_targets), so a loopback base_url of one request opens nothing for the next.
-        self.browser = Browser(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]), guard=True)
+        self.browser = PlaywrightEngine(block_resources=list(settings.CRAWL_DEFAULTS["block_resources"]), guard=True)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="a11yaudit-gate-loop", daemon=True)
         self.thread.start()
