@@ -1,5 +1,5 @@
-"""Shared, cached views of a page for the Japanese text rules: text blocks (one pass over the DOM), ids,
-accessible names of links and the programmatic context of a link (WCAG 2.4.4).
+"""Shared, cached views of a page for the Japanese text rules: text blocks (one pass over the DOM), the links and the
+programmatic context of a link (WCAG 2.4.4), the main content. Names, ids and the hidden tests are semantics.py.
 
 Everything is computed once per CheckContext and cached on it, so rules running on the same page × viewport
 share the walk. Nothing here judges; the checks in links.py, cues.py, style.py do.
@@ -12,17 +12,12 @@ import unicodedata
 
 from bs4 import NavigableString, Tag
 
-# Elements whose text forms its own "paragraph" for our purposes (CSS display: block/list-item/table-cell …).
-BLOCK_TAGS = frozenset("""
-address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer form
-h1 h2 h3 h4 h5 h6 header hgroup html li main nav ol p pre section summary table tbody td tfoot th thead tr ul
-legend button option select optgroup menu center
-""".split())
+from .semantics import BLOCK_TAGS, content_text, referenced_text, self_hidden
+
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "textarea", "select", "iframe",
                        "object", "canvas"})
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _WS = re.compile(r"\s+")
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CACHE = "_a11y_common_cache"
 
 
@@ -36,15 +31,6 @@ def _cache(ctx) -> dict:
     if cache is None:
         cache = ctx.__dict__[_CACHE] = {}
     return cache
-
-
-def _self_hidden(ctx, el: Tag) -> bool:
-    if el.get("aria-hidden") == "true" or el.has_attr("hidden"):
-        return True
-    if el.get("data-a11y-nid") in ctx.hidden_nids:
-        return True
-    style = el.get("style")
-    return bool(style and _DISPLAY_NONE.search(style))
 
 
 class Block:
@@ -83,7 +69,7 @@ def blocks(ctx) -> list[Block]:
         if not isinstance(node, Tag):
             continue
         name = node.name
-        if name in SKIP_TAGS or _self_hidden(ctx, node):
+        if name in SKIP_TAGS or self_hidden(ctx, node):
             continue
         if name == "br":
             block.parts.append("\n")
@@ -118,60 +104,6 @@ def block_of(ctx, el: Tag) -> Block | None:
     return None
 
 
-def ids(ctx) -> dict[str, Tag]:
-    cache = _cache(ctx)
-    if "ids" not in cache:
-        found: dict[str, Tag] = {}
-        for el in ctx.soup.find_all(id=True):
-            found.setdefault(el["id"], el)
-        cache["ids"] = found
-    return cache["ids"]
-
-
-def subtree_text(ctx, el: Tag) -> str:
-    """Text of a subtree as an accessible name would read it: visible text and image alts, hidden parts skipped."""
-    parts: list[str] = []
-    stack = [el]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, NavigableString):
-            if type(node) is NavigableString:
-                parts.append(str(node))
-            continue
-        if not isinstance(node, Tag):
-            continue
-        if node is not el and (node.name in SKIP_TAGS or _self_hidden(ctx, node)):
-            continue
-        if node.name in ("img", "area") or (node.name == "input" and (node.get("type") or "").lower() == "image"):
-            parts.append(" " + (node.get("alt") or "") + " ")
-            continue
-        if node.name == "br" or node.name in BLOCK_TAGS:
-            parts.append(" ")
-        stack.extend(reversed(list(node.children)))
-    return _WS.sub(" ", "".join(parts)).strip()
-
-
-def referenced_text(ctx, el: Tag, attr: str) -> str:
-    refs = (el.get(attr) or "").split()
-    table = ids(ctx)
-    return " ".join(subtree_text(ctx, table[r]) for r in refs if r in table).strip()
-
-
-def accessible_name(ctx, el: Tag) -> str:
-    """A simplified accname: aria-labelledby, aria-label, contents (text + alt), then title."""
-    if el.get("aria-labelledby"):
-        name = referenced_text(ctx, el, "aria-labelledby")
-        if name:
-            return name
-    label = (el.get("aria-label") or "").strip()
-    if label:
-        return label
-    name = subtree_text(ctx, el)
-    if name:
-        return name
-    return (el.get("title") or "").strip()
-
-
 def links(ctx) -> list[Tag]:
     """Visible links: a[href], area[href] and role=link elements (not a[href] re-roled as something else)."""
     cache = _cache(ctx)
@@ -201,7 +133,7 @@ def header_cells_text(ctx, cell: Tag) -> str:
             found = col
             break
         if c.name == "th":
-            texts.append(subtree_text(ctx, c))
+            texts.append(content_text(ctx, c))
         col += int(c.get("colspan") or 1) if str(c.get("colspan") or "1").isdigit() else 1
     if found is None:
         return " ".join(texts)
@@ -212,7 +144,7 @@ def header_cells_text(ctx, cell: Tag) -> str:
         for c in tr.find_all(["td", "th"], recursive=False):
             span = int(c.get("colspan")) if str(c.get("colspan") or "").isdigit() else 1
             if c.name == "th" and pos <= found < pos + span and c.get("scope") != "row":
-                texts.append(subtree_text(ctx, c))
+                texts.append(content_text(ctx, c))
             pos += span
     return " ".join(t for t in texts if t)
 
@@ -279,13 +211,13 @@ def main_content(ctx) -> tuple[Tag | None, str]:
     soup = ctx.soup
     found: tuple[Tag | None, str] = (None, "none")
     for el in soup.select("main, [role=main]"):
-        if not _self_hidden(ctx, el):
+        if not self_hidden(ctx, el):
             found = (el, "landmark")
             break
     if found[0] is None:
         for key in _MAIN_IDS:
             el = soup.find(id=lambda v, k=key: v is not None and v.lower() == k)
-            if el is not None and el.name not in ("html", "body") and not outside_main(el) and not _self_hidden(ctx, el):
+            if el is not None and el.name not in ("html", "body") and not outside_main(el) and not self_hidden(ctx, el):
                 found = (el, "id")
                 break
     if found[0] is None:
@@ -305,7 +237,7 @@ def _largest_text_block(ctx) -> tuple[Tag | None, str]:
     while stack:
         el, done = stack.pop()
         if not done:
-            if el.name in SKIP_TAGS or _self_hidden(ctx, el) or (el is not body and outside_main(el)):
+            if el.name in SKIP_TAGS or self_hidden(ctx, el) or (el is not body and outside_main(el)):
                 plain[id(el)] = 0
                 continue
             stack.append((el, True))

@@ -13,6 +13,7 @@ import re
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
+from .semantics import accessible_name, aria_hidden_attr, content_text, id_map
 from .timing import _NAVIGATE
 
 _OPENS = re.compile(r"\bwindow\s*\.\s*open\s*\(|\bopen\s*\(\s*['\"]", re.I)
@@ -92,7 +93,6 @@ def skip_link_target(ctx, rule):
     element does not exist (no id, no a[name]) bypasses nothing. 2.4.1 can still be met by headings or landmarks,
     so the link is failed only on a page with neither (then nothing else lets users bypass the blocks); otherwise a
     candidate."""
-    from .common import accessible_name, ids
     table = None
     structure = None
     for a in ctx.soup.find_all("a", href=True):
@@ -103,7 +103,7 @@ def skip_link_target(ctx, rule):
         if not _is_skip_text(name):
             continue
         if table is None:
-            table = ids(ctx)
+            table = id_map(ctx)
             names = {el.get("name") for el in ctx.soup.find_all("a", attrs={"name": True})}
         fragment = href[1:]
         try:
@@ -178,7 +178,7 @@ def placeholder_only_label(ctx, rule):
     for el in fields:
         if el.name == "input" and (el.get("type") or "").strip().lower() not in _TEXT_TYPES:
             continue
-        if el.has_attr("hidden") or (el.get("aria-hidden") or "").strip().lower() == "true" or el.has_attr("disabled"):
+        if el.has_attr("hidden") or aria_hidden_attr(el) or el.has_attr("disabled"):
             continue
         if _labelled(ctx, el, label_for):
             yield Verdict(PASSED, el)
@@ -204,10 +204,9 @@ def _group_of(el):
 
 
 def _group_named(ctx, group) -> bool:
-    from .common import accessible_name, subtree_text
     if group.name == "fieldset":
         legend = group.find("legend")
-        if legend is not None and subtree_text(ctx, legend):
+        if legend is not None and content_text(ctx, legend):
             return True
     return bool((group.get("aria-label") or "").strip() or (group.get("aria-labelledby") or "").strip()) and \
         bool(accessible_name(ctx, group) if group.name != "fieldset" else True)
@@ -264,18 +263,17 @@ def _in_template_region(el) -> bool:
 def bold_paragraph_heading(ctx, rule):
     """A paragraph that is nothing but short bold text, followed by content, in the page's body text: it looks like
     a heading but is not one (F2-like; H42). A candidate: bold text can be emphasis, not a heading."""
-    from .common import subtree_text
     for p in ctx.soup.find_all("p"):
         kids = [k for k in p.children if not (isinstance(k, str) and not k.strip())]
         bold_markup = len(kids) == 1 and getattr(kids[0], "name", None) in ("strong", "b")
         bold_style = bool(_BOLD_STYLE.search(p.get("style") or "")) and all(isinstance(k, str) for k in kids)
         if not (bold_markup or bold_style):
             continue
-        text = subtree_text(ctx, p)
+        text = content_text(ctx, p)
         if not (2 <= len(text) <= 40) or text.endswith(("。", ".", "：", ":", "!", "！")):
             continue
         nxt = p.find_next_sibling()
-        if nxt is None or nxt.name not in ("p", "ul", "ol", "table", "div", "dl") or len(subtree_text(ctx, nxt)) < 10:
+        if nxt is None or nxt.name not in ("p", "ul", "ol", "table", "div", "dl") or len(content_text(ctx, nxt)) < 10:
             continue
         if _in_template_region(p):
             continue

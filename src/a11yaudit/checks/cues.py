@@ -7,7 +7,8 @@ import re
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .common import blocks, subtree_text
+from .common import blocks
+from .semantics import content_text
 
 _COLOUR = r"(?:赤|青|緑|黄|橙|紫|灰|茶|水色|黄色|オレンジ|ピンク|グレー|ブルー|レッド|グリーン)"
 # 「赤字の項目」「赤色の部分」「青い文字」「赤で表示」「色の付いた」「色付きの」「色分け」
@@ -61,13 +62,13 @@ def _label_texts(ctx, form):
     """(text, marked-with-colour) of each field label in the form: <label>, else the text container of the field."""
     labels = []
     for lab in form.find_all("label"):
-        labels.append((subtree_text(ctx, lab), _colour_marked(lab)))
+        labels.append((content_text(ctx, lab), _colour_marked(lab)))
     for c in _controls(form):
         parent = c.parent
         if parent is not None and not parent.find("label"):
-            labels.append((subtree_text(ctx, parent), _colour_marked(parent)))
+            labels.append((content_text(ctx, parent), _colour_marked(parent)))
     for leg in form.find_all("legend"):
-        labels.append((subtree_text(ctx, leg), _colour_marked(leg)))
+        labels.append((content_text(ctx, leg), _colour_marked(leg)))
     return labels
 
 

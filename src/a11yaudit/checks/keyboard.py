@@ -7,6 +7,7 @@ import re
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
+from .semantics import aria_hidden
 
 MODAL = "dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]"
 KEY_LISTENER = re.compile(r"""(?:addEventListener\s*\(\s*['"]key(?:down|up|press)|\bonkey(?:down|up|press)\b|"""
@@ -183,15 +184,6 @@ def focus_visible(ctx, rule):
         yield Verdict(verdict, el, **({"variant": variant} if variant else {}))
 
 
-def _aria_hidden(el) -> bool:
-    node = el
-    while node is not None and getattr(node, "name", None) not in (None, "[document]"):
-        if str(node.get("aria-hidden", "")).strip().lower() == "true":
-            return True
-        node = node.parent
-    return False
-
-
 @check("aria_hidden_focusable")
 def aria_hidden_focusable(ctx, rule):
     """4.1.2: an element in the tab order inside aria-hidden="true" is reached by keyboard but not announced. A
@@ -204,7 +196,7 @@ def aria_hidden_focusable(ctx, rule):
             continue
         seen.add(nid)
         el = ctx.by_nid.get(str(nid))
-        if el is None or not _aria_hidden(el):
+        if el is None or not aria_hidden(el):
             continue
         if rec.get("landed") == nid:
             yield Verdict(FAILED, el)

@@ -18,7 +18,8 @@ from bs4 import NavigableString, Tag
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .aria import SKIP_TEXT, id_map, labelledby_text, norm
+from .semantics import SKIP_TEXT, id_map, labelledby_text
+from .semantics import collapse as norm
 
 STOP_WORDS = {
     "en": """the of and to in is that it for on with as was are be this by at from or an have has not but which they

@@ -8,7 +8,8 @@ from urllib.parse import urljoin, urldefrag
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .common import accessible_name, block_of, link_context, links, norm
+from .common import block_of, link_context, links, norm
+from .semantics import accessible_name
 
 # Link names that say nothing about the destination (NFKC, lower case, decoration stripped; exact match).
 VAGUE_JA = {

@@ -17,7 +17,7 @@ from bs4 import Tag
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .aria import accessible_name, explicit_role
+from .semantics import accessible_name, aria_hidden_attr, explicit_role
 
 _FRAGMENT = re.compile(r"(?:^|&)t=(?:npt:)?([\d.:]*)(?:,([\d.:]+))?")
 VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "player.vimeo.com", "vimeo.com",
@@ -83,7 +83,7 @@ def playable_media(ctx, kind: str, *, include_hidden_autoplay: bool = False) -> 
         if not media_sources(el):
             continue
         autoplay = el.has_attr("autoplay")
-        if ctx.is_hidden(el) and not (include_hidden_autoplay and autoplay and el.get("aria-hidden") != "true"):
+        if ctx.is_hidden(el) and not (include_hidden_autoplay and autoplay and not aria_hidden_attr(el)):
             continue
         if autoplay or el.has_attr("controls") or (kind == "video" and _has_nearby_controls(el)):
             out.append(el)

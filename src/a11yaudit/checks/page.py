@@ -8,7 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .common import accessible_name, blocks, norm
+from .common import blocks, norm
+from .semantics import accessible_name
 
 # miChecker C_60.1's patterns (無題.*, .*untitled.*, .*no title.*, .*\.html?, [\p{Punct}\d]+) plus CMS defaults.
 PLACEHOLDER_TITLES = [

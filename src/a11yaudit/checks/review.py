@@ -13,7 +13,9 @@ from bs4 import Tag
 
 from ..rules.model import CANT_TELL, FAILED
 from ..rules.registry import Verdict, check
-from .aria import accessible_name, explicit_role, norm
+from .semantics import accessible_name, explicit_role, rendered_hidden
+from .semantics import aria_hidden as is_aria_hidden
+from .semantics import collapse as norm
 
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -21,17 +23,6 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 def _short(text: str, n: int = 40) -> str:
     text = norm(text)
     return text if len(text) <= n else text[:n] + "…"
-
-
-def _rendered_hidden(ctx, el: Tag) -> bool:
-    """Not rendered (display:none, visibility:hidden, hidden attribute) — aria-hidden does not count here."""
-    hidden = ctx.hidden_nids
-    node = el
-    while isinstance(node, Tag):
-        if node.get("data-a11y-nid") in hidden or node.has_attr("hidden"):
-            return True
-        node = node.parent
-    return False
 
 
 # ---------------------------------------------------------------- headings (ACT b49b2e, 2.4.6)
@@ -159,10 +150,10 @@ def _inside_named_control(ctx, el: Tag) -> bool:
 def decorative_review(ctx, rule):
     """Images hidden from assistive technology (alt="", role=none/presentation, aria-hidden) that are rendered."""
     for el in ctx.select("img, svg, canvas", visible=False):
-        if _rendered_hidden(ctx, el) or _tiny(el):
+        if rendered_hidden(ctx, el) or _tiny(el):
             continue
         role = explicit_role(el)
-        aria_hidden = any(isinstance(n, Tag) and n.get("aria-hidden") == "true" for n in [el, *el.parents])
+        aria_hidden = is_aria_hidden(el)
         if el.name == "img":
             if not (el.get("src") or "").strip() or SPACER.search(_file_stem(el.get("src") or "")):
                 continue

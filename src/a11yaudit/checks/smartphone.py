@@ -8,12 +8,12 @@ import re
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..rules.context import CheckContext
-from ..urlkinds import document_type
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .common import HEADINGS, blocks, main_content, norm, outside_main
 from .cues import _NAMED_AFTER, SENSORY_JA, _sentence
 from .layout import clip_verdicts
+from .semantics import document_type
 
 
 def _artifact(ctx, name: str) -> dict:

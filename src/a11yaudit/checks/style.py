@@ -13,8 +13,8 @@ from bs4 import NavigableString, Tag
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
 from .chars import FULLWIDTH_DIGITS, MACHINE_DEPENDENT_CLASS, NUMBER_SEPARATORS, REPLACEMENTS
-from ..urlkinds import document_format
-from .common import accessible_name, block_of, blocks, links, norm
+from .common import block_of, blocks, links, norm
+from .semantics import accessible_name, document_format
 
 # ---------------------------------------------------------------- document links: 「（PDF形式：123KB）」
 FORMAT_WORDS = {

@@ -16,7 +16,8 @@ from bs4 import Tag
 
 from ..rules.model import CANT_TELL, FAILED, PASSED
 from ..rules.registry import Verdict, check
-from .aria import accessible_name, explicit_role, norm
+from .semantics import accessible_name, explicit_role
+from .semantics import collapse as norm
 
 TABLE_ROLES = frozenset({"table", "grid", "treegrid"})
 LAYOUT_ROLES = frozenset({"presentation", "none"})
