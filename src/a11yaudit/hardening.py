@@ -108,9 +108,9 @@ class HardenedSession:
             attempt += 1
             self.stats["retries"] = self.stats.get("retries", 0) + 1
 
-    async def screenshot(self, results, artifacts_dir, url: str, seen: set | None) -> dict | None:
+    async def screenshot(self, nids: list, signature: str, artifacts_dir, url: str, seen: set | None) -> dict | None:
         shoot = getattr(self.session, "screenshot", None)
-        return await shoot(results, artifacts_dir, url, seen) if shoot is not None else None
+        return await shoot(nids, signature, artifacts_dir, url, seen) if shoot is not None else None
 
     async def close(self) -> None:
         await self.session.close()
