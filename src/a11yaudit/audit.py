@@ -88,9 +88,6 @@ class Auditor:
     def origin_map(self, value: OriginMap) -> None:
         self.frontier.origin_map = value
 
-    async def _polite(self, url: str) -> None:
-        await self.frontier.polite(url)
-
     # --- helpers ----------------------------------------------------------------------------------------
     async def db(self, fn, *args, **kwargs):
         """One database call (one transaction) on the run's database thread, retried with backoff, then

@@ -114,7 +114,7 @@ class Incremental:
         prev = self.prev.get(url)
         if prev is None or not (prev["etag"] or prev["last_modified"]):
             return None
-        await self.a._polite(self.a.origin_map.to_physical(url))
+        await self.a.frontier.polite(self.a.origin_map.to_physical(url))
         if not await self._unchanged(url, prev["etag"], prev["last_modified"]):
             return None
         for sub in prev["subresources"]:

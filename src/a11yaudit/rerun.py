@@ -13,8 +13,8 @@ from .config import Site
 from .discover.scope import ScopeClassifier
 from .discover.urls import path_of
 from .gather.artifacts import ArtifactStore
+from .pagework import evaluate_page
 from .progress import Progress
-from .rules.engine import evaluate
 from .rules.loader import RuleSet
 from .rules.site import evaluate_site, site_rules
 from .store.db import Store
@@ -68,10 +68,7 @@ def reevaluate_artifacts(site: Site, store: Store, ruleset: RuleSet, options: Au
                  "skip_reason": None}
         store.enqueue(run_id, [entry])
         page_id = store.ids_for(run_id, [url])[url]
-        results = []
-        for viewport, artifacts in by_url[url].items():
-            peer = by_url[url].get("pc") if viewport != "pc" else None
-            results.extend(evaluate(artifacts, viewport, ruleset, options.profile, url, peer=peer))
+        results = evaluate_page(by_url[url], ruleset, options.profile, url)      # the page pipeline's rules
         any_page = next(iter(by_url[url].values())).get("page") or {}
         store.record_page(run_id, site.id, page_id, path_of(url), {
             "state": "done", "http_status": any_page.get("status"), "title": any_page.get("title"),
