@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import Policy, _Reader
+    from .config import Policy
+    from .configread import _Reader
 
 POLICY_FIELDS = {"name", "standard", "level", "degree", "scope", "contact", "deadline", "statement_date",
                  "technologies", "exceptions", "additional_criteria", "phases", "known_issues", "sampling"}
@@ -72,7 +73,7 @@ def _date(r: "_Reader", key: str) -> dt.date | None:
 
 def read_policy_extras(p: "_Reader", policy: "Policy") -> None:
     """Fill the optional policy fields from the `policy:` mapping (p); errors name file, line and field."""
-    from .config import _Reader, _scope_rules
+    from .configread import _Reader, _scope_rules
     doc, path = p.doc, p.path
     policy.deadline = _date(p, "deadline")
     policy.statement_date = _date(p, "statement_date")

@@ -168,9 +168,7 @@ def _where(a: str, b: str) -> list[str]:
 
 
 @pytest.mark.parametrize("a,b", [
-    pytest.param("config", "policy", marks=pytest.mark.xfail(
-        strict=False, reason="being fixed in config.py: config calls policy.read_policy_extras, which needs "
-                             "config._Reader and config._scope_rules")),
+    ("config", "policy"),
     ("config", "discover"),
     ("policy", "discover"),
 ])
