@@ -1,11 +1,13 @@
-"""What a URL names, from its path alone: the kind of document (for the crawl scope and budgets) and the file format
-of a document link (for the 自治体ガイドライン notice 「（PDF形式：123KB）」).
+"""What a URL names, from its path alone: the kind of document (for the crawl scope and budgets), the file format
+of a document link (for the 自治体ガイドライン notice 「（PDF形式：123KB）」) and the page key under which a page's
+files are stored (artifacts, screenshots).
 
-A neutral module: discover/ and checks/ both read it, and it imports nothing of theirs.
+A neutral module: discover/, gather/, checks/ and report/ read it, and it imports nothing of theirs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from urllib.parse import unquote, urlsplit
 
@@ -28,3 +30,9 @@ def document_format(href: str) -> tuple[str, str] | None:
     path = unquote(urlsplit(href.strip()).path)
     ext = posixpath.splitext(path)[1].lower().lstrip(".")
     return (ext, DOC_FORMATS[ext]) if ext in DOC_FORMATS else None
+
+
+def page_key(url: str) -> str:
+    """The file-name key of a page: the first 20 hex digits of its URL's SHA-1 (artifacts/<run>/<key>/,
+    screens/<key>.jpg)."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:20]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import ConfigError
+from ..urlkinds import page_key
 
 FORMAT_VERSION = 1
-
-
-def page_key(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:20]
 
 
 class ArtifactStore:
