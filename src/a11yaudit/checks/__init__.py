@@ -1,10 +1,8 @@
-"""Pure check functions grouped by topic; importing this package registers them all."""
+"""Pure check functions grouped by topic; importing this package registers them all (every module of the package is
+imported, so a new topic module needs no list to be kept)."""
 
-from . import cues, images, links, markup, page, style, text, timing  # noqa: F401
-from . import keyboard, layout  # noqa: F401
-from . import aria, lang, media, review  # noqa: F401
-from . import tables  # noqa: F401
-from . import contrast  # noqa: F401
-from . import smartphone  # noqa: F401
-from . import encoding  # noqa: F401
-from . import context  # noqa: F401
+import importlib
+import pkgutil
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    importlib.import_module(f"{__name__}.{_info.name}")
