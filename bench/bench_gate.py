@@ -4,7 +4,7 @@ run (interleaved rounds, medians).
 
     .venv/bin/python bench/bench_gate.py --rounds 3 [--page examples/sample-site/kanko/spot/index.html]
 
-The peer: @axe-core/cli (see /work/shared/docs/PEERS.md), found as $A11YAUDIT_PEERS/node_modules/.bin/axe,
+The peer: @axe-core/cli (npm install @axe-core/cli@4.13.0; see bench/README.md), found as $A11YAUDIT_PEERS/node_modules/.bin/axe,
 bench/node_modules/.bin/axe or on PATH; it loads the page over HTTP (the sample site served on 127.0.0.1) with
 Debian's Chromium and chromedriver. When it cannot run, the reason is printed instead of a figure.
 """

@@ -59,7 +59,7 @@ class Auditor:
         self.progress = Progress(site.id, quiet=options.quiet)
         self.db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11yaudit-db")
         # The frontier: queueing, dedupe, budgets, traps, politeness and discovery (documents are queued only when
-        # checked, issue 17: fetched and checked beside the pages by `documents`).
+        # checked: fetched and checked beside the pages by `documents`).
         self.frontier = Frontier(site, store, self.db, check_document=checkable_kind if site.documents.check else None)
         self.documents = RunDocuments(self)
         self.run_id: int | None = None

@@ -30,7 +30,7 @@ class Policy:
     include: list[ScopeRule] = field(default_factory=list)
     exclude: list[ScopeRule] = field(default_factory=list)
     contact: str = ""
-    # The rest of the ウェブアクセシビリティ方針 (JAPAN.md §3; parsed and linted in policy.py).
+    # The rest of the ウェブアクセシビリティ方針 (parsed in policy.py, linted in policy_lint.py).
     deadline: Any = None                       # datetime.date: 目標を達成する期限 (一部準拠 / 配慮 targets)
     statement_date: Any = None                 # datetime.date: 表明日
     technologies: list[str] = field(default_factory=list)    # 依存したウェブコンテンツ技術

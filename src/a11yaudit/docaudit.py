@@ -1,4 +1,4 @@
-"""Documents in a site audit (issue 17): the same-site PDF and Office Open XML files the crawl finds are fetched —
+"""Documents in a site audit: the same-site PDF and Office Open XML files the crawl finds are fetched —
 the address guard (same-origin redirects only, discover/sources.open_url) and robots rules as for pages, a size cap,
 a per-read and a whole-download timeout, streamed to a temporary file, never held in memory — and checked by the
 documents library in its memory/time-limited worker (one DocumentChecker per thread). Their results are stored like

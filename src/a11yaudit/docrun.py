@@ -1,4 +1,4 @@
-"""The run's documents (issue 17): same-site pdf/docx/xlsx/pptx the frontier queued are fetched and checked
+"""The run's documents: same-site pdf/docx/xlsx/pptx the frontier queued are fetched and checked
 (docaudit.py) beside the pages, on their own threads (one DocumentChecker per thread), and stored like pages. With a
 Dask scheduler the coordinator checks them (dask_exec.py), beside the pages the cluster renders."""
 

@@ -1,4 +1,4 @@
-"""Error types shared by every stage; each maps to one of the CLI's exit codes (DESIGN.md §5)."""
+"""Error types shared by every stage; each maps to one of the CLI's exit codes (docs/usage.md, exit codes)."""
 
 from __future__ import annotations
 

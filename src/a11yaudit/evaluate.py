@@ -1,4 +1,4 @@
-"""Recall on our own barrier corpus (issue 20): `a11yaudit eval CORPUS`.
+"""Recall on our own barrier corpus: `a11yaudit eval CORPUS`.
 
 The corpus (tests/barriers/, described in its README.md) holds small pages with one known barrier each and a clean
 twin of each, and the ground truth `truth.yaml`: per barrier its criterion, technique, the element (a CSS selector),

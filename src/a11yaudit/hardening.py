@@ -1,5 +1,5 @@
-"""Hardening of the crawl (issue 8): crawl-trap budgets, retries of transient errors with backoff and Retry-After,
-and a whole-page deadline for runaway pages. Used by audit.py; kept apart so the audit loop stays small."""
+"""Hardening of the crawl: crawl-trap budgets, retries of transient errors with backoff and Retry-After,
+and a whole-page deadline for runaway pages. Used by both executors (local_exec.py, dask_exec.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ needs the scope classifier and the latest audit, is policy_lint.py: this module 
 neither discover/ nor the store.
 
 Sources: JIS X 8341-3:2016 附属書JA.1, WAIC 方針策定ガイドライン, 総務省 みんなの公共サイト運用ガイドライン 2024
-(「適切でない取組の例」), all summarised in JAPAN.md §2.6 and §3.
+(「適切でない取組の例」), as summarised in docs/configuration.md (policy).
 """
 
 from __future__ import annotations

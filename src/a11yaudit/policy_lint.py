@@ -3,7 +3,7 @@ everything, fields a published claim needs, phases already due, and (given a sto
 latest audit.
 
 Sources: JIS X 8341-3:2016 附属書JA.1, WAIC 方針策定ガイドライン, 総務省 みんなの公共サイト運用ガイドライン 2024
-(「適切でない取組の例」), all summarised in JAPAN.md §2.6 and §3. The policy fields themselves are read in policy.py.
+(「適切でない取組の例」), as summarised in docs/configuration.md (policy). The policy fields themselves are read in policy.py.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def lint_policy(site: Site, index: int, *, today: dt.date | None = None, store=N
 
 def contradicted_claim(site: Site, store) -> list[str]:
     """総務省 2024 「適切でない取組の例」: 準拠 published while the all-pages checker still finds A/AA failures on
-    in-scope pages (JAPAN.md §2.2 S10, §2.6). Uses the site's latest finished run."""
+    in-scope pages (WAIC test guideline: the whole scope is tested, sampled or not). Uses the site's latest finished run."""
     runs = [r for r in store.list_runs(site.id) if r["status"] == "finished"]
     if not runs:
         return []

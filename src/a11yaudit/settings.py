@@ -21,7 +21,7 @@ CRAWL_DEFAULTS: dict = {
                      "jsessionid", "phpsessid", "aspsessionid*", "sessionid", "sid", "cfid", "cftoken"],
     "block_resources": ["media"],  # resource types never loaded: they cannot change the checks
     "user_agent_suffix": "a11yaudit",
-    # Hardening (issue 8): crawl traps, transient errors, runaway pages.
+    # Hardening: crawl traps, transient errors, runaway pages.
     "max_query_variants": 20,  # distinct query strings per path (calendars, search pages): the rest is a trap
     "max_url_length": 1024,    # longer URLs (ever-growing query strings) are a trap
     "max_path_repeats": 3,     # the same path segment more than this many times (/a/a/a/a/) is a trap
@@ -34,7 +34,7 @@ CRAWL_DEFAULTS: dict = {
     "scheduler": None,         # Dask scheduler (tcp://host:8786): render pages on its workers (docs/scale-out.md)
 }
 
-# Documents (issue 17): same-site PDF and Office Open XML files the crawl finds are fetched (streamed to disk, the
+# Documents: same-site PDF and Office Open XML files the crawl finds are fetched (streamed to disk, the
 # address guard and robots rules as for pages) and checked in a memory/time-limited worker (documents/).
 DOCUMENT_DEFAULTS: dict = {
     "check": True,             # fetch and check same-site pdf/docx/xlsx/pptx files (false: only record them)
@@ -60,7 +60,7 @@ def context_pages() -> int:
     except ValueError:
         return 200
 
-# Viewports: PC and smartphone as a minimum (issue 2); the smartphone one uses touch and a mobile UA so
+# Viewports: PC and smartphone as a minimum; the smartphone one uses touch and a mobile UA so
 # that sites which redirect phones to a separate smartphone site are followed.
 VIEWPORTS: dict = {
     "pc": {"label": {"ja": "PC", "en": "PC"}, "width": 1280, "height": 800, "device_scale_factor": 1,
@@ -125,7 +125,7 @@ def db_url(cli_value: str | None = None) -> str:
 
 
 def act_corpus() -> Path:
-    """The W3C ACT Rules test cases: $A11YAUDIT_ACT_CORPUS, else shared/corpora/act beside the project folder."""
+    """The W3C ACT Rules test cases: $A11YAUDIT_ACT_CORPUS, else ../shared/corpora/act beside the project folder (the corpus is not part of this repository)."""
     env = os.environ.get("A11YAUDIT_ACT_CORPUS")
     if env:
         return Path(env)

@@ -5,7 +5,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3041-\u3096\u309d\u309e\u3
 SPACING = " \t\r\n\u3000\u00a0"
 
 # 機種依存文字 (環境依存文字): characters outside JIS X 0208 that old Shift_JIS/Mac environments garbled and that
-# screen readers read inconsistently (JAPAN.md §4 JP-KISHU-IZON). Suggested replacement per character; ranges
+# screen readers read inconsistently (Japanese pattern JP-KISHU-IZON). Suggested replacement per character; ranges
 # not listed here fall back to NFKC (㈱ → (株), ㍻ → 平成, ㌔ → キロ, ㎏ → kg, half-width kana → full-width).
 MACHINE_DEPENDENT_RANGES = (
     ("\u2460", "\u2473"),   # ① – ⑳

@@ -1,4 +1,4 @@
-"""Instructions that rely on colour (1.4.1, F81) or on position/shape (1.3.3, F14/F26). JAPAN.md §4 JP-COLOR-ONLY,
+"""Instructions that rely on colour (1.4.1, F81) or on position/shape (1.3.3, F14/F26). Japanese pattern JP-COLOR-ONLY,
 JP-SENSORY. Text is taken once from the shared text blocks (common.blocks)."""
 
 from __future__ import annotations

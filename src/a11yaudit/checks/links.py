@@ -1,5 +1,5 @@
 """Link checks: vague link text judged with its programmatic context (2.4.4 / 2.4.9), and one link text used for
-different destinations (G91). JAPAN.md §4 JP-VAGUE-LINK."""
+different destinations (G91). Japanese pattern JP-VAGUE-LINK."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Raw-source checks: full-width spaces (U+3000) typed into markup by an IME (4.1.1, JIS 2016/2010 only).
-JAPAN.md §4 JP-MULTIBYTE-SPACE-IN-TAG; a11yc cannot_contain_multibyte_space."""
+Japanese pattern JP-MULTIBYTE-SPACE-IN-TAG; a11yc cannot_contain_multibyte_space."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """自治体ガイドライン (gov-style addon profile) checks: not JIS X 8341-3 success criteria, 総務省/municipal writing
-rules (JAPAN.md §4 GOV-STYLE): file format and size next to document links, 機種依存文字, full-width digits in
+rules (the gov-style addon): file format and size next to document links, 機種依存文字, full-width digits in
 numbers, date notation. Advisory: the profile is never mixed into the 達成基準チェックリスト."""
 
 from __future__ import annotations

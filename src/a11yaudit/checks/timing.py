@@ -1,5 +1,5 @@
 """Time limits: meta refresh with a delay (2.2.1, F40/F41; ACT bc659a) and timed JavaScript redirects found in the
-inline scripts of the raw source (candidates). JAPAN.md §4 JP-TIME-LIMIT."""
+inline scripts of the raw source (candidates). Japanese pattern JP-TIME-LIMIT."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Pure functions: the population (in-scope pages audited by a run) goes in, a reproducible draw comes out; the
 store keeps population, seed and draw with the run (store/samples.py).
 
-- a) all pages; b) random; c) representative; d) representative + random (JAPAN.md §2.1, rules S1–S6).
+- a) all pages; b) random; c) representative; d) representative + random (JIS X 8341-3:2016 JB.1.2 and the WAIC test guideline).
 - Default (WAIC 試験実施ガイドライン 2020年12月版 §2.2): d) when the population exceeds 100 pages, else a);
   40 random pages (waic.jp/enough-pages: with 10,000 pages of which 5 % are defective, 40 random pages find one
   with ≈ 90 % probability).

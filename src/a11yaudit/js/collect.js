@@ -1,4 +1,4 @@
-// In-page fact collection (DESIGN.md §2): runs axe-core, then stamps a stable node id on every element and
+// In-page fact collection (gather/: facts only, never judgements): runs axe-core, then stamps a stable node id on every element and
 // serialises the DOM. It only collects facts; every judgement happens in Python.
 async ({runAxe, axeConfig, maxHtml, refine = true}) => {
   // Corrections of axe-core 4.12.1 where it fails examples that the W3C ACT Rules say pass (a false failure

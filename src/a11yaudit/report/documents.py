@@ -1,4 +1,4 @@
-"""The documents section of the site report (issue 17): the PDF / Office files the audit fetched and checked —
+"""The documents section of the site report: the PDF / Office files the audit fetched and checked —
 counts by type, the share with problems, the documents with most problems and the pages that link to each. Only
 failures of rules of category "conformance" count as problems (criterion failures); candidates are counted apart.
 Document content (titles, locations, messages) is hostile: the templates escape it like page content."""

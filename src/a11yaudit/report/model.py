@@ -284,7 +284,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
                for pid, rule, outcome, crit in not_passing_results(store, run_id)]
     findings = store.run_findings(run_id)
     viewports = [v for v in run["viewports"].split(",") if v]
-    # Documents (issue 17) have a section of their own: their results stay out of the pages' figures.
+    # Documents have a section of their own: their results stay out of the pages' figures.
     doc_ids = {p["id"] for p in pages if p["kind"] == "document"}
     doc_findings = [f for f in findings if f["page_id"] in doc_ids]
     if doc_ids:

@@ -91,7 +91,7 @@ def build_plan(store: Store, site_id: str, ruleset: RuleSet, *, run_id: int | No
 
 
 def document_plan(store: Store, run_id: int, ruleset: RuleSet) -> dict | None:
-    """The site's PDF / Office files as a part that can be brought into the scope (issue 17): per scope, how many
+    """The site's PDF / Office files as a part that can be brought into the scope: per scope, how many
     were found and checked, how many have conformance failures, and how many of those are image-only scans that
     need making again (from the source, or OCR and tagging) rather than repair. None when the run checked none."""
     from ..docaudit import is_scan, run_documents

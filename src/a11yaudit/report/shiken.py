@@ -1,4 +1,4 @@
-"""The 試験結果 (test result) report per JIS X 8341-3:2016 附属書JB.3.1 and WAIC practice (JAPAN.md §2.3–2.5).
+"""The 試験結果 (test result) report per JIS X 8341-3:2016 附属書JB.3.1 and WAIC practice (docs/shiken.md).
 
 View model: header fields, 達成基準チェックリスト (適用 / 結果 / 注記 per criterion, non-applicable rows kept),
 per-page results of the sampled pages, an optional 実装チェックリスト (AC / AF / HC per rule). Automated results

@@ -1,4 +1,4 @@
-"""The rules shown in the report's 「スマートフォン対応」 section (JAPAN.md §5), in reading order. axe-core's rules are
+"""The rules shown in the report's 「スマートフォン対応」 section (docs/reports.md), in reading order. axe-core's rules are
 listed by their codes; a rule missing from the installed rule set is skipped."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Aggregates of a run's rule results for reports, computed by the database: a 10,000-page run has ~2 million
 rule_results rows (mostly passed/inapplicable), which must not be loaded into Python one dict per row. Both queries
-are answered from the covering index ix_results_run_outcome (migration 0002)."""
+are answered from the covering index ix_results_run_outcome (migration 0007)."""
 
 from __future__ import annotations
 

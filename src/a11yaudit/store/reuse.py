@@ -1,4 +1,4 @@
-"""SQL for incremental re-audits (table page_state, migration 0002): the last known state of each URL of a site,
+"""SQL for incremental re-audits (table page_state, migration 0007): the last known state of each URL of a site,
 and copying an earlier run's results of an unchanged page into the current run (one transaction)."""
 
 from __future__ import annotations

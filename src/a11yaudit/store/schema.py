@@ -79,7 +79,7 @@ rule_results = Table(
     Column("error", Text),
     UniqueConstraint("page_id", "viewport", "rule", name="uq_results_page_vp_rule"),
     Index("ix_results_run_rule", "run_id", "rule"),
-    Index("ix_results_run_outcome", "run_id", "outcome", "rule", "criteria", "page_id"),   # migration 0002
+    Index("ix_results_run_outcome", "run_id", "outcome", "rule", "criteria", "page_id"),   # migration 0007
 )
 
 findings = Table(
@@ -130,7 +130,7 @@ sample_pages = Table(
     UniqueConstraint("sample_id", "url", name="uq_sample_pages_url"),
 )
 
-# Incremental re-audit (migration 0002): what is needed to decide, on the next audit, that a page is unchanged.
+# Incremental re-audit (migration 0007): what is needed to decide, on the next audit, that a page is unchanged.
 page_state = Table(
     "page_state", metadata,
     Column("page_id", Integer, ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),

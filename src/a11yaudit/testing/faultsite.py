@@ -1,4 +1,4 @@
-"""A hostile, broken and huge web site on 127.0.0.1 for hardening tests (issue 8).
+"""A hostile, broken and huge web site on 127.0.0.1 for hardening tests.
 
 Every route models something met on real (old, slow, occasionally hostile) municipal sites. The server records
 every request it receives (path, Host header, time) so tests can prove what was — and was not — fetched.
