@@ -63,23 +63,36 @@ def misdecoded(source: str, shown_title: str, charset: str) -> bool:
     return False
 
 
+def encoding_state(artifacts: dict) -> tuple[str, str] | None:
+    """How a rendered page's encoding stands: None when it cannot be judged (no HTTP header in the artifacts: rule
+    examples, pages rendered from strings); ("declared", where), ("ascii", "") when there is nothing a guess could
+    get wrong, ("garbled", charset) when the browser's guess turned the author's text into mojibake, ("guessed",
+    charset) otherwise. One answer for GN24 and for the gate, which fails closed on a garbled page."""
+    page = artifacts.get("page") or {}
+    if "content_type" not in page:
+        return None
+    source = (artifacts.get("dom") or {}).get("source") or ""
+    where = declared(page.get("content_type"), source)
+    if where:
+        return "declared", where
+    if source.isascii():
+        return "ascii", ""
+    charset = page.get("charset") or "?"
+    return ("garbled" if misdecoded(source, page.get("title") or "", charset) else "guessed"), charset
+
+
 @check("encoding_declared")
 def encoding_declared(ctx, rule):
     """Failed when neither the Content-Type header, a BOM nor a <meta charset> in the first 1024 bytes names the
     encoding of a page whose text is not plain ASCII. Pages from artifacts without the HTTP header (rule examples,
     pages rendered from strings) are not judged."""
-    page = ctx.page
-    if "content_type" not in page:
+    state = encoding_state(ctx.artifacts)
+    if state is None or state[0] == "ascii":
         return
-    source = ctx.artifacts.get("dom", {}).get("source") or ""
-    where = declared(page.get("content_type"), source)
-    if where:
+    kind, charset = state
+    if kind == "declared":
         yield Verdict(PASSED, None)
-        return
-    if source.isascii():
-        return      # nothing a guess could get wrong
-    charset = page.get("charset") or "?"
-    if misdecoded(source, page.get("title") or "", charset):
+    elif kind == "garbled":
         yield Verdict(FAILED, None, charset=charset,
                       problem=f"ブラウザーが {charset} として解釈し、文字化けしています",
                       problem_en=f"the browser read it as {charset}: the text is garbled (mojibake)")

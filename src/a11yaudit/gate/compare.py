@@ -139,16 +139,11 @@ def _garbled(artifacts: dict) -> str | None:
     author did not write (undeclared UTF-8 read as windows-1252/Shift_JIS) cannot be judged for what its author
     meant — its findings are listed, but the gate ends with exit 3, whatever --fail-on says (GN24 itself is a best
     practice and alone would never fail the gate)."""
-    from ..checks.encoding import declared, misdecoded
-    page = artifacts.get("page") or {}
-    if "content_type" not in page:
+    from ..checks.encoding import encoding_state
+    state = encoding_state(artifacts)
+    if state is None or state[0] != "garbled":
         return None
-    source = (artifacts.get("dom") or {}).get("source") or ""
-    if source.isascii() or declared(page.get("content_type"), source):
-        return None
-    charset = page.get("charset") or "?"
-    if not misdecoded(source, page.get("title") or "", charset):
-        return None
+    charset = state[1]
     return (f"garbled: 文字コードの宣言がなく、ブラウザーが {charset} として読んだため文字化けしています。作者の文字を"
             f"判定できません / no encoding declared and the browser read the page as {charset}: the text is garbled "
             f"(mojibake), so the gate cannot judge what the author wrote (declare charset=UTF-8)")

@@ -221,12 +221,7 @@ class Browser:
     async def _route(self, route) -> None:
         req = route.request
         url = req.url
-        scheme = url.split(":", 1)[0].lower()
-        if scheme in ("data", "blob", "about"):
-            await route.continue_()
-            return
-        if scheme not in ("http", "https"):
-            await route.abort("blockedbyclient")
+        if await screen_scheme(route, url):
             return
         host = (urlsplit(url).hostname or "").lower()
         if _is_forbidden_host(host, self.allowed_hosts) or req.resource_type in self.block_resources:
@@ -241,6 +236,19 @@ class Browser:
 # File types of audio and video (site audits route only these, on the site's own hosts, to be refused as "media").
 MEDIA_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "ogg", "oga", "mov", "avi", "wmv", "flv", "mkv", "mpg", "mpeg",
                     "ts", "m3u8", "mpd", "mp3", "m4a", "aac", "wav", "flac", "opus", "wma", "mid", "midi")
+
+
+async def screen_scheme(route, url: str) -> bool:
+    """The first step of every route handler (site audits and the gate): inline content (data:, blob:, about:) goes
+    on, any scheme but http(s) — file:, ftp:, chrome: … — is refused. True when the request was handled here."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("data", "blob", "about"):
+        await route.continue_()
+        return True
+    if scheme not in ("http", "https"):
+        await route.abort("blockedbyclient")
+        return True
+    return False
 
 
 def _is_main_navigation(req) -> bool:

@@ -7,7 +7,7 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .browser import Tab
+from .browser import Tab, screen_scheme
 from .engine import PlaywrightSession
 
 
@@ -84,12 +84,7 @@ class GateRoutes:
         from ..gather.guard_proxy import is_ip, origin_tuple, special
         req = route.request
         url = req.url
-        scheme = url.split(":", 1)[0].lower()
-        if scheme in ("data", "blob", "about"):
-            await route.continue_()
-            return
-        if scheme not in ("http", "https"):
-            await route.abort("blockedbyclient")
+        if await screen_scheme(route, url):
             return
         try:
             top = req.is_navigation_request() and req.frame.parent_frame is None
