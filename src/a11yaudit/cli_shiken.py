@@ -107,19 +107,44 @@ def _sample_for(store, site, run: dict, sample_id: int | None) -> dict:
     return sample
 
 
-def _human_verdicts(human_file: Path | None, site, run: dict, sample: dict) -> list:
-    """The imported human test, checked against the report's criteria and the sampled pages."""
-    from .report.human import load_human
-    from .report.shiken import criterion_numbers, report_criteria
+def report_criterion_ids(site, run: dict) -> list[str]:
+    """The criteria of the run's 試験結果 (the profile's up to the policy's level, and its additional ones)."""
+    from .report.shiken import report_criteria
     from .rules.standards import load_standards, parse_profile_spec
-    if human_file is None:
-        return []
     all_criteria, profiles = load_standards()
     profile, _ = parse_profile_spec(run["profile"], profiles)
-    ids = [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
-                                            all_criteria)]
-    return load_human(human_file, criteria=criterion_numbers(profile, ids, all_criteria),
-                      tested_urls={p["url"] for p in sample["pages"]}, base_url=site.base_url)
+    return [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
+                                             all_criteria)]
+
+
+def stored_human(store, site, run: dict, sample: dict) -> list:
+    """The human verdicts stored with the run (workspace and earlier imports) for the sample's pages."""
+    from .report.human import from_stored
+    from .store.human import run_verdicts
+    rows = run_verdicts(store, run["id"], urls={p["url"] for p in sample["pages"]})
+    return from_stored(rows, set(report_criterion_ids(site, run)))
+
+
+def _human_verdicts(human_file: Path | None, site, run: dict, sample: dict, store=None) -> list:
+    """The imported human test, checked against the report's criteria and the sampled pages, and stored with
+    the run (an import of the same file again replaces it); then every stored verdict of the sample's pages."""
+    from .report.human import load_human, to_stored
+    from .report.shiken import criterion_numbers
+    from .rules.standards import load_standards, parse_profile_spec
+    if human_file is not None:
+        all_criteria, profiles = load_standards()
+        profile, _ = parse_profile_spec(run["profile"], profiles)
+        ids = report_criterion_ids(site, run)
+        imported = load_human(human_file, criteria=criterion_numbers(profile, ids, all_criteria),
+                              tested_urls={p["url"] for p in sample["pages"]}, base_url=site.base_url)
+        if store is None:
+            return imported
+        from .store.human import save_verdicts
+        save_verdicts(store, run["id"], [to_stored(v) for v in imported], sample_id=sample["id"],
+                      replace_source=Path(human_file).name)
+    if store is None:
+        return []
+    return stored_human(store, site, run, sample)
 
 
 def register(cli: click.Group) -> None:
@@ -220,7 +245,7 @@ def _register_shiken(cli: click.Group) -> None:
     def shiken_cmd(ctx, site_id, run_id, sample_id, human_file, formats, no_icl, reports_dir):
         """Write the 試験結果 (JIS X 8341-3:2016 附属書JB.3.1): header fields, 達成基準チェックリスト with 適用 / 結果 /
         注記, the tested pages and their results, and the 実装チェックリスト, combining the automated results with
-        an imported human test. Files go to REPORTS_DIR/SITE/RUN/shiken/; their paths are printed on stdout."""
+        the human test: the verdicts entered in the workspace and those of --human FILE (stored with the run). Files go to REPORTS_DIR/SITE/RUN/shiken/; their paths are printed on stdout."""
         from .report.shiken import build_shiken
         from .report.shiken_export import sample_csv, write_shiken
         from .rules.loader import load_rules
@@ -229,7 +254,7 @@ def _register_shiken(cli: click.Group) -> None:
         store = _store(ctx)
         run = _run_for(store, site, run_id)
         sample = _sample_for(store, site, run, sample_id)
-        human = _human_verdicts(human_file, site, run, sample)
+        human = _human_verdicts(human_file, site, run, sample, store)
         view = build_shiken(store, run["id"], sample, load_rules(), site, human=human, with_icl=not no_icl)
         out = Path(reports_dir) / site.id / str(run["id"]) / "shiken"
         written = write_shiken(view, out, chosen, print_pdf=_print_pdf)

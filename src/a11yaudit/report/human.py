@@ -200,3 +200,33 @@ def _load_yaml(p: Path, checker: _Checker) -> list[HumanVerdict]:
             fld = (exc.field or "").rsplit(".", 1)[-1]
             raise ConfigError(exc.detail, file=exc.file, line=doc.line(path + (fld,)), field=exc.field) from None
     return out
+
+
+# --- the stored verdicts (store/human.py: pass / fail / na per run × page × criterion) ---------------------------
+
+VERDICT_CODES = {"pass": (APPLICABLE, PASS), "fail": (APPLICABLE, FAIL), "na": (NOT_APPLICABLE, PASS)}
+VERDICT_LABELS = {"pass": PASS, "fail": FAIL, "na": "該当なし"}
+WORKSPACE_SOURCE = "ワークスペース"
+
+
+def verdict_code(v: HumanVerdict) -> str:
+    return "na" if v.applicability == NOT_APPLICABLE else ("pass" if v.result == PASS else "fail")
+
+
+def to_stored(v: HumanVerdict) -> dict:
+    """An imported verdict as a row of the human_verdicts table."""
+    return {"url": v.url, "criterion": v.criterion, "verdict": verdict_code(v), "note": v.note,
+            "tester": v.tester, "tested_on": v.date, "source": v.source}
+
+
+def from_stored(rows: list[dict], criteria_ids: set[str] | None = None) -> list[HumanVerdict]:
+    """Stored verdicts as the 試験結果 takes them (those of criteria outside the report left out)."""
+    out = []
+    for r in rows:
+        if criteria_ids is not None and r["criterion"] not in criteria_ids:
+            continue
+        applicability, result = VERDICT_CODES[r["verdict"]]
+        note = r["note"] or ("該当コンテンツなし" if r["verdict"] == "na" else "")
+        out.append(HumanVerdict(r["criterion"], r["url"] or None, applicability, result, note, r["tester"] or "",
+                                r["tested_on"], r["source"] or WORKSPACE_SOURCE))
+    return out

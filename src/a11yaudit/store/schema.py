@@ -226,3 +226,23 @@ triage_log = Table(
     Column("expires", Date),
     Index("ix_triage_log_fp", "site_id", "fingerprint", "id"),
 )
+
+# Human test (人による試験) verdicts per run × page × criterion (migration 0012): entered in the workspace or
+# imported by `a11yaudit shiken --human FILE`. url "" = the whole sample; url_sha1 keeps the unique key short
+# (URLs of any length on PostgreSQL). verdict: pass (適合) | fail (不適合) | na (該当なし / 非適用).
+human_verdicts = Table(
+    "human_verdicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("sample_id", Integer, ForeignKey("samples.id", ondelete="SET NULL")),
+    Column("url", Text, nullable=False),
+    Column("url_sha1", String(40), nullable=False),
+    Column("criterion", String(16), nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("tester", String(64), nullable=False),
+    Column("tested_on", Date),
+    Column("source", Text, nullable=False),                   # file:line of an import, or workspace:USER
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("run_id", "url_sha1", "criterion", name="uq_human_verdicts_key"),
+)
