@@ -107,28 +107,10 @@ def _sample_for(store, site, run: dict, sample_id: int | None) -> dict:
     return sample
 
 
-def report_criterion_ids(site, run: dict) -> list[str]:
-    """The criteria of the run's 試験結果 (the profile's up to the policy's level, and its additional ones)."""
-    from .report.shiken import report_criteria
-    from .rules.standards import load_standards, parse_profile_spec
-    all_criteria, profiles = load_standards()
-    profile, _ = parse_profile_spec(run["profile"], profiles)
-    return [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
-                                             all_criteria)]
-
-
-def stored_human(store, site, run: dict, sample: dict) -> list:
-    """The human verdicts stored with the run (workspace and earlier imports) for the sample's pages."""
-    from .report.human import from_stored
-    from .store.human import run_verdicts
-    rows = run_verdicts(store, run["id"], urls={p["url"] for p in sample["pages"]})
-    return from_stored(rows, set(report_criterion_ids(site, run)))
-
-
 def _human_verdicts(human_file: Path | None, site, run: dict, sample: dict, store=None) -> list:
     """The imported human test, checked against the report's criteria and the sampled pages, and stored with
     the run (an import of the same file again replaces it); then every stored verdict of the sample's pages."""
-    from .report.human import load_human, to_stored
+    from .report.human import load_human, report_criterion_ids, stored_human, to_stored
     from .report.shiken import criterion_numbers
     from .rules.standards import load_standards, parse_profile_spec
     if human_file is not None:

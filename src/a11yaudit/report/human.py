@@ -230,3 +230,21 @@ def from_stored(rows: list[dict], criteria_ids: set[str] | None = None) -> list[
         out.append(HumanVerdict(r["criterion"], r["url"] or None, applicability, result, note, r["tester"] or "",
                                 r["tested_on"], r["source"] or WORKSPACE_SOURCE))
     return out
+
+
+def report_criterion_ids(site, run: dict) -> list[str]:
+    """The criteria of the run's 試験結果 (the profile's up to the policy's level, and its additional ones)."""
+    from ..rules.standards import load_standards, parse_profile_spec
+    from .shiken import report_criteria
+    all_criteria, profiles = load_standards()
+    profile, _ = parse_profile_spec(run["profile"], profiles)
+    return [c.id for c, _ in report_criteria(profile, site.policy.level, site.policy.additional_criteria,
+                                             all_criteria)]
+
+
+def stored_human(store, site, run: dict, sample: dict) -> list[HumanVerdict]:
+    """The human verdicts stored with the run (workspace and imports) for the sample's pages and the whole
+    sample, as the 試験結果 (report/shiken.build_shiken) takes them."""
+    from ..store.human import run_verdicts
+    rows = run_verdicts(store, run["id"], urls={p["url"] for p in sample["pages"]})
+    return from_stored(rows, set(report_criterion_ids(site, run)))

@@ -25,6 +25,7 @@ from ..report.i18n import LANGS
 from ..store import workspace as ws
 from ..store.db import Store
 from . import routes_auth, routes_runs, routes_triage
+from . import routes_human
 from .web import HERE, SESSION_COOKIE, Redirect, Refused, SecurityHeaders, WsTranslator
 
 
@@ -170,6 +171,10 @@ def create_app(db_url: str) -> Starlette:
         Route("/sites/{site_id}/problems/{fp}", handler(triage.problem_post), methods=["POST"]),
         Route("/users", handler(triage.users_page), methods=["GET"]),
         Route("/users", handler(triage.users_post), methods=["POST"]),
+        Route("/runs/{run_id:int}/human", handler(routes_human.human_index), methods=["GET"]),
+        Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_page), methods=["GET"]),
+        Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_post), methods=["POST"]),
+        Route("/runs/{run_id:int}/download/{name}", handler(routes_human.download), methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
