@@ -7,8 +7,8 @@ human_verdicts table (store/human.py), which `a11yaudit shiken` combines with th
 imported file. The downloads are the existing builders' output: the 試験結果 (report/shiken_export: HTML, the two
 CSVs, JSON, PDF printed by Chromium), the trend (report/trend) and the scope plan (report/scopeplan).
 
-The 試験結果 needs the site's policy from sites.yaml: the file of `--config` / $A11YAUDIT_CONFIG (default
-sites.yaml in the server's working directory)."""
+The 試験結果 needs the site's policy from sites.yaml: the `a11yaudit --config` that started `serve` (else
+$A11YAUDIT_CONFIG, else sites.yaml in the server's working directory)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,18 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 # --- shared -----------------------------------------------------------------------------------------------------
 
+def _cli_config() -> str | None:
+    """The `a11yaudit --config` of the `serve` command that imports this module (none outside the CLI)."""
+    import click
+    ctx = click.get_current_context(silent=True)
+    return ((ctx.find_root().obj if ctx is not None else None) or {}).get("config")
+
+
+_CLI_CONFIG = _cli_config()
+
+
 def config_path() -> str:
-    return os.environ.get("A11YAUDIT_CONFIG") or settings.DEFAULT_CONFIG
+    return _CLI_CONFIG or os.environ.get("A11YAUDIT_CONFIG") or settings.DEFAULT_CONFIG
 
 
 def site_config(wsp, request: Request, user: dict, site_id: str):
