@@ -56,7 +56,8 @@ def _common_problems(grouped: dict, by_id: dict, level_rank=lambda criteria: 0) 
         for pid, k in members:
             viewports += [v for v in grouped[pid][k]["viewports"] if v not in viewports]
         sample = sorted(({"id": pid, "url": by_id[pid]["url"]} for pid, _ in members), key=lambda x: x["url"])
-        common.append({**first, "viewports": viewports, "pages": len(members),
+        fingerprints = [fp for pid, k in members for fp in grouped[pid][k]["fingerprints"]]
+        common.append({**first, "viewports": viewports, "pages": len(members), "fingerprints": fingerprints,
                        "in_scope_pages": sum(1 for pid, _ in members if by_id[pid]["scope"] == IN_SCOPE),
                        "sample": sample[:COMMON_SAMPLE], "_members": members})
     common.sort(key=lambda g: (g["outcome"] != FAILED, g["kind"] == "style", level_rank(g["criteria"]),
@@ -211,9 +212,51 @@ def _group_findings(findings: list[dict], ruleset: RuleSet, t: Translator) -> tu
                 "rule": f["rule"], "rule_title": t.pick(rule.title) if rule else f["rule"],
                 "help_url": rule.help_url if rule else None, "criteria": _criteria(f["criteria"]),
                 "outcome": f["outcome"], "selector": f["selector"], "snippet": f["snippet"],
-                "message": t.message(f), "viewports": [], "kind": f["kind"]}
+                "message": t.message(f), "viewports": [], "kind": f["kind"], "fingerprints": []}
         row["viewports"].append(t.viewport(f["viewport"]))
+        if f.get("fingerprint"):
+            row["fingerprints"].append(f["fingerprint"])
     return grouped, reviews, style_totals
+
+
+def _triage_badge(fingerprints: list[str], decisions: dict, t: Translator, today) -> dict | None:
+    """The workspace's triage of a listed problem (its fingerprints: one per viewport, or per page for a shared
+    problem): {status, label} when some are accepted or false positives, else None. An acceptance is shown with its
+    end date (the earliest of its fingerprints), or as expired once that date has passed."""
+    marked = [decisions[fp] for fp in dict.fromkeys(fingerprints)
+              if fp in decisions and decisions[fp]["status"] in ("accepted", "false_positive")]
+    if not marked:
+        return None
+    statuses = {d["status"] for d in marked}
+    if statuses == {"false_positive"}:
+        status, label = "false_positive", t("誤検出")
+    else:
+        ends = sorted(d["expires"] for d in marked if d["status"] == "accepted" and d["expires"] is not None)
+        end = ends[0] if ends else None
+        if end is not None and end < today:
+            status, label = "expired", t("承認の期限切れ（{d}）", d=end.isoformat())
+        else:
+            status = "accepted"
+            label = t("承認済み（期限 {d}）", d=end.isoformat()) if end else t("承認済み")
+        if "false_positive" in statuses:
+            label += t("・") + t("誤検出")
+    total = len(dict.fromkeys(fingerprints))
+    if len(marked) < total:
+        label += t("（{n}/{all}件）", n=len(marked), all=total)
+    return {"status": status, "label": label}
+
+
+def _attach_triage(store: Store, site_id: str, grouped: dict, common: list[dict], t: Translator) -> None:
+    """Each listed problem gets `triage` (a badge, or None) from the workspace's decisions for the site."""
+    from ..gate.baseline import today as today_of
+    from ..store.workspace import triage_of_site
+    decisions = triage_of_site(store, site_id)
+    today = today_of()
+    for rows in grouped.values():
+        for row in rows.values():
+            row["triage"] = _triage_badge(row["fingerprints"], decisions, t, today) if decisions else None
+    for g in common:
+        g["triage"] = _triage_badge(g["fingerprints"], decisions, t, today) if decisions else None
 
 
 def _page_rows(html_pages: list[dict], per_page: dict, grouped: dict, reviews: dict, common_of: dict,
@@ -307,6 +350,7 @@ def build_report(store: Store, run_id: int, ruleset: RuleSet, lang: str = "ja") 
         levels = {all_criteria[c].level for c in criteria if c in profile_ids and c in all_criteria}
         return 0 if "A" in levels else 1 if "AA" in levels else 2
     common, common_of = _common_problems(grouped, {p["id"]: p for p in html_pages}, level_rank)
+    _attach_triage(store, run["site_id"], grouped, common, t)
     page_rows = _page_rows(html_pages, per_page, grouped, reviews, common_of, t)
     documents = [p for p in pages if p["kind"] == "document"]
     counts = _counts(pages, html_pages, audited, audited_in, with_problems, findings, t)

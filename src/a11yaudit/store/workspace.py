@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
+import time
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from ..errors import ConfigError
 from .db import Store, now
@@ -18,6 +21,8 @@ TRIAGE_STATUSES = ("open", "accepted", "false_positive")
 SESSION_HOURS = 12
 LOGIN_WINDOW_MIN = 15          # failed logins per user + address counted over this many minutes
 LOGIN_MAX_FAILURES = 5         # … and refused (even with the right password) once this many failed
+PASSWORD_MIN = 8
+WRITE_ATTEMPTS = 8             # a write that meets "database is locked" (SQLite) is tried again this many times
 
 
 def _aware(when):
@@ -29,6 +34,24 @@ def _aware(when):
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write(store: Store, work):
+    """`work(conn)` in one write transaction. SQLite: BEGIN IMMEDIATE takes the write lock before the first read
+    (a read-then-write transaction would otherwise fail at once with "database is locked" when another writer
+    committed in between; busy_timeout only covers waiting for the lock), and a write that still meets a locked
+    database is tried again. PostgreSQL: the rows read are locked by the statements themselves (FOR UPDATE)."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with store.engine.begin() as conn:
+                if store.engine.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return work(conn)
+        except OperationalError as exc:
+            locked = "database is locked" in str(exc) or "database is busy" in str(exc)
+            if not locked or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1) + secrets.randbelow(50) / 1000)
 
 
 # --- users ------------------------------------------------------------------------------------------------------
@@ -45,14 +68,63 @@ def add_user(store: Store, name: str, password: str, role: str) -> int:
         raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="--role")
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise ConfigError("a user name is 1–64 characters without spaces", field="NAME")
-    if len(password) < 8:
-        raise ConfigError("the password must have at least 8 characters", field="password")
-    with store.engine.begin() as conn:
+    if len(password) < PASSWORD_MIN:
+        raise ConfigError(f"the password must have at least {PASSWORD_MIN} characters", field="password")
+    hashed = _hasher().hash(password)
+
+    def work(conn):
         if conn.execute(select(ws_users.c.id).where(ws_users.c.name == name)).first():
             raise ConfigError(f"user {name!r} exists already", field="NAME")
-        res = conn.execute(ws_users.insert().values(name=name, password_hash=_hasher().hash(password), role=role,
-                                                    created_at=now()))
+        res = conn.execute(ws_users.insert().values(name=name, password_hash=hashed, role=role, created_at=now()))
         return int(res.inserted_primary_key[0])
+    return _write(store, work)
+
+
+def user_by_name(store: Store, name: str) -> dict | None:
+    """{id, name, role} of an existing user, else None."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(ws_users.c.id, ws_users.c.name, ws_users.c.role)
+                           .where(ws_users.c.name == name.strip())).mappings().first()
+    return dict(row) if row else None
+
+
+def verify_password(store: Store, user_id: int, password: str) -> bool:
+    """Whether `password` is the user's (no attempt is recorded: for the password change of a logged-in user)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+    with store.engine.connect() as conn:
+        hashed = conn.execute(select(ws_users.c.password_hash).where(ws_users.c.id == user_id)).scalar()
+    if hashed is None:
+        return False
+    try:
+        return _hasher().verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(store: Store, name: str, password: str, keep_session: str | None = None) -> bool:
+    """A new password (a new argon2id hash, with a new salt); every session of the user ends except the one with
+    the id `keep_session` (the session that changed it). False: no such user. ConfigError: too short."""
+    if len(password) < PASSWORD_MIN:
+        raise ConfigError(f"the password must have at least {PASSWORD_MIN} characters", field="password")
+    hashed = _hasher().hash(password)
+
+    def work(conn):
+        uid = conn.execute(select(ws_users.c.id).where(ws_users.c.name == name.strip())).scalar()
+        if uid is None:
+            return False
+        conn.execute(update(ws_users).where(ws_users.c.id == uid).values(password_hash=hashed))
+        ended = delete(ws_sessions).where(ws_sessions.c.user_id == uid)
+        if keep_session:
+            ended = ended.where(ws_sessions.c.id != keep_session)
+        conn.execute(ended)
+        return True
+    return _write(store, work)
+
+
+def header_csrf(secret: bytes, name: str) -> str:
+    """The CSRF token of a user logged in by the reverse proxy's header (no session row: a keyed hash of the name
+    with the server process's secret)."""
+    return hmac.new(secret, name.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def list_users(store: Store) -> list[dict]:
@@ -176,10 +248,10 @@ def set_triage(store: Store, site_id: str, fp: str, status: str, reason: str, ex
     finding = finding_of(store, site_id, fp)
     if finding is None:
         raise ConfigError(f"no finding {fp} on site {site_id!r}", field="fingerprint")
-    when = now()
-    with store.engine.begin() as conn:
-        old = conn.execute(select(triage.c.status).where(triage.c.site_id == site_id,
-                                                          triage.c.fingerprint == fp)).scalar()
+    def work(conn):
+        when = now()
+        old = conn.execute(select(triage.c.status).where(triage.c.site_id == site_id, triage.c.fingerprint == fp)
+                           .with_for_update()).scalar()
         values = {"status": status, "reason": reason, "expires": expires if status == "accepted" else None,
                   "rule": finding["rule"], "url": finding["url"], "viewport": finding["viewport"],
                   "selector": finding["selector"], "updated_by": user_name, "updated_at": when}
@@ -191,6 +263,7 @@ def set_triage(store: Store, site_id: str, fp: str, status: str, reason: str, ex
         conn.execute(triage_log.insert().values(site_id=site_id, fingerprint=fp, user_name=user_name, at=when,
                                                 old_status=old or "open", new_status=status, reason=reason,
                                                 expires=values["expires"]))
+    _write(store, work)
     return finding
 
 

@@ -26,7 +26,7 @@ from ..store import workspace as ws
 from ..store.db import Store
 from . import routes_auth, routes_runs, routes_triage
 from . import routes_human
-from .web import HERE, SESSION_COOKIE, Redirect, Refused, SecurityHeaders, WsTranslator
+from .web import HERE, SESSION_COOKIE, USER_HEADER_SCOPE, ProxyFront, Redirect, Refused, SecurityHeaders, WsTranslator
 
 
 class Workspace:
@@ -35,6 +35,7 @@ class Workspace:
         self._rules = None
         self._views: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self.header_secret = secrets.token_bytes(32)    # CSRF tokens of users logged in by the proxy's header
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html", "j2"], default=True),
                                trim_blocks=True, lstrip_blocks=True)
@@ -84,6 +85,8 @@ class Workspace:
         return lang if lang in LANGS else "ja"
 
     def user(self, request: Request) -> dict | None:
+        if request.scope.get(USER_HEADER_SCOPE) is not None:      # single sign-on (serve --trust-user-header)
+            return routes_auth.header_user(self, request, request.scope[USER_HEADER_SCOPE])
         return ws.session_user(self.store, request.cookies.get(SESSION_COOKIE))
 
     def render(self, request: Request, template: str, status: int = 200, user: dict | None = None,
@@ -171,6 +174,8 @@ def create_app(db_url: str) -> Starlette:
         Route("/sites/{site_id}/problems/{fp}", handler(triage.problem_post), methods=["POST"]),
         Route("/users", handler(triage.users_page), methods=["GET"]),
         Route("/users", handler(triage.users_post), methods=["POST"]),
+        Route("/account/password", handler(auth.password_page), methods=["GET"]),
+        Route("/account/password", handler(auth.password_post), methods=["POST"]),
         Route("/runs/{run_id:int}/human", handler(routes_human.human_index), methods=["GET"]),
         Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_page), methods=["GET"]),
         Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_post), methods=["POST"]),
@@ -182,19 +187,21 @@ def create_app(db_url: str) -> Starlette:
     return SecurityHeaders(app)
 
 
-def serve(db_url: str, host: str, port: int, ready=None) -> None:
-    """Run the workspace on uvicorn until interrupted; `ready((host, port))` once it listens (port 0 = any)."""
+def serve(db_url: str, host: str, port: int, ready=None, trusted_proxies: tuple[str, ...] = ("127.0.0.1",),
+          user_header: str | None = None) -> None:
+    """Run the workspace on uvicorn until interrupted; `ready((host, port))` once it listens (port 0 = any).
+    X-Forwarded-* and `user_header` (single sign-on) are honoured from `trusted_proxies` only (web.ProxyFront)."""
     import socket
 
     import uvicorn
-    app = create_app(db_url)
+    app = ProxyFront(create_app(db_url), list(trusted_proxies), user_header)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
     sock.set_inheritable(True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=True,
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False,
                                            server_header=False))
     if ready is not None:
         ready(sock.getsockname()[:2])

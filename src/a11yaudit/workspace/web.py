@@ -80,3 +80,50 @@ def local_next(value: str | None) -> str:
         return "/"
     parts = urlsplit(value)
     return value if not parts.scheme and not parts.netloc else "/"
+
+
+USER_HEADER_SCOPE = "a11yws.header_user"      # the scope key of a name the trusted reverse proxy sent
+
+
+class ProxyFront:
+    """ASGI middleware (outermost, under uvicorn with proxy_headers off): the reverse proxy's handling.
+
+    The connecting peer is read before anything rewrites it. Only when the peer is one of `trusted` (addresses or
+    networks) are X-Forwarded-For / X-Forwarded-Proto applied (uvicorn's ProxyHeadersMiddleware) and, when
+    `user_header` is set, that header's value kept in the scope as the logged-in user's name (single sign-on: the
+    proxy authenticated the user). From any other peer both are ignored: a client cannot claim to be someone."""
+
+    def __init__(self, app, trusted: list[str], user_header: str | None = None):
+        import ipaddress
+
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+        self.networks = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted if t.strip()]
+        self.user_header = user_header.lower().encode("latin-1") if user_header else None
+        self.app = app
+        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=[str(n) for n in self.networks] or [])
+
+    def trusted_peer(self, scope) -> bool:
+        import ipaddress
+        client = scope.get("client")
+        if not client:
+            return False
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        return any(address in n for n in self.networks)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        scope = dict(scope)
+        scope.pop(USER_HEADER_SCOPE, None)
+        if not self.trusted_peer(scope):
+            return await self.app(scope, receive, send)
+        if self.user_header is not None:
+            values = [v for k, v in scope.get("headers", []) if k.lower() == self.user_header]
+            if values:
+                scope[USER_HEADER_SCOPE] = values[-1].decode("utf-8", "replace").strip()
+        return await self.proxied(scope, receive, send)
