@@ -26,6 +26,7 @@ from ..store import workspace as ws
 from ..store.db import Store
 from . import routes_auth, routes_runs, routes_triage
 from . import routes_human
+from . import routes_audits
 from .web import HERE, SESSION_COOKIE, USER_HEADER_SCOPE, ProxyFront, Redirect, Refused, SecurityHeaders, WsTranslator
 
 
@@ -153,6 +154,7 @@ def _handler(wsp: Workspace, fn):
 
 def create_app(db_url: str) -> Starlette:
     wsp = Workspace(db_url)
+    routes_audits.install(wsp)            # sites.yaml and the work folder of audit workers
     handler = functools.partial(_handler, wsp)
 
     async def not_found(request: Request, exc: HTTPException):
@@ -176,6 +178,12 @@ def create_app(db_url: str) -> Starlette:
         Route("/users", handler(triage.users_post), methods=["POST"]),
         Route("/account/password", handler(auth.password_page), methods=["GET"]),
         Route("/account/password", handler(auth.password_post), methods=["POST"]),
+        Route("/audits", handler(routes_audits.audits_page), methods=["GET"]),
+        Route("/sites/{site_id}/audits", handler(routes_audits.start_audit), methods=["POST"]),
+        Route("/runs/{run_id:int}/progress", handler(routes_audits.progress_page), methods=["GET"]),
+        Route("/runs/{run_id:int}/progress.json", handler(routes_audits.progress_json), methods=["GET"]),
+        Route("/runs/{run_id:int}/cancel", handler(routes_audits.cancel_audit), methods=["POST"]),
+        Route("/runs/{run_id:int}/resume", handler(routes_audits.resume_audit), methods=["POST"]),
         Route("/runs/{run_id:int}/human", handler(routes_human.human_index), methods=["GET"]),
         Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_page), methods=["GET"]),
         Route("/runs/{run_id:int}/human/{no:int}", handler(routes_human.human_post), methods=["POST"]),
