@@ -389,3 +389,21 @@ def test_report_shows_the_triage(servers, browser):
     # Past its end date the acceptance is shown as expired.
     folder = render("ja", "2030-02-01")
     assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["判定：承認の期限切れ（2030-01-31）"]
+
+
+def test_account_pages_pass_axe(servers, browser):
+    from a11yaudit.gather.browser import AXE_TAGS, axe_source
+    problems = []
+
+    def check(page, url):
+        page.goto(url)
+        page.evaluate(axe_source())
+        res = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                            AXE_TAGS + ["best-practice"])
+        problems.extend((url, v["id"], [n["target"] for n in v["nodes"]][:3]) for v in res["violations"])
+    page = _login(browser.new_context().new_page(), servers["plain"], "viewer1")
+    for path in ("/account/password", "/account/password?lang=en"):
+        check(page, servers["plain"] + path)
+    unknown = browser.new_context(extra_http_headers={"X-Remote-User": "intruder"}).new_page()
+    check(unknown, servers["sso"] + "/")
+    assert problems == []
