@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 A=.venv/bin/a11yaudit
 
-if ! "$A" runs sample | grep -q "	finished	"; then
+if ! "$A" runs sample 2>/dev/null | grep -q "	finished	"; then
   echo "== no finished audit of the sample site in the database: auditing it (a few minutes)" >&2
   "$A" audit sample --quiet >/dev/null
 fi
