@@ -187,6 +187,9 @@ def test_editor_enters_verdicts_that_shiken_and_the_downloads_carry(workspace, b
     resp = page.request.get(f"{base}/runs/{run['id']}/download/shiken.html")
     assert resp.headers["content-disposition"].startswith("attachment;")
     assert "達成基準チェックリスト" in resp.text() and "<script>alert(1)" not in resp.text()
+    resp = page.request.get(f"{base}/runs/{run['id']}/download/shiken.pdf")     # Chromium's print
+    assert resp.status == 200 and resp.headers["content-type"] == "application/pdf"
+    assert resp.body()[:5] == b"%PDF-"
     assert page.request.get(f"{base}/runs/{run['id']}/download/..%2Fsites.yaml").status == 404
     # Clearing a verdict (未判定) deletes it.
     page.goto(f"{base}/runs/{run['id']}/human/1")
