@@ -42,21 +42,32 @@ def server(tmp_path_factory, cli):
     db = f"sqlite:///{tmp / 'ws.sqlite'}"
     for name, password in PASSWORDS.items():
         cli("--db", db, "user", "add", name, "--role", ROLES[name], "--password-stdin", input=password + "\n")
+    from a11yaudit.store.db import Store
+    proc, base = _serve(config, db)
+    try:
+        yield {"base": base, "db": db, "store": Store(db), "tmp": tmp, "config": config}
+    finally:
+        _stop(proc)
+
+
+def _serve(config: Path, db: str):
     proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--config", str(config), "--db", db, "serve",
                              "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    from a11yaudit.store.db import Store
+    line = proc.stderr.readline()
+    m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
+    if not m:
+        _stop(proc)
+        raise AssertionError(f"serve did not start: {line}")
+    return proc, m.group(1)
+
+
+def _stop(proc) -> None:
+    proc.terminate()
     try:
-        line = proc.stderr.readline()
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
-        assert m, f"serve did not start: {line}{proc.stderr.read() if proc.poll() is not None else ''}"
-        yield {"base": m.group(1), "db": db, "store": Store(db), "tmp": tmp}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -239,4 +250,34 @@ def test_cancel_a_running_audit_and_resume_it(server, browser):
     assert done == found and done > done_before
     assert store.get_run(run_id)["status"] == "finished"
     assert len([r for r in store.list_runs("slow")]) == 1                # resumed, not a second run
+    assert dialogs == []
+
+
+def test_a_restarted_server_still_sees_cancels_and_resumes_the_audit(server, browser):
+    """The worker outlives the server that started it; a new server reads what runs from the database (and the
+    worker's pid from the work folder), cancels it, and offers the interrupted run for resuming."""
+    store, db = server["store"], server["db"]
+    dialogs: list = []
+    proc, base = _serve(server["config"], db)
+    try:
+        page = _login(browser, base, "editor1", dialogs)
+        page.goto(f"{base}/audits")
+        _row(page, "slow").locator("button:has-text('監査を開始する')").click()
+        run_id = int(re.search(r"/runs/(\d+)/progress$", page.url).group(1))
+    finally:
+        _stop(proc)                      # the server goes; its worker does not
+    assert _lock_held(db, run_id)
+    proc, base = _serve(server["config"], db)
+    try:
+        page = _login(browser, base, "editor1", dialogs)
+        page.goto(f"{base}/sites/slow")
+        page.click(f"a:has-text('実行 {run_id} を監査中です')")
+        assert _state(page) == "実行中"
+        page.click("#cancel")
+        assert _watch_until(page, f"{base}/runs/{run_id}/progress", {"中断", "完了", "失敗"}, timeout=30) == "中断"
+        assert store.get_run(run_id)["status"] == "interrupted" and not _lock_held(db, run_id)
+        page.goto(f"{base}/sites/slow")
+        assert page.locator(f"button:has-text('実行 {run_id} を再開する')").count() == 1
+    finally:
+        _stop(proc)
     assert dialogs == []
