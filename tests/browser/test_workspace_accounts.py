@@ -281,31 +281,9 @@ def test_two_editors_changing_different_problems_at_once_lose_nothing(servers):
     # writes meet in the database, not only in one event loop.
     editors = {"editor1": Client(base), "editor2": Client(servers["sso"])}
     tokens = {name: c.login(name) for name, c in editors.items()}
-    plan = {fp: ("editor1" if i % 2 == 0 else "editor2") for i, fp in enumerate(fps)}
     rounds = [("false_positive", None), ("accepted", "2031-03-31"), ("open", None), ("accepted", "2032-01-15"),
               ("false_positive", None)]
-    barrier = threading.Barrier(len(fps))
-    failures: list = []
-
-    def work(fp: str):
-        name = plan[fp]
-        try:
-            for r, (status, expires) in enumerate(rounds):
-                barrier.wait(timeout=120)                   # every thread posts its change of this round at once
-                code, text = editors[name].post(f"/sites/sample/problems/{fp}", {
-                    "csrf": tokens[name], "status": status, "reason": f"{name} round {r}",
-                    "expires": expires or "", "back": "/"})
-                if code != 200 or "判定を保存しました" not in text:
-                    failures.append((fp, r, code, text[-300:]))
-        except Exception as exc:                            # noqa: BLE001 — reported by the assertion below
-            failures.append((fp, "exception", repr(exc)))
-            barrier.abort()
-
-    threads = [threading.Thread(target=work, args=(fp,)) for fp in fps]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=600)
+    plan, failures = _concurrent_triage(editors, tokens, fps, rounds)
     assert failures == []
     decisions = triage_of_site(store, "sample")
     last_status, _ = rounds[-1]
@@ -407,3 +385,104 @@ def test_account_pages_pass_axe(servers, browser):
     unknown = browser.new_context(extra_http_headers={"X-Remote-User": "intruder"}).new_page()
     check(unknown, servers["sso"] + "/")
     assert problems == []
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------------------------
+
+def _concurrent_triage(clients: dict, tokens: dict, fps: list[str], rounds: list[tuple]) -> tuple[dict, list]:
+    """Every fingerprint changed by its editor in every round, all fingerprints of a round posted at once."""
+    plan = {fp: list(clients)[i % len(clients)] for i, fp in enumerate(fps)}
+    barrier = threading.Barrier(len(fps))
+    failures: list = []
+
+    def work(fp: str):
+        name = plan[fp]
+        try:
+            for r, (status, expires) in enumerate(rounds):
+                barrier.wait(timeout=120)
+                code, text = clients[name].post(f"/sites/sample/problems/{fp}", {
+                    "csrf": tokens[name], "status": status, "reason": f"{name} round {r}",
+                    "expires": expires or "", "back": "/"})
+                if code != 200 or "判定を保存しました" not in text:
+                    failures.append((fp, r, code, text[-300:]))
+        except Exception as exc:                            # noqa: BLE001 — reported by the caller's assertion
+            failures.append((fp, "exception", repr(exc)))
+            barrier.abort()
+    threads = [threading.Thread(target=work, args=(fp,)) for fp in fps]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    return plan, failures
+
+
+def test_workspace_on_postgresql(browser, cli, tmp_path):
+    """The login, single sign-on and triage path on a real PostgreSQL server (a throwaway cluster, tests/pgtools.py):
+    two server processes, two editors at once, the audit trail complete, the report's badge."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgtools import postgres_or_skip
+
+    from a11yaudit.audit import AuditOptions, reevaluate_artifacts
+    from a11yaudit.config import load_sites
+    from a11yaudit.rules.loader import load_rules
+    from a11yaudit.store.db import Store
+    from a11yaudit.store.workspace import triage_history, triage_of_site
+    pg = postgres_or_skip()
+    procs = []
+    try:
+        db = pg.create_db("workspace")
+        store = Store(db)
+        site = load_sites(ROOT / "sites.yaml", known_profiles={"jis2016", "jis2010", "wcag22"}).sites[0]
+        assert site.id == "sample"
+        opts = AuditOptions(profile="jis2016", viewports=["pc", "sp"], artifacts_root=tmp_path / "art", quiet=True)
+        run_id = reevaluate_artifacts(site, store, load_rules(), opts,
+                                      ROOT / "tests" / "fixtures" / "artifacts" / "sample")
+        fps = sorted({f["fingerprint"] for f in store.run_findings(run_id) if f["outcome"] == "failed"})
+        assert len(fps) >= 7
+        for name in ("editor1", "editor2"):
+            cli("--db", db, "user", "add", name, "--role", "editor", "--password-stdin",
+                input=PASSWORDS[name] + "\n")
+        for extra in ((), ("--trust-user-header", "X-Remote-User")):
+            procs.append(_start(db, *extra))
+        (_, base), (_, sso) = procs
+        # Login and a triage in the browser.
+        page = _login(browser.new_context().new_page(), base, "editor1")
+        assert "editor1（編集者）" in page.locator("header nav").inner_text()
+        page.goto(_problem_url(base, fps[-1]))
+        page.check("#status-accepted")
+        page.fill("#reason", "PostgreSQL: 次の改修で直す")
+        page.fill("#expires", "2030-01-31")
+        page.click("form.stack button[type=submit]")
+        assert page.locator("#current-status").inner_text() == "許容 — PostgreSQL: 次の改修で直す （期限 2030-01-31）"
+        # The proxy's header on the other server process sees it.
+        proxied = browser.new_context(extra_http_headers={"X-Remote-User": "editor2"}).new_page()
+        proxied.goto(_problem_url(sso, fps[-1]))
+        assert "editor2（編集者）" in proxied.locator("header nav").inner_text()
+        assert proxied.locator("#current-status").inner_text().startswith("許容")
+        # Two editors at once, on the two processes.
+        clients = {"editor1": Client(base), "editor2": Client(sso)}
+        tokens = {name: c.login(name) for name, c in clients.items()}
+        rounds = [("false_positive", None), ("accepted", "2031-03-31"), ("open", None), ("false_positive", None)]
+        plan, failures = _concurrent_triage(clients, tokens, fps[:6], rounds)
+        assert failures == []
+        decisions = triage_of_site(store, "sample")
+        for fp, name in plan.items():
+            assert (decisions[fp]["status"], decisions[fp]["updated_by"]) == ("false_positive", name)
+            history = list(reversed(triage_history(store, "sample", fp)))
+            assert [(h["user_name"], h["old_status"], h["new_status"]) for h in history] == [
+                (name, "open" if r == 0 else rounds[r - 1][0], status) for r, (status, _) in enumerate(rounds)]
+        # The static report reads the decisions from PostgreSQL too.
+        proc = cli("--db", db, "report", "sample", "--reports-dir", str(tmp_path / "reports"),
+                   env_extra={"A11YAUDIT_TODAY": "2029-06-01"})
+        folder = Path(proc.stdout.strip().splitlines()[-1]).parent
+        text = "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.html"))
+        assert "判定：承認済み（期限 2030-01-31）" in text and "判定：誤検出" in text
+    finally:
+        for proc, _ in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        pg.stop()
