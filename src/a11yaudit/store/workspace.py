@@ -80,14 +80,6 @@ def add_user(store: Store, name: str, password: str, role: str) -> int:
     return _write(store, work)
 
 
-def user_by_name(store: Store, name: str) -> dict | None:
-    """{id, name, role} of an existing user, else None."""
-    with store.engine.connect() as conn:
-        row = conn.execute(select(ws_users.c.id, ws_users.c.name, ws_users.c.role)
-                           .where(ws_users.c.name == name.strip())).mappings().first()
-    return dict(row) if row else None
-
-
 def verify_password(store: Store, user_id: int, password: str) -> bool:
     """Whether `password` is the user's (no attempt is recorded: for the password change of a logged-in user)."""
     from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -121,10 +113,18 @@ def set_password(store: Store, name: str, password: str, keep_session: str | Non
     return _write(store, work)
 
 
-def header_csrf(secret: bytes, name: str) -> str:
-    """The CSRF token of a user logged in by the reverse proxy's header (no session row: a keyed hash of the name
-    with the server process's secret)."""
-    return hmac.new(secret, name.encode("utf-8"), hashlib.sha256).hexdigest()
+def header_login(store: Store, name: str) -> dict | None:
+    """{user_id, name, role, csrf} of an existing user named by the trusted reverse proxy's header, else None.
+    There is no session row: the CSRF token is a keyed hash of the name with the user's password hash as the key
+    (a secret of the database, the same in every server process on it; it changes with the password)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(ws_users.c.id, ws_users.c.name, ws_users.c.role, ws_users.c.password_hash)
+                           .where(ws_users.c.name == name.strip())).mappings().first()
+    if row is None:
+        return None
+    token = hmac.new(row["password_hash"].encode("utf-8"), b"a11yws-header-csrf\x1f" + row["name"].encode("utf-8"),
+                     hashlib.sha256).hexdigest()
+    return {"user_id": row["id"], "name": row["name"], "role": row["role"], "csrf": token}
 
 
 def list_users(store: Store) -> list[dict]:

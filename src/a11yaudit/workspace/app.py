@@ -36,7 +36,6 @@ class Workspace:
         self._rules = None
         self._views: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self.header_secret = secrets.token_bytes(32)    # CSRF tokens of users logged in by the proxy's header
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(["html", "j2"], default=True),
                                trim_blocks=True, lstrip_blocks=True)

@@ -17,14 +17,13 @@ from .web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Refused, WsTranslator, local
 def header_user(wsp, request: Request, name: str) -> dict:
     """The user the trusted reverse proxy names (`serve --trust-user-header`): an existing local user with the role
     of the users table. An unknown name is refused (403), never created."""
-    user = ws.user_by_name(wsp.store, name) if name else None
+    user = ws.header_login(wsp.store, name) if name else None
     if user is None:
         t = WsTranslator(wsp.lang(request))
         raise Refused(wsp.error(request, 403, t(
             "シングルサインオンの利用者「{name}」はこのワークスペースに登録されていません。管理者に利用者の登録"
             "（a11yaudit user add）を依頼してください。", name=name or "—")))
-    return {"user_id": user["id"], "name": user["name"], "role": user["role"], "session": None, "sso": True,
-            "csrf": ws.header_csrf(wsp.header_secret, user["name"])}
+    return {**user, "session": None, "sso": True}
 
 
 def login_page(wsp, request: Request, message: str = "", status: int = 200):
