@@ -88,7 +88,7 @@ def _login(browser, base: str, name: str, dialogs: list):
     page.fill("#name", name)
     page.fill("#password", PASSWORDS[name])
     page.click("button[type=submit]")
-    assert "/login" not in page.url
+    assert "/login" not in page.url, page.locator("main").inner_text()
     return page
 
 

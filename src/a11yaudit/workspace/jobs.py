@@ -238,8 +238,12 @@ class Jobs:
             elif st == "interrupted":
                 resumable.append(run)
         starting = bool(job and job["alive"] and live is None)     # a worker starting up, or ending
+        try:
+            configured = self.site(site_id) is not None
+        except ConfigError:
+            configured = False
         return {"live": live, "starting": starting, "resumable": resumable, "job": job,
-                "busy": live is not None or starting}
+                "busy": live is not None or starting, "configured": configured}
 
     def progress(self, run: dict) -> dict:
         """Pages done (loaded and checked, or failed to load), queued, found; pages per minute over the last five

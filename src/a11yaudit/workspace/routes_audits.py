@@ -156,7 +156,8 @@ def _progress_context(wsp, run: dict) -> dict:
     job = site_state["job"]
     ours = bool(job and job.get("run_id") == run["id"])
     return {"state": state, "progress": jobs.progress(wsp.store.get_run(run["id"])),
-            "ending": ours and job["alive"] and state != "running", "busy": site_state["busy"]}
+            "ending": ours and job["alive"] and state != "running", "busy": site_state["busy"],
+            "configured": site_state["configured"]}
 
 
 def progress_page(wsp, request: Request):
