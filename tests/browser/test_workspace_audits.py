@@ -162,6 +162,8 @@ def test_editor_starts_an_audit_and_watches_it_finish(server, browser):
     assert page.locator("progress#run-progress").get_attribute("value") == str(done)
     assert store.get_run(run_id)["status"] == "finished"
     assert not _lock_held(server["db"], run_id)
+    data = page.request.get(f"{base}/runs/{run_id}/progress.json").json()      # the same figures as JSON
+    assert (data["state"], data["done"], data["queued"], data["found"]) == ("finished", done, 0, found)
     # The run is listed on the site's page, finished, with its results behind it.
     page.click("a:has-text('結果を見る')")
     assert page.url.endswith(f"/runs/{run_id}")
