@@ -359,14 +359,14 @@ def test_report_shows_the_triage(servers, browser):
 
     folder = render("ja", "2029-06-01")
     assert _badges(folder, false_pos[0]["rule"], false_pos[0]["selector"]) == ["判定：誤検出"]
-    assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["判定：承認済み（期限 2030-01-31）"]
+    assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["判定：許容（期限 2030-01-31）"]
     assert _badges(folder, untouched[0]["rule"], untouched[0]["selector"]) == []
     folder = render("en", "2029-06-01")
     assert _badges(folder, false_pos[0]["rule"], false_pos[0]["selector"]) == ["Triage: False positive"]
     assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["Triage: Accepted (until 2030-01-31)"]
     # Past its end date the acceptance is shown as expired.
     folder = render("ja", "2030-02-01")
-    assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["判定：承認の期限切れ（2030-01-31）"]
+    assert _badges(folder, accepted[0]["rule"], accepted[0]["selector"]) == ["判定：許容の期限切れ（2030-01-31）"]
 
 
 def test_account_pages_pass_axe(servers, browser):
@@ -483,7 +483,7 @@ def test_workspace_on_postgresql(browser, cli, tmp_path):
                    env_extra={"A11YAUDIT_TODAY": "2029-06-01"})
         folder = Path(proc.stdout.strip().splitlines()[-1]).parent
         text = "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.html"))
-        assert "判定：承認済み（期限 2030-01-31）" in text and "判定：誤検出" in text
+        assert "判定：許容（期限 2030-01-31）" in text and "判定：誤検出" in text
     finally:
         for proc, _ in procs:
             proc.terminate()

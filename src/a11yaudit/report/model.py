@@ -234,10 +234,10 @@ def _triage_badge(fingerprints: list[str], decisions: dict, t: Translator, today
         ends = sorted(d["expires"] for d in marked if d["status"] == "accepted" and d["expires"] is not None)
         end = ends[0] if ends else None
         if end is not None and end < today:
-            status, label = "expired", t("承認の期限切れ（{d}）", d=end.isoformat())
+            status, label = "expired", t("許容の期限切れ（{d}）", d=end.isoformat())
         else:
             status = "accepted"
-            label = t("承認済み（期限 {d}）", d=end.isoformat()) if end else t("承認済み")
+            label = t("許容（期限 {d}）", d=end.isoformat()) if end else t("許容")
         if "false_positive" in statuses:
             label += t("・") + t("誤検出")
     total = len(dict.fromkeys(fingerprints))
