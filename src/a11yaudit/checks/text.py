@@ -14,7 +14,18 @@ from .chars import CJK, SPACING
 RUN_OF_SINGLES = re.compile(rf"(?<![{CJK}])(?:[{CJK}][{SPACING}]+){{2,}}[{CJK}](?![{CJK}])")
 # (2) The whole text of a label-like cell is two CJK characters with blanks between: 「氏　名」「日 時」.
 TWO_CHAR_LABEL = re.compile(rf"^[{SPACING}]*([{CJK}])[{SPACING}]+([{CJK}])[{SPACING}]*$")
-SKIP_PARENTS = {"script", "style", "noscript", "textarea", "pre", "code", "template", "title", "option"}
+SKIP_PARENTS = {"script", "style", "noscript", "textarea", "pre", "code", "template", "title", "option", "q", "samp"}
+OPEN_QUOTES, CLOSE_QUOTES = "「『“", "」』”"
+
+
+def _quoted_in_prose(text: str, m) -> bool:
+    """The spaced run is quoted (「お　知　ら　せ」は…) inside a longer sentence: a text that mentions the spaced word —
+    an explanation, a report of the defect — not one laid out with blanks."""
+    before, after = text[:m.start()].rstrip(SPACING), text[m.end():].lstrip(SPACING)
+    if not (before and after and before[-1] in OPEN_QUOTES and after[0] in CLOSE_QUOTES):
+        return False
+    rest = (before[:-1] + after[1:]).strip(SPACING)
+    return len(rest) >= 4
 
 
 def _own_text_nodes(ctx):
@@ -59,6 +70,8 @@ def spaced_word(ctx, rule):
             continue
         checked += 1
         m = RUN_OF_SINGLES.search(text)
+        while m and _quoted_in_prose(text, m):
+            m = RUN_OF_SINGLES.search(text, m.end())
         if m and not ctx.is_hidden(parent):
             reported.add(id(parent))
             yield Verdict(FAILED, parent, text=m.group(0).strip(SPACING))

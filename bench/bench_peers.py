@@ -1,0 +1,101 @@
+"""Benchmark (run by hand, never in CI): a11yaudit (PC + smartphone, every rule and pass) against @axe-core/cli
+(PC, axe-core only, one browser reused) on the same generated municipal pages served on 127.0.0.1, interleaved
+rounds, at concurrency 1 and 2 (axe-cli: that many processes, the URLs split between them).
+
+    .venv/bin/python bench/bench_peers.py [--pages 60] [--rounds 3] [--concurrency 1 2]
+
+@axe-core/cli is looked for in $A11YAUDIT_PEERS, bench/ or /tmp/peers (node_modules/.bin/axe; install it with
+`CHROMEDRIVER_SKIP_DOWNLOAD=true npm install --ignore-scripts @axe-core/cli@4.13.0` — Debian's chromedriver is
+used). Reports per tool and concurrency the medians of pages/minute (wall), CPU seconds per page and peak PSS of the
+whole process tree, the CPU split by process kind, and a11yaudit's ratio to axe-cli (the aim: ≥ 1.5×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gate import _find_axe_cli  # noqa: E402
+from bench_site import audit, generate, watch, write_config  # noqa: E402
+
+from a11yaudit.serve import StaticServer  # noqa: E402
+
+CHROME_OPTS = "no-sandbox,disable-gpu,headless,disable-background-networking,disable-component-update,disable-sync"
+
+
+def run_axe_cli(exe: list[str], urls: list[str], concurrency: int, workdir: Path) -> dict:
+    """`concurrency` axe-cli processes, each auditing its share of the URLs in one browser, watched as one tree."""
+    shares = [urls[i::concurrency] for i in range(concurrency)]
+    script = " & ".join(
+        " ".join([*exe, *share, "--chromedriver-path", "/usr/bin/chromedriver", "--chrome-path", "/usr/bin/chromium",
+                  f"--chrome-options={CHROME_OPTS}", "--save", str(workdir / f"axe-{i}.json"), "--exit"])
+        + " >/dev/null" for i, share in enumerate(shares)) + " ; wait"
+    res = watch(["bash", "-c", script], cwd=workdir)
+    res.update(pages=len(urls), pages_per_min=round(len(urls) / res["wall_s"] * 60, 1),
+               cpu_s_per_page=round(res["cpu_s"] / len(urls), 2))
+    return res
+
+
+def run_ours(site: Path, n: int, concurrency: int, workdir: Path, k: int) -> dict:
+    cfg = workdir / f"sites-{k}.yaml"
+    write_config(cfg, site, n, concurrency)
+    res = audit(cfg, workdir / f"a-{k}.sqlite", workdir / f"w-{k}", ["--full"], None)
+    res["pages_per_min"] = res["pages_per_min_wall"]
+    return res
+
+
+def _median(rows: list[dict], key: str) -> float:
+    return round(statistics.median(r[key] for r in rows), 2)
+
+
+def _kinds(rows: list[dict]) -> dict:
+    kinds: dict[str, list[float]] = {}
+    for r in rows:
+        for k, v in r["cpu_by_kind"].items():
+            kinds.setdefault(k, []).append(v / r["pages"])
+    return {k: round(statistics.median(v), 2) for k, v in sorted(kinds.items(), key=lambda kv: -sum(kv[1]))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=60)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    exe, why = _find_axe_cli()
+    if exe is None:
+        print(f"@axe-core/cli unavailable: {why}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="a11yaudit-peers-") as tmp:
+        work = Path(tmp)
+        site = work / "site"
+        paths = generate(site, args.pages)
+        results: dict = {}
+        with StaticServer(site) as base:
+            urls = [base + p for p in paths]
+            k = 0
+            for rnd in range(args.rounds):
+                for c in args.concurrency:
+                    k += 1
+                    results.setdefault(("axe-cli", c), []).append(run_axe_cli(exe, urls, c, work))
+                    results.setdefault(("a11yaudit", c), []).append(run_ours(site, len(urls), c, work, k))
+                    print(f"round {rnd + 1} c={c}: axe-cli {results[('axe-cli', c)][-1]['pages_per_min']} p/min, "
+                          f"a11yaudit {results[('a11yaudit', c)][-1]['pages_per_min']} p/min", flush=True)
+    print(f"\n{len(paths)} pages, {args.rounds} rounds, medians")
+    print(f"{'tool':<10} {'conc.':>5} {'pages/min':>10} {'CPU s/page':>11} {'peak PSS MB':>12}  CPU s/page by kind")
+    for (tool, c), rows in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"{tool:<10} {c:>5} {_median(rows, 'pages_per_min'):>10} {_median(rows, 'cpu_s_per_page'):>11} "
+              f"{_median(rows, 'peak_pss_mb'):>12}  {_kinds(rows)}")
+    for c in args.concurrency:
+        ratio = _median(results[("a11yaudit", c)], "pages_per_min") / _median(results[("axe-cli", c)], "pages_per_min")
+        print(f"concurrency {c}: a11yaudit / axe-cli = {ratio:.2f}× (aim ≥ 1.5×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
