@@ -15,7 +15,7 @@ RUN_OF_SINGLES = re.compile(rf"(?<![{CJK}])(?:[{CJK}][{SPACING}]+){{2,}}[{CJK}](
 # (2) The whole text of a label-like cell is two CJK characters with blanks between: 「氏　名」「日 時」.
 TWO_CHAR_LABEL = re.compile(rf"^[{SPACING}]*([{CJK}])[{SPACING}]+([{CJK}])[{SPACING}]*$")
 SKIP_PARENTS = {"script", "style", "noscript", "textarea", "pre", "code", "template", "title", "option", "q", "samp"}
-OPEN_QUOTES, CLOSE_QUOTES = "「『“", "」』”"
+OPEN_QUOTES, CLOSE_QUOTES = "「『“\"'", "」』”\"'"
 
 
 def _quoted_in_prose(text: str, m) -> bool:
