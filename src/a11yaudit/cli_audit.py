@@ -144,9 +144,19 @@ def audit(ctx, site_ids, all_sites, profile, viewports, max_pages, max_depth, co
                    " where the audit stored one).")
 @click.option("--pages-per-file", type=click.IntRange(min=1), default=None, metavar="N",
               help="Per-page results in files of N pages when the run has more (default 250).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "junit", "sarif"]), default="html",
+              show_default=True,
+              help="html: the report files (prints the index path); json, junit or sarif: the run's findings in the "
+                   "gate's machine-readable formats (stdout or --output), classified at --fail-on against the "
+                   "site's triage.")
+@click.option("--fail-on", type=click.Choice(["A", "AA", "AAA", "advisory", "none"]), default="AA", show_default=True,
+              help="With --format json/junit/sarif: which failed findings count as problems.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="With --format json/junit/sarif: write here instead of stdout.")
 @click.pass_context
-def report(ctx, site_id, run_id, reports_dir, lang, pages_per_file):
-    """Re-render the HTML report of a stored run from the database (no browser). Prints its path."""
+def report(ctx, site_id, run_id, reports_dir, lang, pages_per_file, fmt, fail_on, output):
+    """Re-render the report of a stored run from the database (no browser): HTML (prints its path), or the run's
+    findings as JSON, JUnit XML or SARIF through the same writers as the gate."""
     from .report.html import write_report
     from .rules.loader import load_rules
     store = _store(ctx)
@@ -161,9 +171,25 @@ def report(ctx, site_id, run_id, reports_dir, lang, pages_per_file):
             if latest is None:
                 raise ConfigError(f"no runs for site {site_id!r}", field="SITE_ID")
             run_id = latest["id"]
+    if fmt != "html":
+        _machine_report(store, run_id, fmt, fail_on, output, lang)
+        return
     from .report.html import PAGES_PER_FILE
     click.echo(str(write_report(store, run_id, load_rules(), reports_dir, lang=lang,
                                 pages_per_file=pages_per_file or PAGES_PER_FILE).resolve()))
+
+
+def _machine_report(store, run_id: int, fmt: str, fail_on: str, output: str | None, lang: str) -> None:
+    """The run's findings through the reporters seam (reporters/): the gate's JSON, JUnit XML and SARIF writers."""
+    from .gate.baseline import today, triage_entries
+    from .reporters.gate_formats import write_output
+    from .reporters import reporter
+    from .reporters.runs import run_result
+    from .rules.loader import load_rules
+    run = store.get_run(run_id)
+    res = run_result(store, run_id, load_rules(), fail_on=fail_on, baseline=triage_entries(store, run["site_id"]),
+                     today=today())
+    write_output(reporter(fmt)(res, lang), output)
 
 
 def _page_counts(store, run_id: int) -> dict:

@@ -165,18 +165,26 @@ def db_baseline(store, site_id: str) -> list[BaselineEntry]:
                                  accepted_at=when.isoformat() if when else ""))
     # The workspace's triage (`a11yaudit serve`): an accepted problem (until its expiry) or a false positive replaces
     # the run's entry for its fingerprint; an expired acceptance no longer lets the finding through.
-    from ..store.workspace import baseline_triage
     by_fp = {e.fingerprint: i for i, e in enumerate(out)}
-    for row in baseline_triage(store, site_id):
-        label = "accepted" if row["status"] == "accepted" else "false positive"
-        entry = BaselineEntry(fingerprint=row["fingerprint"], rule=row["rule"], url=row["url"],
-                              viewport=row["viewport"], selector=row["selector"],
-                              reason=f"{label} ({row['updated_by']}): {row['reason']}", expires=row["expires"],
-                              accepted_at=(row["updated_at"].isoformat() if row["updated_at"] else ""))
-        if row["fingerprint"] in by_fp:
-            out[by_fp[row["fingerprint"]]] = entry
+    for entry in triage_entries(store, site_id):
+        if entry.fingerprint in by_fp:
+            out[by_fp[entry.fingerprint]] = entry
         else:
             out.append(entry)
+    return out
+
+
+def triage_entries(store, site_id: str) -> list[BaselineEntry]:
+    """The site's triage in the workspace as baseline entries: accepted problems (with their expiry) and false
+    positives."""
+    from ..store.workspace import baseline_triage
+    out = []
+    for row in baseline_triage(store, site_id):
+        label = "accepted" if row["status"] == "accepted" else "false positive"
+        out.append(BaselineEntry(fingerprint=row["fingerprint"], rule=row["rule"], url=row["url"],
+                                 viewport=row["viewport"], selector=row["selector"],
+                                 reason=f"{label} ({row['updated_by']}): {row['reason']}", expires=row["expires"],
+                                 accepted_at=(row["updated_at"].isoformat() if row["updated_at"] else "")))
     return out
 
 
