@@ -99,12 +99,12 @@ CASES = [
          '<p id="ticker">市民まつりの開催について</p><script>var n=["市民まつりの開催について","ごみ収集日程の変更","図書館の休館日"],i=0;setInterval(function(){i=(i+1)%3;document.getElementById("ticker").textContent=n[i];},5000);</script>',
          '<ul><li>市民まつりの開催について</li><li>ごみ収集日程の変更</li><li>図書館の休館日</li></ul>',
          h1="お知らせ", note="GN21 が人による確認項目に挙げるだけ"),
-    Case("css-ticker", "2.2.2", "F16", "CSS アニメーションで流れ続けるテロップ", "p.tick", [],
+    Case("css-ticker", "2.2.2", "F16", "CSS アニメーションで流れ続けるテロップ", "p.tick", ["GN32"],
          '<style>@keyframes t{from{transform:translateX(100%)}to{transform:translateX(-100%)}}.tick{animation:t 10s linear infinite;white-space:nowrap}</style><div style="overflow:hidden"><p class="tick">本日は市民会館の休館日です。</p></div>',
          '<p class="tick">本日は市民会館の休館日です。</p>', h1="お知らせ"),
 
     # 2.3.1 flashes
-    Case("flash", "2.3.1", "G19", "1秒に5回点滅する警告表示", "p.flash", [],
+    Case("flash", "2.3.1", "G19", "1秒に5回点滅する警告表示", "p.flash", ["GN33"],
          '<style>@keyframes f{50%{background:#d00;color:#fff}}.flash{animation:f 0.2s steps(1) infinite}</style><p class="flash">警報発表中</p>',
          '<p class="flash" style="border:2px solid #d00">警報発表中</p>', h1="警報"),
 
