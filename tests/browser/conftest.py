@@ -29,6 +29,19 @@ def run_cli(*args, env_extra=None, timeout=600, check=True, input=None):
     return proc
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """A Chromium driven by Playwright's sync API (the workspace tests click through the real server with it)."""
+    from playwright.sync_api import sync_playwright
+
+    from a11yaudit import settings
+    from a11yaudit.gather.browser import find_chromium
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=settings.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture(scope="session")
 def cli():
     return run_cli

@@ -6,15 +6,16 @@ login rate limit, hostile page titles, and axe-core on the workspace's own pages
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from a11yaudit.gather.browser import AXE_TAGS, axe_source, find_chromium
+from a11yaudit.gather.browser import AXE_TAGS, axe_source
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from servetools import start_serve, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,31 +48,11 @@ def workspace(sample_audit, tmp_path_factory, cli):
         conn.execute("UPDATE pages SET title = ? WHERE url = ?", (PAYLOAD, GATED_URL))
     for name, password in PASSWORDS.items():
         cli("--db", db, "user", "add", name, "--role", ROLES[name], "--password-stdin", input=password + "\n")
-    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, "serve", "--port", "0"], cwd=ROOT,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc, base = start_serve(db)
     try:
-        line = proc.stderr.readline()
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
-        assert m, f"serve did not start: {line}{proc.stderr.read() if proc.poll() is not None else ''}"
-        yield {"cli": cli, "base": m.group(1), "db": db, "store": store, "run_a": run_a, "run_b": run_b, "tmp": tmp}
+        yield {"cli": cli, "base": base, "db": db, "store": store, "run_a": run_a, "run_b": run_b, "tmp": tmp}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from a11yaudit import settings
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=settings.CHROMIUM_ARGS)
-        yield b
-        b.close()
+        stop_process(proc)
 
 
 def _page(browser, dialogs: list):

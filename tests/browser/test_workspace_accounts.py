@@ -9,7 +9,6 @@ import datetime as dt
 import http.cookiejar
 import re
 import sqlite3
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -20,23 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from a11yaudit.gather.browser import find_chromium
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from servetools import start_serve, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"admin": "admin-pass-1", "editor1": "editor-pass-1", "editor2": "editor-pass-2",
              "viewer1": "viewer-pass-1", "pwuser": "pwuser-pass-1"}
 ROLES = {"admin": "admin", "editor1": "editor", "editor2": "editor", "viewer1": "viewer", "pwuser": "editor"}
-
-
-def _start(db: str, *extra: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, "serve", "--port", "0", *extra],
-                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    line = proc.stderr.readline()
-    m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
-    if not m:
-        proc.kill()
-        raise AssertionError(f"serve did not start: {line}{proc.stderr.read()}")
-    return proc, m.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +46,9 @@ def servers(sample_audit, tmp_path_factory, cli):
     run = store.list_runs("sample")[-1]
     procs = {}
     try:
-        procs["plain"] = _start(db)
-        procs["sso"] = _start(db, "--trust-user-header", "X-Remote-User")
-        procs["sso_elsewhere"] = _start(db, "--trust-user-header", "X-Remote-User", "--trusted-proxy", "10.255.0.1")
+        procs["plain"] = start_serve(db)
+        procs["sso"] = start_serve(db, "--trust-user-header", "X-Remote-User")
+        procs["sso_elsewhere"] = start_serve(db, "--trust-user-header", "X-Remote-User", "--trusted-proxy", "10.255.0.1")
         pages = {p["id"]: p for p in store.run_pages(run["id"])}
         problems = [f for f in store.run_findings(run["id"])
                     if pages[f["page_id"]]["kind"] == "html" and f["outcome"] in ("failed", "cantTell")]
@@ -67,23 +57,7 @@ def servers(sample_audit, tmp_path_factory, cli):
                **{name: base for name, (_, base) in procs.items()}}
     finally:
         for proc, _ in procs.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from a11yaudit import settings
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=settings.CHROMIUM_ARGS)
-        yield b
-        b.close()
+            stop_process(proc)
 
 
 def _login(page, base: str, name: str, password: str | None = None):
@@ -444,7 +418,7 @@ def test_workspace_on_postgresql(browser, cli, tmp_path):
             cli("--db", db, "user", "add", name, "--role", "editor", "--password-stdin",
                 input=PASSWORDS[name] + "\n")
         for _ in range(2):      # both take the proxy's header too; the login form works on them as ever
-            procs.append(_start(db, "--trust-user-header", "X-Remote-User"))
+            procs.append(start_serve(db, "--trust-user-header", "X-Remote-User"))
         (_, base), (_, sso) = procs
         # Login and a triage in the browser.
         page = _login(browser.new_context().new_page(), base, "editor1")
@@ -486,10 +460,5 @@ def test_workspace_on_postgresql(browser, cli, tmp_path):
         assert "判定：許容（期限 2030-01-31）" in text and "判定：誤検出" in text
     finally:
         for proc, _ in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
         pg.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from a11yaudit.gather.browser import AXE_TAGS, axe_source, find_chromium
+from a11yaudit.gather.browser import AXE_TAGS, axe_source
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from servetools import start_serve, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"editor1": "editor-pass-1", "viewer1": "viewer-pass-1"}
@@ -43,42 +45,11 @@ def server(tmp_path_factory, cli):
     for name, password in PASSWORDS.items():
         cli("--db", db, "user", "add", name, "--role", ROLES[name], "--password-stdin", input=password + "\n")
     from a11yaudit.store.db import Store
-    proc, base = _serve(config, db)
+    proc, base = start_serve(db, config=config)
     try:
         yield {"base": base, "db": db, "store": Store(db), "tmp": tmp, "config": config}
     finally:
-        _stop(proc)
-
-
-def _serve(config: Path, db: str):
-    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--config", str(config), "--db", db, "serve",
-                             "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    line = proc.stderr.readline()
-    m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
-    if not m:
-        _stop(proc)
-        raise AssertionError(f"serve did not start: {line}")
-    return proc, m.group(1)
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from a11yaudit import settings
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=settings.CHROMIUM_ARGS)
-        yield b
-        b.close()
+        stop_process(proc)
 
 
 def _login(browser, base: str, name: str, dialogs: list):
@@ -260,16 +231,16 @@ def test_a_restarted_server_still_sees_cancels_and_resumes_the_audit(server, bro
     worker's pid from the work folder), cancels it, and offers the interrupted run for resuming."""
     store, db = server["store"], server["db"]
     dialogs: list = []
-    proc, base = _serve(server["config"], db)
+    proc, base = start_serve(db, config=server["config"])
     try:
         page = _login(browser, base, "editor1", dialogs)
         page.goto(f"{base}/audits")
         _row(page, "slow").locator("button:has-text('監査を開始する')").click()
         run_id = int(re.search(r"/runs/(\d+)/progress$", page.url).group(1))
     finally:
-        _stop(proc)                      # the server goes; its worker does not
+        stop_process(proc)                      # the server goes; its worker does not
     assert _lock_held(db, run_id)
-    proc, base = _serve(server["config"], db)
+    proc, base = start_serve(db, config=server["config"])
     try:
         page = _login(browser, base, "editor1", dialogs)
         page.goto(f"{base}/sites/slow")
@@ -281,5 +252,5 @@ def test_a_restarted_server_still_sees_cancels_and_resumes_the_audit(server, bro
         page.goto(f"{base}/sites/slow")
         assert page.locator(f"button:has-text('実行 {run_id} を再開する')").count() == 1
     finally:
-        _stop(proc)
+        stop_process(proc)
     assert dialogs == []

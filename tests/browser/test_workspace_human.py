@@ -9,15 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from a11yaudit.gather.browser import find_chromium
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from servetools import start_serve, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"editor1": "editor-pass-1", "viewer1": "viewer-pass-1"}
@@ -41,33 +41,13 @@ def workspace(sample_audit, tmp_path_factory, cli):
     sampled = [line.split("\t")[2] for line in out.stdout.strip().splitlines()]
     for name, password in PASSWORDS.items():
         cli("--db", db, "user", "add", name, "--role", ROLES[name], "--password-stdin", input=password + "\n")
-    proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "--db", db, "serve", "--port", "0"], cwd=ROOT,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc, base = start_serve(db)
     try:
-        line = proc.stderr.readline()
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", line)
-        assert m, f"serve did not start: {line}{proc.stderr.read() if proc.poll() is not None else ''}"
         from a11yaudit.store.db import Store
-        yield {"cli": cli, "base": m.group(1), "db": db, "store": Store(db), "run": run, "sampled": sampled,
+        yield {"cli": cli, "base": base, "db": db, "store": Store(db), "run": run, "sampled": sampled,
                "tmp": tmp}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from a11yaudit import settings
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=find_chromium(), headless=True, args=settings.CHROMIUM_ARGS)
-        yield b
-        b.close()
+        stop_process(proc)
 
 
 def _login(browser, base: str, name: str, dialogs: list):

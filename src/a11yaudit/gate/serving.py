@@ -4,14 +4,13 @@ given HTML at its own path, the rest of its folder beside it (no dot files, noth
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from ..gather.gate_routes import html_content_type
+from ..gather.gate_routes import folder_file, html_content_type
 from .targets import Target
 
 
@@ -69,23 +68,9 @@ class TargetServer:
             return 200, html_content_type(self.bodies[path]), self.bodies[path]
         for prefix, root in self.roots.items():
             if path.startswith(prefix + "/"):
-                parts = [p for p in unquote(path[len(prefix):]).split("/") if p]
-                target = root.joinpath(*parts) if parts else root
-                if target.is_dir():
-                    target = target / "index.html"
-                try:
-                    ok = not any(p.startswith(".") for p in parts) and target.resolve().is_relative_to(root.resolve()) \
-                        and target.is_file()
-                except OSError:
-                    ok = False
-                if ok:
-                    data = target.read_bytes()
-                    ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                    if ctype == "text/html":
-                        ctype = html_content_type(data)
-                    elif ctype.startswith("text/") or ctype == "application/javascript":
-                        ctype += "; charset=utf-8"
-                    return 200, ctype, data
+                found = folder_file(root, path[len(prefix):])
+                if found is not None:
+                    return 200, found[1], found[0]
         return 404, "text/plain", b"not found"
 
     def start(self) -> "TargetServer":

@@ -20,13 +20,11 @@ def html_content_type(data: bytes) -> str:
 
 
 
-async def _serve_folder(route, root: Path, block: set[str]) -> None:
-    """Fulfil a request under a served origin from a local folder (no dot files, nothing outside the folder)."""
-    req = route.request
-    if req.resource_type in block:
-        await route.abort("blockedbyclient")
-        return
-    path = unquote(urlsplit(req.url).path)
+def folder_file(root: Path, url_path: str) -> tuple[bytes, str] | None:
+    """The file a URL path names in a served folder, as (bytes, content type); None when there is none or it is a
+    dot file or lies outside the folder. Shared by the Playwright routes and the Selenium engine's loopback server
+    (gate/serving.py)."""
+    path = unquote(url_path)
     parts = [p for p in path.split("/") if p]
     target = root.joinpath(*parts) if parts else root
     if path.endswith("/") or target.is_dir():
@@ -37,15 +35,27 @@ async def _serve_folder(route, root: Path, block: set[str]) -> None:
     except OSError:
         ok = False
     if not ok:
-        await route.fulfill(status=404, body=b"not found", headers={"content-type": "text/plain"})
-        return
+        return None
     data = target.read_bytes()
     ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if ctype == "text/html":
         ctype = html_content_type(data)
     elif ctype.startswith("text/") or ctype in ("application/javascript",):
         ctype += "; charset=utf-8"
-    await route.fulfill(status=200, body=data, headers={"content-type": ctype})
+    return data, ctype
+
+
+async def _serve_folder(route, root: Path, block: set[str]) -> None:
+    """Fulfil a request under a served origin from a local folder (no dot files, nothing outside the folder)."""
+    req = route.request
+    if req.resource_type in block:
+        await route.abort("blockedbyclient")
+        return
+    found = folder_file(root, urlsplit(req.url).path)
+    if found is None:
+        await route.fulfill(status=404, body=b"not found", headers={"content-type": "text/plain"})
+        return
+    await route.fulfill(status=200, body=found[0], headers={"content-type": found[1]})
 
 
 async def _serve_body(route, body: bytes) -> None:
