@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .. import settings
 from ..errors import InfrastructureError
+from . import wire
 from .pageload import PageLoad, _decode, build_artifacts, classify_error, not_a_page  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -366,8 +367,9 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
                     if axe_locale_script():
                         await page.evaluate(axe_locale_script())
                 t_axe_loaded = time.perf_counter()
-                data = await page.evaluate(collect_js(), {"runAxe": run_axe, "maxHtml": MAX_HTML, "refine": refine_axe,
-                                                          "axeConfig": axe_config or DEFAULT_AXE_CONFIG})
+                data = await wire.evaluate(page, collect_js(), {
+                    "runAxe": run_axe, "maxHtml": MAX_HTML, "refine": refine_axe,
+                    "axeConfig": axe_config or DEFAULT_AXE_CONFIG})
                 break
             except Exception as exc:  # noqa: BLE001
                 # A client-side redirect (meta refresh, location=…) replaced the document while we looked at it:
@@ -386,7 +388,8 @@ async def gather_page(tab: Tab, url: str, viewport: str, *, timeout: float, sett
         result.subresources = list(tab.subresources.values())
         if interactions:
             from .gatherers import GatherContext, run_gatherers
-            result.artifacts.update(await run_gatherers(page, interactions, GatherContext(viewport, result.artifacts)))
+            result.artifacts.update(await run_gatherers(page, interactions, GatherContext(viewport, result.artifacts),
+                                                         result.timings))
             result.timings["interact_ms"] = round((time.perf_counter() - t_done) * 1000, 1)
             result.timings["total_ms"] = round((time.perf_counter() - t_start) * 1000, 1)
         return result

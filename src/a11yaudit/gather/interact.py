@@ -15,6 +15,8 @@ from __future__ import annotations
 import time
 from importlib import resources
 
+from . import wire
+
 _JS: dict[str, str] = {}
 MAX_ITEMS = 300           # keyboard walk: elements of the tab order visited per page
 SLOW_ITEMS = 60           # … when the page moves focus by script and the walk waits after each element
@@ -40,10 +42,10 @@ async def keyboard_walk(page, max_items: int = MAX_ITEMS) -> dict:
     t0 = time.perf_counter()
     try:
         await _install(page)
-        data = await page.evaluate("([n, w]) => window.__a11yKeyboard(n, w)", [max_items, 0])
+        data = await wire.evaluate(page, "([n, w]) => window.__a11yKeyboard(n, w)", [max_items, 0])
         slow = bool(data.get("programmatic"))
         if slow:
-            data = await page.evaluate("([n, w]) => window.__a11yKeyboard(n, w)", [min(max_items, SLOW_ITEMS),
+            data = await wire.evaluate(page, "([n, w]) => window.__a11yKeyboard(n, w)", [min(max_items, SLOW_ITEMS),
                                                                                   SLOW_WAIT_MS])
         try:
             probes = await key_probes(page, data)
@@ -313,7 +315,8 @@ async def layout_passes(page, width: int, height: int, mobile: bool = False) -> 
         for key, factor in passes:
             await page.set_viewport_size({"width": round(width / factor), "height": round(height / factor)})
             await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
-            out[key] = await page.evaluate("([n, o]) => window.__a11yLayout(n, o)", [LAYOUT_MAX_ITEMS, key == "zoom200"])
+            out[key] = await wire.evaluate(page, "([n, o]) => window.__a11yLayout(n, o)",
+                                           [LAYOUT_MAX_ITEMS, key == "zoom200"])
             out[key]["overlaps"] = [o for o in out[key].get("overlaps", []) if (o[0], o[1]) not in baseline]
     except Exception as exc:  # noqa: BLE001
         out["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"

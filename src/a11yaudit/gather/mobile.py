@@ -18,6 +18,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from . import wire
 from .interact import LAYOUT_MAX_ITEMS, _install as _install_interact
 
 _JS: dict[str, str] = {}
@@ -47,7 +48,7 @@ async def textfit_passes(page) -> dict:
     t0 = time.perf_counter()
     try:
         await _install(page)
-        out = await page.evaluate("(n) => window.__a11yTextFit(n)", LAYOUT_MAX_ITEMS)
+        out = await wire.evaluate(page, "(n) => window.__a11yTextFit(n)", LAYOUT_MAX_ITEMS)
     except Exception as exc:  # noqa: BLE001
         out = {"error": _err(exc), "ms": {}}
     out["ms"]["total"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -58,7 +59,7 @@ async def phone_pass(page) -> dict:
     t0 = time.perf_counter()
     try:
         await _install(page)
-        out = await page.evaluate("(o) => window.__a11yPhone(o)", PHONE_OPTIONS)
+        out = await wire.evaluate(page, "(o) => window.__a11yPhone(o)", PHONE_OPTIONS)
     except Exception as exc:  # noqa: BLE001
         out = {"error": _err(exc)}
     out["ms"] = round((time.perf_counter() - t0) * 1000, 1)

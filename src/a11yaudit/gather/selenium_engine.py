@@ -260,7 +260,7 @@ class SeleniumSession:
         CDP the viewport cannot be resized, so the gatherers that need it are skipped (their artifacts are absent)."""
         from .gatherers import GatherContext, run_gatherers
         ctx = GatherContext(viewport, result.artifacts, frozenset({"cdp"}) if drv.cdp else frozenset())
-        result.artifacts.update(asyncio.run(run_gatherers(_PageAdapter(drv), interactions, ctx)))
+        result.artifacts.update(asyncio.run(run_gatherers(_PageAdapter(drv), interactions, ctx, result.timings)))
 
 
 class SeleniumEngine:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+import time
 from typing import Awaitable, Callable
 
 from ... import settings
@@ -64,13 +65,17 @@ def names() -> frozenset:
     return frozenset(registry())
 
 
-async def run_gatherers(page, wanted, ctx: GatherContext) -> dict:
+async def run_gatherers(page, wanted, ctx: GatherContext, timings: dict | None = None) -> dict:
     """Run the wanted gatherers on `page` in their order; returns {artifact name: value}. A gatherer whose needs
-    the engine lacks is skipped (its artifact is absent, so the rules that need it report an error, not a pass)."""
+    the engine lacks is skipped (its artifact is absent, so the rules that need it report an error, not a pass).
+    Each gatherer's wall time goes into `timings` as `gather_<name>_ms` (summed per run like every timing)."""
     reg = registry()
     out: dict = {}
     for g in sorted((reg[n] for n in wanted if n in reg), key=lambda g: (g.order, g.name)):
         if g.needs - ctx.capabilities:
             continue
+        t0 = time.perf_counter()
         out[g.name] = await g.run(page, ctx)
+        if timings is not None:
+            timings[f"gather_{g.name}_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     return out

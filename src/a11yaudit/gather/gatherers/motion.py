@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from .. import wire
 from . import GatherContext, gatherer
 
 MAX_ANIMATIONS = 60
@@ -37,7 +38,7 @@ _JS = """(max) => {
 async def motion(page, ctx: GatherContext):
     t0 = time.perf_counter()
     try:
-        animations = await page.evaluate(_JS, MAX_ANIMATIONS)
+        animations = await wire.evaluate(page, _JS, MAX_ANIMATIONS)
         out = {"animations": animations or []}
     except Exception as exc:  # noqa: BLE001 — a fault gives an error artifact, never a failed page
         out = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"}
