@@ -285,14 +285,14 @@
       }
       // Leaving the last element of the tab order (Tab goes on to the browser): a handler that pulls focus back
       // to it traps the keyboard too.
+      // One window serves both: timer-based handlers of the walk (blur → setTimeout → focus()) fire in it too.
       const last = order[order.length - 1];
-      if (document.activeElement === last) {
+      const leaving = document.activeElement === last;
+      if (leaving) {
         try { last.blur(); } catch (e) { /* detached */ }
-        await new Promise((r) => setTimeout(r, wait || 30));
-        if (document.activeElement === last) out.lastPulledBack = nid(last);
       }
-      // Timer-based handlers (blur → setTimeout → focus()) fire after the loop: give them a moment to show up.
-      if (!wait) await new Promise((r) => setTimeout(r, 30));
+      await new Promise((r) => setTimeout(r, wait || 30));
+      if (leaving && document.activeElement === last) out.lastPulledBack = nid(last);
     } finally {
       HTMLElement.prototype.focus = origFocus;
       window.__a11yRestoreOpeners();

@@ -25,4 +25,7 @@
     }
   } catch (e) { /* a locked-down page: no marks */ }
   Object.defineProperty(window, '__a11yListenerMark', {value: (el) => marked.has(el), enumerable: false});
+  // The browser's own JSON.stringify, kept before the page's scripts run (gather/wire.py returns results with it).
+  const stringify = JSON.stringify;
+  Object.defineProperty(window, '__a11yJson', {value: (v, r) => stringify.call(JSON, v, r), enumerable: false});
 })();

@@ -2,7 +2,14 @@
 // and after interact.js installed window.__a11yLayout). Only facts; judgements happen in checks/smartphone.py.
 (() => {
   const nid = (el) => (el && el.getAttribute ? Number(el.getAttribute('data-a11y-nid')) || null : null);
-  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+  // One rendering update of the page (its resize and scroll handlers, animation frame callbacks, style, layout,
+  // ResizeObserver callbacks, paint), then on at once: a message posted from the frame callback runs as the next
+  // task after that update, ~16 ms before a second requestAnimationFrame would.
+  const frame = () => new Promise((r) => requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(0);
+  }));
   const clippedSet = (layout) => new Set((layout.clipped || []).map((c) => c[0]));
 
   // Text-only resizing to 200 % (what "zoom text only" does): every element's computed font size is doubled
