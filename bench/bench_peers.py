@@ -2,17 +2,23 @@
 (PC, axe-core only, one browser reused) on the same generated municipal pages served on 127.0.0.1, interleaved
 rounds, at concurrency 1 and 2 (axe-cli: that many processes, the URLs split between them).
 
-    .venv/bin/python bench/bench_peers.py [--pages 60] [--rounds 3] [--concurrency 1 2]
+    .venv/bin/python bench/bench_peers.py [--pages 60] [--rounds 3] [--concurrency 1 2] [--serial]
 
 @axe-core/cli is looked for in $A11YAUDIT_PEERS, bench/ or /tmp/peers (node_modules/.bin/axe; install it with
 `CHROMEDRIVER_SKIP_DOWNLOAD=true npm install --ignore-scripts @axe-core/cli@4.13.0` — Debian's chromedriver is
 used). Reports per tool and concurrency the medians of pages/minute (wall), CPU seconds per page and peak PSS of the
-whole process tree, the CPU split by process kind, and a11yaudit's ratio to axe-cli (the aim: ≥ 1.5×).
+whole process tree, the CPU split by process kind, and a11yaudit's ratio to axe-cli (the aim: ≥ 1.5×), then where
+a11yaudit's page time goes (ms per page and viewport, from the per-load timings every page stores) against the floor
+of one navigation and one axe-core run per rendering. --serial adds a11yaudit without the pipelining worker
+(A11YAUDIT_PIPELINE=0) to every round.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -41,12 +47,46 @@ def run_axe_cli(exe: list[str], urls: list[str], concurrency: int, workdir: Path
     return res
 
 
-def run_ours(site: Path, n: int, concurrency: int, workdir: Path, k: int) -> dict:
+def run_ours(site: Path, n: int, concurrency: int, workdir: Path, k: int, serial: bool = False) -> dict:
     cfg = workdir / f"sites-{k}.yaml"
     write_config(cfg, site, n, concurrency)
-    res = audit(cfg, workdir / f"a-{k}.sqlite", workdir / f"w-{k}", ["--full"], None)
+    env = dict(os.environ, A11YAUDIT_PIPELINE="0") if serial else None
+    db = workdir / f"a-{k}{'-serial' if serial else ''}.sqlite"
+    res = audit(cfg, db, workdir / f"w-{k}", ["--full"], None, env=env)
     res["pages_per_min"] = res["pages_per_min_wall"]
+    res["phases"] = phases(db, res)
     return res
+
+
+def phases(db: Path, res: dict) -> dict:
+    """Mean ms per page of each stored per-load timing, by viewport, plus the page-level work (rules in Python,
+    database) from the run's stats."""
+    sums: dict = {}
+    n = 0
+    with sqlite3.connect(db) as con:
+        for (tj,) in con.execute("SELECT timings_json FROM pages WHERE kind = 'html' AND timings_json IS NOT NULL"):
+            n += 1
+            for vp, row in json.loads(tj).items():
+                if isinstance(row, dict):
+                    for key, ms in row.items():
+                        sums[(vp, key)] = sums.get((vp, key), 0.0) + ms
+    out = {f"{vp} {key}": round(v / max(n, 1), 1) for (vp, key), v in sorted(sums.items())}
+    t = res["timings"]
+    out["page python_ms (rules, artifacts)"] = round(t.get("python_ms", 0) / max(n, 1), 1)
+    out["page db_ms"] = round(t.get("db_ms", 0) / max(n, 1), 1)
+    out["page wall_ms (whole command / pages)"] = round(res["wall_s"] * 1000 / max(res["pages"], 1), 1)
+    return out
+
+
+def phase_report(rows: list[dict]) -> None:
+    keys = sorted({k for r in rows for k in r["phases"]})
+    med = {k: round(statistics.median(r["phases"].get(k, 0.0) for r in rows), 1) for k in keys}
+    floor = sum(med.get(f"{vp} {k}", 0.0) for vp in ("pc", "sp") for k in ("load_ms", "axe_ms"))
+    print("  a11yaudit, concurrency 1: mean ms per page (median of the rounds); floor = load + axe-core, both "
+          f"renderings = {floor:.0f} ms")
+    for k in keys:
+        if med[k] >= 0.5:
+            print(f"    {k:<40} {med[k]:>8}")
 
 
 def _median(rows: list[dict], key: str) -> float:
@@ -66,6 +106,7 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--serial", action="store_true", help="also a11yaudit without the pipelining worker")
     args = ap.parse_args()
     exe, why = _find_axe_cli()
     if exe is None:
@@ -84,6 +125,9 @@ def main() -> int:
                     k += 1
                     results.setdefault(("axe-cli", c), []).append(run_axe_cli(exe, urls, c, work))
                     results.setdefault(("a11yaudit", c), []).append(run_ours(site, len(urls), c, work, k))
+                    if args.serial:
+                        results.setdefault(("a11y-serial", c), []).append(
+                            run_ours(site, len(urls), c, work, k, serial=True))
                     print(f"round {rnd + 1} c={c}: axe-cli {results[('axe-cli', c)][-1]['pages_per_min']} p/min, "
                           f"a11yaudit {results[('a11yaudit', c)][-1]['pages_per_min']} p/min", flush=True)
     print(f"\n{len(paths)} pages, {args.rounds} rounds, medians")
@@ -94,6 +138,8 @@ def main() -> int:
     for c in args.concurrency:
         ratio = _median(results[("a11yaudit", c)], "pages_per_min") / _median(results[("axe-cli", c)], "pages_per_min")
         print(f"concurrency {c}: a11yaudit / axe-cli = {ratio:.2f}× (aim ≥ 1.5×)")
+    if ("a11yaudit", 1) in results:
+        phase_report(results[("a11yaudit", 1)])
     return 0
 
 
