@@ -49,14 +49,26 @@ class CheckContext:
         return {el[NID]: el for el in self.soup.find_all(attrs={NID: True})}
 
     def is_hidden(self, el: Tag) -> bool:
-        """Not rendered (per the browser) or hidden from assistive technology (aria-hidden)."""
+        """Not rendered (per the browser) or hidden from assistive technology (aria-hidden). Remembered per element:
+        the walk up stops at the first ancestor already known, and every element passed gets its answer."""
         hidden = self.hidden_nids
+        memo = self.__dict__.setdefault("_hidden_memo", {})
+        path = []
         node = el
+        result = False
         while isinstance(node, Tag):
+            known = memo.get(id(node))
+            if known is not None:
+                result = known
+                break
+            path.append(node)
             if node.get(NID) in hidden or node.get("aria-hidden") == "true" or node.has_attr("hidden"):
-                return True
+                result = True
+                break
             node = node.parent
-        return False
+        for passed in path:
+            memo[id(passed)] = result
+        return result
 
     def select(self, selector: str, *, visible: bool = True) -> list[Tag]:
         body = self.soup.body or self.soup
