@@ -43,6 +43,12 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def session_memo() -> dict:
+    """Expensive things made once a session and shared by several modules (each takes its own copy of them)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
 def cli():
     return run_cli
 

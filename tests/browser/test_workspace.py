@@ -27,27 +27,39 @@ GATED_FILE = "examples/sample-site/kenko/kaigo/index.html"
 GATED_URL = "http://sample.invalid/kenko/kaigo/"
 
 
-@pytest.fixture(scope="module")
-def workspace(sample_audit, tmp_path_factory, cli):
-    """A copy of the session audit's database with a second run (the same artifacts re-evaluated with the
-    gov-style addon: new problems), a hostile page title, four users, and `a11yaudit serve` running on it."""
-    tmp = tmp_path_factory.mktemp("workspace")
+def _prepare(sample_audit, tmp: Path, cli) -> Path:
+    """The workspace database: a copy of the session audit's database with a second run (the same artifacts
+    re-evaluated with the gov-style addon: new problems), a hostile page title and four users."""
     src_db = sample_audit["db"][len("sqlite:///"):]
     path = tmp / "ws.sqlite"
     with sqlite3.connect(src_db) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
     db = f"sqlite:///{path}"
-    run_a = sample_audit["run"]
-    cli("--db", db, "audit", "sample", "--from-artifacts", run_a["artifacts_dir"], "--profile",
-            "jis2016+gov-style", "--no-report", "--quiet", timeout=900)
-    from a11yaudit.store.db import Store
-    store = Store(db)
-    run_b = store.list_runs("sample")[-1]
-    assert run_b["id"] != run_a["id"] and run_b["status"] == "finished"
+    cli("--db", db, "audit", "sample", "--from-artifacts", sample_audit["run"]["artifacts_dir"], "--profile",
+        "jis2016+gov-style", "--no-report", "--quiet", timeout=900)
     with sqlite3.connect(path) as conn:       # a page whose title carries script (stored as the page gave it)
         conn.execute("UPDATE pages SET title = ? WHERE url = ?", (PAYLOAD, GATED_URL))
     for name, password in PASSWORDS.items():
         cli("--db", db, "user", "add", name, "--role", ROLES[name], "--password-stdin", input=password + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def workspace(sample_audit, session_memo, tmp_path_factory, cli):
+    """A fresh copy of the workspace database (see _prepare: made once a session, each module that serves it gets
+    its own copy, so no module sees another's changes) and `a11yaudit serve` running on it."""
+    if "workspace-db" not in session_memo:
+        session_memo["workspace-db"] = _prepare(sample_audit, tmp_path_factory.mktemp("workspace-db"), cli)
+    tmp = tmp_path_factory.mktemp("workspace")
+    path = tmp / "ws.sqlite"
+    with sqlite3.connect(session_memo["workspace-db"]) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    db = f"sqlite:///{path}"
+    run_a = sample_audit["run"]
+    from a11yaudit.store.db import Store
+    store = Store(db)
+    run_b = store.list_runs("sample")[-1]
+    assert run_b["id"] != run_a["id"] and run_b["status"] == "finished"
     proc, base = start_serve(db)
     try:
         yield {"cli": cli, "base": base, "db": db, "store": store, "run_a": run_a, "run_b": run_b, "tmp": tmp}

@@ -16,6 +16,7 @@ VIEWPORTS = ["pc", "sp"]
 # The error page. The page pipeline (like a site audit) records an HTTP 4xx answer as a load error with no artifacts,
 # so its answer — the real server's bytes and headers — reaches Chromium relabelled 200; the 404 is checked apart.
 ERROR_PAGE = re.compile(r"/no-such-page(\?|$)")
+WORKERS = 2                 # pages audited at once in the one browser (the machine the suite runs on has 2 cores)
 
 
 def _paths(store, run_a: dict, run_b: dict) -> list[str]:
@@ -59,37 +60,55 @@ async def _audit(base: str, logged_in: list[str], anonymous: list[str]) -> tuple
         cookies = [c for c in await ctx.cookies() if c["name"] == "a11yws_session"]
         assert cookies, "no session cookie after logging in"
         await ctx.close()
-        for cookie_jar, paths in ((cookies, logged_in), ([], anonymous)):
-            session = engine.session("a11yaudit")
+        # The pages are independent: WORKERS sessions of the one browser take them from a queue (logged-in pages
+        # and the anonymous ones alike), each with its own contexts per cookie jar, so one page's interaction passes
+        # and our rules (run off the event loop) overlap with another page's loading.
+        queue: asyncio.Queue = asyncio.Queue()
+        for jar, paths in (("admin", logged_in), ("anonymous", anonymous)):
+            for path in paths:
+                queue.put_nowait((jar, path))
+        jars = {"admin": cookies, "anonymous": []}
+
+        async def one(session, path: str) -> None:
+            url = base + path
+            loads, _ = await render_viewports(session, url, VIEWPORTS, ruleset=ruleset, profile=PROFILE,
+                                              timeout=30, settle=0.3)
+            for vp, load in loads.items():
+                if not load.artifacts:
+                    no_artifacts.append((path, vp, load.error))
+                else:
+                    statuses[(path, vp)] = ((load.artifacts.get("page") or {}).get("status"),
+                                            (load.artifacts.get("page") or {}).get("final_url"))
+            if any(not load.artifacts for load in loads.values()):
+                return
+            results = await asyncio.to_thread(evaluate_page, {vp: load.artifacts for vp, load in loads.items()},
+                                              ruleset, PROFILE, url)
+            for r in results:
+                rule = ruleset.get(r.rule)
+                if r.outcome != "failed" or (rule.category if rule else "conformance") != "conformance":
+                    continue
+                failed = [f for f in r.findings if f.outcome == "failed"] or [None]
+                offenders.extend((r.rule, r.viewport, path, f.selector if f else None,
+                                  f.message if f else r.error) for f in failed)
+
+        async def worker() -> None:
+            sessions = {}
             try:
-                for vp in VIEWPORTS:            # add the cookie before the first gather of each viewport
-                    tab = await session._tab(vp)
-                    if cookie_jar:
-                        await tab.context.add_cookies(cookie_jar)
-                    await tab.context.route(ERROR_PAGE, relabel)
-                for path in paths:
-                    url = base + path
-                    loads, _ = await render_viewports(session, url, VIEWPORTS, ruleset=ruleset, profile=PROFILE,
-                                                      timeout=30, settle=0.3)
-                    for vp, load in loads.items():
-                        if not load.artifacts:
-                            no_artifacts.append((path, vp, load.error))
-                        else:
-                            statuses[(path, vp)] = ((load.artifacts.get("page") or {}).get("status"),
-                                                    (load.artifacts.get("page") or {}).get("final_url"))
-                    if any(not load.artifacts for load in loads.values()):
-                        continue
-                    results = evaluate_page({vp: load.artifacts for vp, load in loads.items()}, ruleset, PROFILE,
-                                            url)
-                    for r in results:
-                        rule = ruleset.get(r.rule)
-                        if r.outcome != "failed" or (rule.category if rule else "conformance") != "conformance":
-                            continue
-                        failed = [f for f in r.findings if f.outcome == "failed"] or [None]
-                        offenders.extend((r.rule, r.viewport, path, f.selector if f else None,
-                                          f.message if f else r.error) for f in failed)
+                while not queue.empty():
+                    jar, path = queue.get_nowait()
+                    if jar not in sessions:
+                        session = sessions[jar] = engine.session("a11yaudit")
+                        for vp in VIEWPORTS:            # add the cookie before the first gather of each viewport
+                            tab = await session._tab(vp)
+                            if jars[jar]:
+                                await tab.context.add_cookies(jars[jar])
+                            await tab.context.route(ERROR_PAGE, relabel)
+                    await one(sessions[jar], path)
             finally:
-                await session.close()
+                for session in sessions.values():
+                    await session.close()
+
+        await asyncio.gather(*(worker() for _ in range(WORKERS)))
     finally:
         await engine.close()
     return offenders, no_artifacts, statuses, error_statuses
