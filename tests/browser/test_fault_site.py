@@ -14,6 +14,8 @@ import pytest
 from a11yaudit.store.db import Store
 from a11yaudit.testing.faultsite import PAYLOADS, SJIS_TEXT, EUC_TEXT, FaultSite
 
+# concurrency 3: most of the audit is waiting out the faults' deadlines (a hung page, a slow one, a runaway script, a
+# memory bomb, each up to `timeout` / `page_timeout`); a third worker lets the ordinary pages go on meanwhile.
 CONFIG = """version: 1
 sites:
   - id: faults
@@ -21,7 +23,7 @@ sites:
     start_urls: ["{base}/"]
     viewports: [pc]
     retention: {{keep_runs: 1}}
-    crawl: {{timeout: 10, page_timeout: 20, max_pages: 60, max_depth: 8, concurrency: 2, max_sitemap_urls: 100,
+    crawl: {{timeout: 10, page_timeout: 20, max_pages: 60, max_depth: 8, concurrency: 3, max_sitemap_urls: 100,
              max_query_variants: 3, retry_max_wait: 3, audit_outside_scope: false}}
     policy:
       scope:
