@@ -34,10 +34,8 @@ def test_barrier_corpus_recall_does_not_drop(tmp_path, cli):
     out = tmp_path / "eval.json"
     # --fast: barrier pages get only the interaction passes their truth's rules need (the recall is the same);
     # every clean twin gets the full audit of a site page.
-    # Three pages at once (the CLI's default is two): the interaction passes wait on the pages' own timers (keyboard
-    # walks, autoplaying media, animations) more than they use a core, so a third worker fills the 2-core machine.
     proc = cli("eval", str(CORPUS), "--fast", "--check", str(EXPECTED), "--json", str(out), "--brief", "-q",
-               "--concurrency", "3", timeout=900, check=False)
+               timeout=900, check=False)
     assert proc.returncode == 0, (proc.stderr[-4000:], proc.stdout[-3000:])
     report = json.loads(out.read_text(encoding="utf-8"))
     expected = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
