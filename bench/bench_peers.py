@@ -2,22 +2,20 @@
 (PC, axe-core only, one browser reused) on the same generated municipal pages served on 127.0.0.1, interleaved
 rounds, at concurrency 1 and 2 (axe-cli: that many processes, the URLs split between them).
 
-    .venv/bin/python bench/bench_peers.py [--pages 60] [--rounds 3] [--concurrency 1 2] [--serial]
+    .venv/bin/python bench/bench_peers.py [--pages 60] [--rounds 3] [--concurrency 1 2]
 
 @axe-core/cli is looked for in $A11YAUDIT_PEERS, bench/ or /tmp/peers (node_modules/.bin/axe; install it with
 `CHROMEDRIVER_SKIP_DOWNLOAD=true npm install --ignore-scripts @axe-core/cli@4.13.0` — Debian's chromedriver is
 used). Reports per tool and concurrency the medians of pages/minute (wall), CPU seconds per page and peak PSS of the
 whole process tree, the CPU split by process kind, and a11yaudit's ratio to axe-cli (the aim: ≥ 1.5×), then where
 a11yaudit's page time goes (ms per page and viewport, from the per-load timings every page stores) against the floor
-of one navigation and one axe-core run per rendering. --serial adds a11yaudit without the pipelining worker
-(A11YAUDIT_PIPELINE=0) to every round.
+of one navigation and one axe-core run per rendering.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -47,12 +45,11 @@ def run_axe_cli(exe: list[str], urls: list[str], concurrency: int, workdir: Path
     return res
 
 
-def run_ours(site: Path, n: int, concurrency: int, workdir: Path, k: int, serial: bool = False) -> dict:
+def run_ours(site: Path, n: int, concurrency: int, workdir: Path, k: int) -> dict:
     cfg = workdir / f"sites-{k}.yaml"
     write_config(cfg, site, n, concurrency)
-    env = dict(os.environ, A11YAUDIT_PIPELINE="0") if serial else None
-    db = workdir / f"a-{k}{'-serial' if serial else ''}.sqlite"
-    res = audit(cfg, db, workdir / f"w-{k}", ["--full"], None, env=env)
+    db = workdir / f"a-{k}.sqlite"
+    res = audit(cfg, db, workdir / f"w-{k}", ["--full"], None)
     res["pages_per_min"] = res["pages_per_min_wall"]
     res["phases"] = phases(db, res)
     return res
@@ -106,7 +103,6 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--serial", action="store_true", help="also a11yaudit without the pipelining worker")
     args = ap.parse_args()
     exe, why = _find_axe_cli()
     if exe is None:
@@ -125,9 +121,6 @@ def main() -> int:
                     k += 1
                     results.setdefault(("axe-cli", c), []).append(run_axe_cli(exe, urls, c, work))
                     results.setdefault(("a11yaudit", c), []).append(run_ours(site, len(urls), c, work, k))
-                    if args.serial:
-                        results.setdefault(("a11y-serial", c), []).append(
-                            run_ours(site, len(urls), c, work, k, serial=True))
                     print(f"round {rnd + 1} c={c}: axe-cli {results[('axe-cli', c)][-1]['pages_per_min']} p/min, "
                           f"a11yaudit {results[('a11yaudit', c)][-1]['pages_per_min']} p/min", flush=True)
     print(f"\n{len(paths)} pages, {args.rounds} rounds, medians")

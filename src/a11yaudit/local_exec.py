@@ -1,8 +1,6 @@
-"""The local executor: asyncio workers in this process, each with its own browser session, take pages from the
-frontier's queue (discover/frontier.py), render and check them (pagework.audit_page) and hand the outcomes to the
-Auditor, which stores them and queues the links they revealed. `crawl.concurrency` pages load and render at once (a
-render slot each); one worker more than that checks and stores its page meanwhile, so the rules, the smartphone
-picture and the database write of one page overlap the next page's rendering (settings.PIPELINE_WORKERS). The Dask executor
+"""The local executor: `crawl.concurrency` asyncio workers in this process, each with its own browser session,
+take pages from the frontier's queue (discover/frontier.py), render and check them (pagework.audit_page) and hand
+the outcomes to the Auditor, which stores them and queues the links they revealed. The Dask executor
 (dask_exec.py) does the same with pages rendered on a cluster."""
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 
-from . import settings
 from .errors import InfrastructureError, RunInterrupted
 from .gather.engine import Engine, EngineSession
 from .hardening import HardenedSession
@@ -44,9 +41,7 @@ async def crawl_locally(auditor, browser: Engine) -> None:
         queue.put_nowait(row)
     auditor.progress.found = frontier.found
     auditor.progress.remaining = queue.qsize
-    slots = asyncio.Semaphore(auditor.crawl.concurrency)
-    workers = [asyncio.create_task(_worker(auditor, browser, queue, slots))
-               for _ in range(auditor.crawl.concurrency + settings.PIPELINE_WORKERS)]
+    workers = [asyncio.create_task(_worker(auditor, browser, queue)) for _ in range(auditor.crawl.concurrency)]
     # Documents on their own queue and threads, beside the pages (one DocumentChecker per thread).
     workers += [asyncio.create_task(_doc_worker(auditor, queue.documents))
                 for _ in range(auditor.site.documents.concurrency if auditor.site.documents.check else 0)]
@@ -71,13 +66,13 @@ async def crawl_locally(auditor, browser: Engine) -> None:
         await auditor.documents.close()
 
 
-async def _worker(auditor, browser: Engine, queue: asyncio.Queue, slots: asyncio.Semaphore) -> None:
+async def _worker(auditor, browser: Engine, queue: asyncio.Queue) -> None:
     session = browser.session(auditor.crawl.user_agent_suffix)
     try:
         while True:
             item = await queue.get()
             try:
-                for row in await _process(auditor, session, item, slots):
+                for row in await _process(auditor, session, item):
                     queue.put_nowait(row)
             except RunInterrupted:
                 raise                   # the database stayed down through every retry: the run stops
@@ -102,7 +97,7 @@ async def _doc_worker(auditor, queue: asyncio.Queue) -> None:
             queue.task_done()
 
 
-async def _process(auditor, session: EngineSession, item: dict, slots: asyncio.Semaphore) -> list[dict]:
+async def _process(auditor, session: EngineSession, item: dict) -> list[dict]:
     reused = await auditor.reuse_unchanged(item)
     if reused is not None:
         return reused
@@ -112,5 +107,5 @@ async def _process(auditor, session: EngineSession, item: dict, slots: asyncio.S
     outcome = await audit_page(auditor.job(), session, item["url"], polite=frontier.polite,
                                doc_sizes=auditor.doc_sizes,
                                artifacts_dir=auditor.artifacts_dir if auditor.opt.save_artifacts else None,
-                               shots_seen=auditor.shots_seen, render_slot=slots)
+                               shots_seen=auditor.shots_seen)
     return await auditor.record(item, outcome)

@@ -10,9 +10,8 @@ audit (`audit_page`, local asyncio workers and Dask tasks), the gate and serve-g
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import re
+import dataclasses
 import time
 from typing import Awaitable, Callable
 
@@ -267,25 +266,20 @@ def _soft_error_page(ok: dict) -> str | None:
 
 async def audit_page(job: PageJob, session, url: str, *,
                      polite: Callable[[str], Awaitable[None]] = _noop_polite, doc_sizes: dict | None = None,
-                     artifacts_dir=None, return_artifacts: bool = False, shots_seen: set | None = None,
-                     render_slot: asyncio.Semaphore | None = None) -> PageOutcome:
+                     artifacts_dir=None, return_artifacts: bool = False, shots_seen: set | None = None) -> PageOutcome:
     """Render `url` (a logical URL) at every viewport of the job with an engine session (gather/engine.py), run the
     rules and describe the page.
 
     `artifacts_dir`: save artifacts there (local audits); `return_artifacts`: hand them back in the outcome for
-    the coordinator to save (Dask workers, whose disks the coordinator may not see).
-
-    `render_slot`: held while the page is loaded and rendered (and its documents measured), released for the
-    checks, so that another worker's page renders meanwhile; at most the slot's size of pages load at once."""
+    the coordinator to save (Dask workers, whose disks the coordinator may not see)."""
     om, crawl = job.origin_map, job.crawl
     doc_sizes = {} if doc_sizes is None else doc_sizes
     physical = om.to_physical(url)
-    async with render_slot if render_slot is not None else contextlib.nullcontext():
-        loads, crash_retries = await render_viewports(session, physical, job.viewports, ruleset=job.ruleset,
-                                                      profile=job.profile, timeout=crawl.timeout,
-                                                      settle=crawl.settle, polite=polite)
-        if job.wants_documents:
-            await document_sizes(job, loads, polite, doc_sizes)
+    loads, crash_retries = await render_viewports(session, physical, job.viewports, ruleset=job.ruleset,
+                                                  profile=job.profile, timeout=crawl.timeout, settle=crawl.settle,
+                                                  polite=polite)
+    if job.wants_documents:
+        await document_sizes(job, loads, polite, doc_sizes)
     first = next(iter(loads.values()))
     final_logical = om.to_logical(first.final_url) if first.final_url else None
     if final_logical and not job.scope.same_site(final_logical):

@@ -50,12 +50,6 @@ DOCUMENT_DEFAULTS: dict = {
 # not the machine.
 RENDERER_HEAP_MB = 512
 
-# Local audits: workers beyond `crawl.concurrency` (which bounds the pages loading and rendering at once). The extra
-# worker checks and stores its page while the others render (local_exec.py): +12 % pages/min at concurrency 1 on the
-# 2-core bench machine (bench/README.md), one more pair of browser contexts in memory. A11YAUDIT_PIPELINE=0 turns it
-# off.
-PIPELINE_WORKERS = 0 if os.environ.get("A11YAUDIT_PIPELINE", "1") == "0" else 1
-
 
 def context_pages() -> int:
     """Page loads a browser context serves before it is replaced by a fresh one (A11YAUDIT_CONTEXT_PAGES, default

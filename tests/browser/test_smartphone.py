@@ -199,11 +199,9 @@ def test_one_screenshot_per_distinct_smartphone_problem(tmp_path, cli):
     cfg.write_text(f"version: 1\nsites:\n  - id: shots\n    serve: {site}\n    viewports: [pc, sp]\n"
                    "    crawl: {sitemaps: false, concurrency: 1}\n", encoding="utf-8")
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    # Contexts recycled every 2 loads (default 200): pictures are still taken from the page just audited. One worker
-    # (no pipelining), so that the recycling count below is that of one session.
+    # Contexts recycled every 2 loads (default 200): pictures are still taken from the page just audited.
     cli("--config", str(cfg), "--db", db, "audit", "-q", "--artifacts-dir", str(tmp_path / "art"),
-        "--reports-dir", str(tmp_path / "rep"), timeout=300,
-        env_extra={"A11YAUDIT_CONTEXT_PAGES": "2", "A11YAUDIT_PIPELINE": "0"})
+        "--reports-dir", str(tmp_path / "rep"), timeout=300, env_extra={"A11YAUDIT_CONTEXT_PAGES": "2"})
     store = Store(db)
     run = store.list_runs("shots")[0]
     stats = json.loads(run["stats_json"])
