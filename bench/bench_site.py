@@ -243,10 +243,10 @@ def _db_progress(db: Path):
 
 
 def audit(cfg: Path, db: Path, workdir: Path, extra: list[str], time_limit: float | None,
-          series_file: Path | None = None, env: dict | None = None) -> dict:
+          series_file: Path | None = None) -> dict:
     cmd = [sys.executable, "-m", "a11yaudit.cli", "--config", str(cfg), "--db", f"sqlite:///{db}", "audit", "bench",
            "-q", "--no-report", "--artifacts-dir", str(workdir / "artifacts"), *extra]
-    res = watch(cmd, cwd=ROOT, time_limit=time_limit, series_file=series_file, env=env,
+    res = watch(cmd, cwd=ROOT, time_limit=time_limit, series_file=series_file,
                 progress=_db_progress(db) if series_file is not None else None)
     if res["rc"] not in (0, 130, -15, 143) and not res["terminated"]:
         raise SystemExit(f"audit failed ({res['rc']}):\n{res['stderr']}")

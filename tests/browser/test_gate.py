@@ -123,6 +123,8 @@ def test_serve_gate_keeps_the_browser_warm_and_answers_per_request():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "tests"))
+    from servetools import stop_process
     proc = subprocess.Popen([sys.executable, "-m", "a11yaudit.cli", "serve-gate", "--port", "0", "--viewport", "pc"],
                             cwd=root, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
@@ -154,11 +156,7 @@ def test_serve_gate_keeps_the_browser_warm_and_answers_per_request():
         assert (status, code) == (400, "2") and "error" in json.loads(body)
         assert json.loads(urllib.request.urlopen(f"{base}/health", timeout=30).read())["gates"] == 2
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
 
 
 def test_local_file_gets_its_relative_stylesheet(cli):

@@ -17,9 +17,10 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from servetools import stop_process  # noqa: E402
+
 PAGE = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{t}</title>{h}</head>'
         '<body><main><h1>{t}</h1>{b}</main></body></html>')
 SECRET = "INTERNAL-SECRET-7c1f"
@@ -170,11 +171,7 @@ def test_serve_gate_allowance_is_per_request():
         assert SECRET not in body
         assert status == 503 and "navigated away" in json.loads(body)["pages"][0]["error"], body[:2000]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
         local.close()
 
 
